@@ -1,0 +1,2 @@
+//! The `pokt` command.
+fn main() {}

@@ -1,0 +1,14 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+mod address;
+mod hash;
+mod service;
+mod units;
+
+pub use address::{ADDRESS_HRP, Address, AddressError};
+pub use hash::{BlockHash, HashError, RelayHash, SessionId, TargetHash};
+pub use service::{SERVICE_ID_MAX_LEN, ServiceId, ServiceIdError};
+pub use units::{BlockHeight, ComputeUnits, SessionNumber, Upokt};
