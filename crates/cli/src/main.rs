@@ -1,2 +1,73 @@
-//! The `pokt` command.
-fn main() {}
+//! `pokt`: the command-line face of pokt-rs.
+//!
+//! It holds no protocol logic: every command parses its input, calls the library crates and
+//! prints the result.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod eval;
+
+/// POKT Shannon protocol tools: simulate, inspect, decode and evaluate.
+#[derive(Debug, Parser)]
+#[command(name = "pokt", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the bech32 `pokt1…` address of a 33-byte compressed secp256k1 public key (hex).
+    Address {
+        /// The public key, 66 hex characters.
+        public_key: String,
+    },
+    /// Evaluate a protocol rule on a JSON array of cases read from stdin (see spec/eval.md).
+    Eval {
+        /// The topic, e.g. `address`, `relay-hashes`, `claim-hash`; `pokt eval --list` lists all.
+        #[arg(required_unless_present = "list")]
+        topic: Option<String>,
+        /// List the topics and exit.
+        #[arg(long)]
+        list: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Address { public_key } => {
+            let key = hex::decode(public_key.trim())?;
+            let addr = pokt_primitives::Address::from_public_key_slice(&key)?;
+            println!("{addr}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval { topic, list } => {
+            if list {
+                for (name, _) in eval::TOPICS {
+                    println!("{name}");
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let topic = topic.unwrap_or_default();
+            let mut input = String::new();
+            std::io::stdin().read_to_string(&mut input)?;
+            let out = eval::run(&topic, &input)?;
+            println!("{out}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! `pokt eval <topic>`: one JSON array of cases in, one JSON array of results out (spec/eval.md).
+//!
+//! Each topic is a function from one case object to one result object; an `Err` becomes
+//! `{"error": "<reason>"}` in that case's place and the other cases still run.
+
+use anyhow::{Context, bail};
+use serde_json::{Map, Value};
+
+mod primitives;
+mod util;
+
+/// A topic: its name and the function that evaluates one case.
+pub(crate) type Topic = (&'static str, fn(&Map<String, Value>) -> Result<Value, String>);
+
+/// Every topic, in the order `pokt eval --list` prints them.
+pub(crate) const TOPICS: &[Topic] = &[
+    ("address", primitives::address),
+    // Topics of the other crates are registered here.
+];
+
+/// Runs `topic` over the JSON array `input`.
+///
+/// Errors (exit 2) only when the topic is unknown or the input is not an array of objects.
+pub(crate) fn run(topic: &str, input: &str) -> anyhow::Result<String> {
+    let Some((_, f)) = TOPICS.iter().find(|(name, _)| *name == topic) else {
+        bail!("unknown topic {topic:?}; `pokt eval --list` lists them");
+    };
+    let cases: Value = serde_json::from_str(input).context("input is not JSON")?;
+    let Value::Array(cases) = cases else {
+        bail!("input is not a JSON array of objects");
+    };
+    let mut out = Vec::with_capacity(cases.len());
+    for case in &cases {
+        let Value::Object(obj) = case else {
+            bail!("input is not a JSON array of objects");
+        };
+        out.push(match f(obj) {
+            Ok(v) => v,
+            Err(reason) => serde_json::json!({ "error": reason }),
+        });
+    }
+    Ok(serde_json::to_string(&Value::Array(out))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_input_shapes() {
+        assert!(run("address", "{}").is_err());
+        assert!(run("address", "[1]").is_err());
+        assert!(run("no-such-topic", "[]").is_err());
+        assert_eq!(run("address", "[]").unwrap(), "[]");
+    }
+
+    #[test]
+    fn topic_names_are_unique() {
+        let mut names: Vec<_> = TOPICS.iter().map(|(n, _)| *n).collect();
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(before, names.len());
+    }
+}
