@@ -189,7 +189,10 @@ mod tests {
         assert_eq!(s.parse::<Address>(), Ok(a));
         let cosmos = bech32::encode::<Bech32>(Hrp::parse_unchecked("cosmos"), &[7u8; 20]).unwrap();
         assert_eq!(cosmos.parse::<Address>(), Err(AddressError::Prefix));
-        assert_eq!(s.to_uppercase().parse::<Address>(), Err(AddressError::Bech32));
+        assert_eq!(
+            s.to_uppercase().parse::<Address>(),
+            Err(AddressError::Bech32)
+        );
         let mut bad = s.clone();
         bad.pop();
         bad.push(if s.ends_with('q') { 'p' } else { 'q' });
@@ -198,8 +201,9 @@ mod tests {
 
     #[test]
     fn orders_by_string() {
-        let mut v: alloc::vec::Vec<Address> =
-            (0u8..50).map(|i| Address::from_bytes([i.wrapping_mul(37); 20])).collect();
+        let mut v: alloc::vec::Vec<Address> = (0u8..50)
+            .map(|i| Address::from_bytes([i.wrapping_mul(37); 20]))
+            .collect();
         v.sort();
         let strings: alloc::vec::Vec<String> = v.iter().map(Address::to_bech32).collect();
         let mut sorted = strings.clone();

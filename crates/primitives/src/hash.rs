@@ -187,7 +187,10 @@ mod tests {
         let t = TargetHash::from_bytes([1; 32]);
         assert!(!t.is_met_by(&a));
         assert_eq!(BlockHash::from_hex("zz"), Err(HashError::Length { got: 1 }));
-        assert_eq!(SessionId::from_wire(&"AB".repeat(32)), Err(HashError::NotLowercase));
+        assert_eq!(
+            SessionId::from_wire(&"AB".repeat(32)),
+            Err(HashError::NotLowercase)
+        );
         assert!(SessionId::from_wire(&"ab".repeat(32)).is_ok());
     }
 }

@@ -107,7 +107,10 @@ mod tests {
         assert!(ServiceId::new("a_B-9").is_ok());
         assert!(ServiceId::new(&"x".repeat(42)).is_ok());
         assert_eq!(ServiceId::new(""), Err(ServiceIdError::Length { got: 0 }));
-        assert_eq!(ServiceId::new(&"x".repeat(43)), Err(ServiceIdError::Length { got: 43 }));
+        assert_eq!(
+            ServiceId::new(&"x".repeat(43)),
+            Err(ServiceIdError::Length { got: 43 })
+        );
         assert_eq!(ServiceId::new("a.b"), Err(ServiceIdError::Character));
         assert_eq!(ServiceId::new("é"), Err(ServiceIdError::Character));
     }

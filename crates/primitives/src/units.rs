@@ -159,12 +159,21 @@ mod tests {
         assert_eq!(Upokt::MAX.checked_add(Upokt::new(1)), None);
         assert_eq!(Upokt::ZERO.checked_sub(Upokt::new(1)), None);
         assert_eq!(Upokt::new(7).checked_div(0), None);
-        assert_eq!(BlockHeight::new(5).checked_add_blocks(3), Some(BlockHeight::new(8)));
+        assert_eq!(
+            BlockHeight::new(5).checked_add_blocks(3),
+            Some(BlockHeight::new(8))
+        );
         assert_eq!(BlockHeight::MAX.checked_add_blocks(1), None);
         assert_eq!(BlockHeight::new(1).checked_add_blocks(u64::MAX), None);
-        assert_eq!(BlockHeight::new(8).blocks_since(BlockHeight::new(5)), Some(3));
+        assert_eq!(
+            BlockHeight::new(8).blocks_since(BlockHeight::new(5)),
+            Some(3)
+        );
         assert_eq!(BlockHeight::new(5).blocks_since(BlockHeight::new(8)), None);
-        assert_eq!(ComputeUnits::new(3).checked_mul(5), Some(ComputeUnits::new(15)));
+        assert_eq!(
+            ComputeUnits::new(3).checked_mul(5),
+            Some(ComputeUnits::new(15))
+        );
         assert_eq!(format!("{}", Upokt::new(3)), "3 upokt");
     }
 }

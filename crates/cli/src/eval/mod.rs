@@ -10,7 +10,10 @@ mod primitives;
 mod util;
 
 /// A topic: its name and the function that evaluates one case.
-pub(crate) type Topic = (&'static str, fn(&Map<String, Value>) -> Result<Value, String>);
+pub(crate) type Topic = (
+    &'static str,
+    fn(&Map<String, Value>) -> Result<Value, String>,
+);
 
 /// Every topic, in the order `pokt eval --list` prints them.
 pub(crate) const TOPICS: &[Topic] = &[

@@ -4,7 +4,8 @@ use serde_json::{Map, Value};
 
 /// A required field.
 pub(crate) fn field<'a>(case: &'a Map<String, Value>, name: &str) -> Result<&'a Value, String> {
-    case.get(name).ok_or_else(|| format!("missing field {name}"))
+    case.get(name)
+        .ok_or_else(|| format!("missing field {name}"))
 }
 
 /// A required string field.
