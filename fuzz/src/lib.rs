@@ -5,5 +5,8 @@
 //! (see `crates/cli/tests/fuzz_corpus.rs`, which includes this file).
 //! Invariants checked: no panic, decode→encode round trips, mutated proofs never verify.
 
+/// A fuzz target body: takes arbitrary bytes, must never panic.
+pub type Body = fn(&[u8]);
+
 /// Every target: its name (the `fuzz_targets/<name>.rs` file and `corpus/<name>/` folder) and body.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[];
+pub const TARGETS: &[(&str, Body)] = &[];
