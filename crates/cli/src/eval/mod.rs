@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use serde_json::{Map, Value};
 
 mod primitives;
+mod session;
 mod util;
 
 /// A topic: its name and the function that evaluates one case.
@@ -18,6 +19,10 @@ pub(crate) type Topic = (
 /// Every topic, in the order `pokt eval --list` prints them.
 pub(crate) const TOPICS: &[Topic] = &[
     ("address", primitives::address),
+    ("session", session::session),
+    ("session-grid", session::session_grid),
+    ("windows", session::windows),
+    ("suppliers", session::suppliers),
     // Topics of the other crates are registered here.
 ];
 
