@@ -1,2 +1,17 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+mod controller;
+mod difficulty;
+mod gorand;
+mod proof;
+mod rng_cooked;
+
+pub use controller::{Controller, DifficultyHistory, EstimatedRelayEma, MinedRelayEma};
+pub use difficulty::{
+    RelayMiningDifficulty, ema, is_volume_applicable, next_target, target_fraction_f64,
+};
+pub use gorand::{GoRand, go_varint, seeded_float};
+pub use proof::{ProofRequirement, RequirementDraw, claim_hash, proof_path, proof_requirement};

@@ -6,6 +6,7 @@
 use anyhow::{Context, bail};
 use serde_json::{Map, Value};
 
+mod mining;
 mod primitives;
 mod session;
 mod util;
@@ -23,6 +24,12 @@ pub(crate) const TOPICS: &[Topic] = &[
     ("session-grid", session::session_grid),
     ("windows", session::windows),
     ("suppliers", session::suppliers),
+    ("go-rand", mining::go_rand),
+    ("seeded-float", mining::seeded_float),
+    ("ema", mining::ema),
+    ("target", mining::target),
+    ("proof-path", mining::proof_path),
+    ("proof-requirement", mining::proof_requirement),
     // Topics of the other crates are registered here.
 ];
 

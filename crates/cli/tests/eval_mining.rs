@@ -1,0 +1,105 @@
+//! `pokt eval` mining topics against the shared mining vectors, through the real binary.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+
+fn eval(topic: &str, cases: Vec<Value>) -> Vec<Value> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pokt"))
+        .args(["eval", topic])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(Value::Array(cases).to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "pokt eval {topic} failed");
+    serde_json::from_slice::<Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn load(name: &str) -> Value {
+    let p = format!("{}/../mining/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+fn as_u64(v: &Value) -> u64 {
+    v.as_str()
+        .map_or_else(|| v.as_u64().unwrap(), |s| s.parse().unwrap())
+}
+
+#[test]
+fn mining_topics_match_vectors() {
+    let d = load("go_math_rand.json");
+    let cases: Vec<Value> = d["cases"].as_array().unwrap().clone();
+    let out = eval(
+        "go-rand",
+        cases
+            .iter()
+            .map(|c| json!({"seed": c["seed"], "count": 20}))
+            .collect(),
+    );
+    for (c, o) in cases.iter().zip(&out) {
+        let want: Vec<u64> = c["int63"].as_array().unwrap().iter().map(as_u64).collect();
+        let got: Vec<u64> = o["int63"].as_array().unwrap().iter().map(as_u64).collect();
+        assert_eq!(got, want);
+        for (g, w) in o["float64"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(c["float64"].as_array().unwrap())
+        {
+            assert_eq!(g.as_f64().unwrap().to_bits(), w.as_f64().unwrap().to_bits());
+        }
+    }
+
+    let d = load("seeded_float.json");
+    let cases = d["cases"].as_array().unwrap().clone();
+    let out = eval("seeded-float", cases.clone());
+    for (c, o) in cases.iter().zip(&out) {
+        assert_eq!(o["seed"], c["seed"]);
+        assert_eq!(
+            o["float"].as_f64().unwrap().to_bits(),
+            c["float"].as_f64().unwrap().to_bits()
+        );
+    }
+
+    let d = load("ema_difficulty.json");
+    let cases = d["ema_cases"].as_array().unwrap().clone();
+    for (c, o) in cases.iter().zip(&eval("ema", cases.clone())) {
+        assert_eq!(as_u64(&o["ema"]), as_u64(&c["ema"]));
+    }
+    let cases = d["target_cases"].as_array().unwrap().clone();
+    for (c, o) in cases.iter().zip(&eval("target", cases.clone())) {
+        assert_eq!(o["target_hash"], c["target_hash"]);
+    }
+
+    let d = load("proof_path_and_requirement.json");
+    let cases = d["cases"].as_array().unwrap().clone();
+    let paths = eval(
+        "proof-path",
+        cases
+            .iter()
+            .map(|c| json!({"block_hash": c["seed_block_hash"], "session_id": c["session_id"]}))
+            .collect(),
+    );
+    let reqs = eval("proof-requirement", cases.clone());
+    for ((c, p), r) in cases.iter().zip(&paths).zip(&reqs) {
+        assert_eq!(p["path"], c["proof_path"]);
+        assert_eq!(r["requirement"], c["requirement"]);
+        assert_eq!(
+            r["sample"].as_f64().unwrap().to_bits(),
+            c["sample"].as_f64().unwrap().to_bits()
+        );
+    }
+}
