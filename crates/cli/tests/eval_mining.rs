@@ -103,3 +103,19 @@ fn mining_topics_match_vectors() {
         );
     }
 }
+
+#[test]
+fn claimed_upokt_topic() {
+    // Base difficulty, mainnet pricing: 685 CU × 0.14599 = 100.003… → "100"; a zero target errors.
+    let out = eval(
+        "claimed-upokt",
+        vec![
+            json!({"num_compute_units": 685, "target_hash": "ff".repeat(32),
+                   "compute_units_to_tokens_multiplier": 145_990, "compute_unit_cost_granularity": 1_000_000}),
+            json!({"num_compute_units": 1, "target_hash": "00".repeat(32),
+                   "compute_units_to_tokens_multiplier": 1, "compute_unit_cost_granularity": 1}),
+        ],
+    );
+    assert_eq!(out[0]["upokt"], "100");
+    assert!(out[1]["error"].is_string());
+}

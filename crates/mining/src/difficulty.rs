@@ -239,6 +239,7 @@ pub fn target_fraction_f64(target: &TargetHash) -> f64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

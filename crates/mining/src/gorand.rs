@@ -167,6 +167,7 @@ pub fn seeded_float(a: &[u8], b: &[u8]) -> (i64, f64) {
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -1,2 +1,16 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+mod claimed;
+mod fraction;
+mod settle;
+
+pub use claimed::{ClaimedError, claimed_upokt};
+pub use fraction::{Fraction, FractionError};
+pub use settle::{
+    Account, Actor, AppAccount, BlockInput, BlockSettlement, ClaimInput, DiscardReason, Event,
+    LedgerOp, Mode, Outcome, Reason, RevShare, SettleError, Shares, TokenomicsParams,
+    largest_remainder, proof_penalty, rev_share_split, settle_block,
+};

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 mod mining;
 mod primitives;
 mod session;
+mod tokenomics;
 mod util;
 
 /// A topic: its name and the function that evaluates one case.
@@ -30,6 +31,7 @@ pub(crate) const TOPICS: &[Topic] = &[
     ("target", mining::target),
     ("proof-path", mining::proof_path),
     ("proof-requirement", mining::proof_requirement),
+    ("claimed-upokt", tokenomics::claimed_upokt),
     // Topics of the other crates are registered here.
 ];
 

@@ -1,0 +1,325 @@
+//! Worked settlement examples. There are no Go vectors for settlement; each expected number is
+//! derived in the comment above it from protocol.md §6 (poktroll x/tokenomics).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation
+)]
+
+use std::collections::BTreeMap;
+
+use pokt_primitives::{Address, ServiceId, SessionId, TargetHash};
+use pokt_tokenomics::*;
+use proptest::prelude::*;
+
+fn addr(b: u8) -> Address {
+    Address::from_bytes([b; 20])
+}
+
+fn claim(app: u8, session: u8, relays: u64, cupr: u64, cuttm: u64) -> ClaimInput {
+    ClaimInput {
+        supplier_operator: addr(100 + session),
+        supplier_owner: addr(150),
+        rev_shares: vec![RevShare {
+            address: addr(150),
+            percentage: 100,
+        }],
+        application: addr(app),
+        service_id: ServiceId::new("llm").unwrap(),
+        source_owner: addr(200),
+        session_id: SessionId::from_bytes([session; 32]),
+        num_relays: relays,
+        num_compute_units: relays * cupr,
+        compute_units_per_relay: cupr,
+        target_hash: TargetHash::BASE,
+        compute_units_to_tokens_multiplier: cuttm,
+        compute_unit_cost_granularity: 1_000_000,
+    }
+}
+
+fn apps(list: &[(u8, u64)]) -> BTreeMap<Address, AppAccount> {
+    list.iter()
+        .map(|(a, s)| {
+            (
+                addr(*a),
+                AppAccount {
+                    stake: *s,
+                    per_session_spend_limit: None,
+                },
+            )
+        })
+        .collect()
+}
+
+fn to(ops: &[LedgerOp], who: Address) -> u64 {
+    ops.iter()
+        .map(|o| match o {
+            LedgerOp::Transfer {
+                to: Account::Address(a),
+                amount,
+                ..
+            } if *a == who => *amount,
+            _ => 0,
+        })
+        .sum()
+}
+
+#[test]
+fn mainnet_single_claim() {
+    let params = TokenomicsParams::mainnet().unwrap();
+    let mut c = claim(1, 1, 10_000, 100, 145_990);
+    c.rev_shares = vec![
+        RevShare {
+            address: addr(31),
+            percentage: 50,
+        },
+        RevShare {
+            address: addr(32),
+            percentage: 30,
+        },
+        RevShare {
+            address: addr(33),
+            percentage: 20,
+        },
+    ];
+    let claims = [c];
+    let input = BlockInput {
+        claims: &claims,
+        apps: apps(&[(1, 1_000_000_000)]),
+        num_pending_sessions: 2,
+        params: &params,
+        proposer: addr(7),
+        application_min_stake: 1,
+        mode: Mode::GoCompatible,
+    };
+    let s = settle_block(&input).unwrap();
+    // 1,000,000 CU × (2^256−1)/(2^256−1) × 145,990 / 1,000,000 = 145,990 uPOKT; budget floor
+    // 1e9 / 2 / 1 = 5e8 covers it (claim stake 145,990 + ⌈0.14599⌉ = 145,991).
+    assert_eq!(
+        s.outcomes,
+        vec![Outcome::Settled {
+            claimed_upokt: 145_990,
+            settled_upokt: 145_990
+        }]
+    );
+    // mint = ⌊145,990 × 0.975⌋ = ⌊142,340.25⌋ = 142,340; global mint = ⌈145,990 × 1e-6⌉ = 1.
+    assert_eq!(s.burned(), 145_990);
+    assert_eq!(s.minted(), 142_340 + 1);
+    // Supplier ⌊142,340 × 0.79⌋ = 112,448 → shareholders ⌊56,224⌋, ⌊33,734.4⌋, ⌊22,489.6⌋ = 112,447,
+    // remainder 1 to the first listed: 56,225 / 33,734 / 22,489. Global-mint supplier share ⌊0.8⌋ = 0.
+    assert_eq!(to(&s.ops, addr(31)), 56_225);
+    assert_eq!(to(&s.ops, addr(32)), 33_734);
+    assert_eq!(to(&s.ops, addr(33)), 22_489);
+    // Proposer ⌊142,340 × 0.14⌋ = ⌊19,927.6⌋ = 19,927; source owner ⌊142,340 × 0.025⌋ = ⌊3,558.5⌋ = 3,558.
+    assert_eq!(to(&s.ops, addr(7)), 19_927);
+    assert_eq!(to(&s.ops, addr(200)), 3_558);
+    // DAO: remainder 142,340 − 112,448 − 19,927 − 3,558 = 6,407, plus the whole global mint (1, every
+    // other floor is 0), plus the reimbursement request (1) from the application module.
+    let dao = params.dao_reward_address;
+    assert_eq!(to(&s.ops, dao), 6_407 + 1 + 1);
+    // App stake: 1e9 − 145,990 − 1 = 999,854,009.
+    assert_eq!(s.app_stakes[&addr(1)], 999_854_009);
+    assert!(
+        s.events
+            .iter()
+            .any(|e| matches!(e, Event::ApplicationReimbursementRequest { amount: 1, .. }))
+    );
+}
+
+fn simple_params(mint_ratio: f64) -> TokenomicsParams {
+    let mut p = TokenomicsParams::defaults(addr(99)).unwrap();
+    p.mint_ratio = Fraction::from_f64_shortest(mint_ratio).unwrap();
+    p.global_inflation_per_claim = Fraction::ZERO;
+    p
+}
+
+#[test]
+fn overservicing_is_capped_per_claimant() {
+    let params = simple_params(1.0);
+    // 1 uPOKT per CU (CUTTM = granularity); two suppliers of the same session claim 400 each.
+    let claims = [claim(1, 1, 400, 1, 1_000_000), {
+        let mut c = claim(1, 1, 400, 1, 1_000_000);
+        c.supplier_operator = addr(120);
+        c
+    }];
+    let input = BlockInput {
+        claims: &claims,
+        apps: apps(&[(1, 1_000)]),
+        num_pending_sessions: 2,
+        params: &params,
+        proposer: addr(7),
+        application_min_stake: 600,
+        mode: Mode::GoCompatible,
+    };
+    let s = settle_block(&input).unwrap();
+    // Budget floor = 1,000 / 2 pending sessions / 2 claimants = 250 each; with no inflation the
+    // maximum settlement is ⌊250 / 1⌋ = 250 < 400, so both are capped.
+    assert_eq!(
+        s.outcomes,
+        vec![
+            Outcome::Settled {
+                claimed_upokt: 400,
+                settled_upokt: 250
+            };
+            2
+        ]
+    );
+    assert_eq!(
+        s.events
+            .iter()
+            .filter(|e| matches!(e, Event::ApplicationOverserviced { .. }))
+            .count(),
+        2
+    );
+    // 1,000 − 2 × 250 = 500 < min stake 600: unbonding starts.
+    assert_eq!(s.app_stakes[&addr(1)], 500);
+    assert!(s.events.contains(&Event::ApplicationUnbondingStarted {
+        application: addr(1)
+    }));
+}
+
+#[test]
+fn one_upokt_at_mint_ratio_0975() {
+    let params = simple_params(0.975);
+    // 1 CU at 1 uPOKT/CU = 1 uPOKT; mint = ⌊1 × 0.975⌋ = 0.
+    let claims = [claim(1, 1, 1, 1, 1_000_000)];
+    let mut input = BlockInput {
+        claims: &claims,
+        apps: apps(&[(1, 1_000)]),
+        num_pending_sessions: 2,
+        params: &params,
+        proposer: addr(7),
+        application_min_stake: 0,
+        mode: Mode::GoCompatible,
+    };
+    let s = settle_block(&input).unwrap();
+    // Go: the claim is discarded, no ledger op, but the cached app stake already lost 1 uPOKT.
+    assert_eq!(
+        s.outcomes,
+        vec![Outcome::Discarded(DiscardReason::ZeroMint)]
+    );
+    assert!(s.ops.is_empty());
+    assert_eq!(s.app_stakes[&addr(1)], 999);
+    input.mode = Mode::Strict;
+    assert_eq!(settle_block(&input), Err(SettleError::ZeroMint(0)));
+}
+
+#[test]
+fn invalid_claims_are_discarded() {
+    let params = simple_params(1.0);
+    let mut bad = claim(1, 1, 10, 5, 1_000_000);
+    bad.num_compute_units = 49; // ≠ 10 × 5
+    let claims = [bad];
+    let input = BlockInput {
+        claims: &claims,
+        apps: apps(&[(1, 1_000)]),
+        num_pending_sessions: 1,
+        params: &params,
+        proposer: addr(7),
+        application_min_stake: 0,
+        mode: Mode::GoCompatible,
+    };
+    assert_eq!(
+        settle_block(&input).unwrap().outcomes,
+        vec![Outcome::Discarded(DiscardReason::InvalidClaim)]
+    );
+}
+
+#[test]
+fn rev_share_fallback_and_remainder() {
+    // 100 split 33/33/34: ⌊33⌋, ⌊33⌋, ⌊34⌋ = 100, no remainder.
+    let s = [
+        RevShare {
+            address: addr(3),
+            percentage: 33,
+        },
+        RevShare {
+            address: addr(1),
+            percentage: 33,
+        },
+        RevShare {
+            address: addr(2),
+            percentage: 34,
+        },
+    ];
+    let (split, fb) = rev_share_split(100, &s, &addr(9));
+    assert!(!fb);
+    // Transfers come in address-string order (Go's sort.Strings).
+    let by_str = |mut v: Vec<(Address, u64)>| {
+        v.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+        v
+    };
+    assert_eq!(
+        split,
+        by_str(vec![(addr(1), 33), (addr(2), 34), (addr(3), 33)])
+    );
+    // 10 split 33/33/34: 3, 3, 3 → remainder 1 to the first listed (addr 3).
+    let (split, _) = rev_share_split(10, &s, &addr(9));
+    assert_eq!(
+        split,
+        by_str(vec![(addr(1), 3), (addr(2), 3), (addr(3), 4)])
+    );
+    // Sum 99: everything to the owner.
+    let bad = [RevShare {
+        address: addr(3),
+        percentage: 99,
+    }];
+    assert_eq!(
+        rev_share_split(10, &bad, &addr(9)),
+        (vec![(addr(9), 10)], true)
+    );
+}
+
+#[test]
+fn largest_remainder_ties_by_address() {
+    // 10 over three equal weights: 3 each, remainders all 1/3, the one leftover unit to the
+    // smallest address string.
+    let w = [(addr(5), 1), (addr(6), 1), (addr(4), 1)];
+    let out = largest_remainder(10, &w);
+    let mut sorted: Vec<&Address> = w.iter().map(|(a, _)| a).collect();
+    sorted.sort_by_key(|a| a.as_str().to_string());
+    for (a, v) in &out {
+        assert_eq!(*v, if a == sorted[0] { 4 } else { 3 });
+    }
+    // 7 over weights 1:2 → ⌊7/3⌋ = 2, ⌊14/3⌋ = 4, remainders 1/3 and 2/3: the leftover goes to the larger.
+    assert_eq!(
+        largest_remainder(7, &[(addr(1), 1), (addr(2), 2)]),
+        vec![(addr(1), 2), (addr(2), 5)]
+    );
+}
+
+#[test]
+fn penalty() {
+    assert_eq!(proof_penalty(10, 1, 5).1, 9);
+    let (ops, left, unbond) = proof_penalty(5, 1, 5);
+    assert_eq!((ops.len(), left, unbond), (1, 4, true));
+    assert_eq!(proof_penalty(0, 1, 0).0.len(), 0);
+}
+
+proptest! {
+    /// Conservation: everything minted into the tokenomics module leaves it, burned = Σ settled,
+    /// and no application pays more than its stake.
+    #[test]
+    fn conservation(stakes in proptest::collection::vec(1u64..10_000_000, 1..4),
+                    claims in proptest::collection::vec((0usize..4, 0u8..3, 1u64..5_000, 1u64..20), 1..12)) {
+        let params = TokenomicsParams::mainnet().unwrap();
+        let app_list: Vec<(u8, u64)> = stakes.iter().enumerate().map(|(i, s)| (i as u8 + 1, *s)).collect();
+        let cs: Vec<ClaimInput> = claims.iter().map(|(a, sess, r, cupr)| {
+            let mut c = claim((a % stakes.len()) as u8 + 1, *sess, *r, *cupr, 145_990);
+            c.supplier_operator = addr((*r % 200) as u8);
+            c
+        }).collect();
+        let input = BlockInput { claims: &cs, apps: apps(&app_list), num_pending_sessions: 2, params: &params,
+                                 proposer: addr(7), application_min_stake: 0, mode: Mode::GoCompatible };
+        let s = settle_block(&input).unwrap();
+        let minted = s.minted();
+        let distributed: u64 = s.ops.iter().map(|o| match o {
+            LedgerOp::Transfer { from: Account::TokenomicsModule, amount, .. } => *amount, _ => 0 }).sum();
+        prop_assert_eq!(minted, distributed);
+        let settled: u64 = s.outcomes.iter().map(|o| match o { Outcome::Settled { settled_upokt, .. } => *settled_upokt, _ => 0 }).sum();
+        prop_assert_eq!(s.burned(), settled);
+        for (a, before) in &app_list {
+            prop_assert!(s.app_stakes[&addr(*a)] <= *before);
+        }
+    }
+}
