@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod eval;
+mod simulate;
 
 /// POKT Shannon protocol tools: simulate, inspect, decode and evaluate.
 #[derive(Debug, Parser)]
@@ -20,6 +21,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the Relay Mining simulator (embedded default scenario unless --scenario is given).
+    Simulate(simulate::SimulateArgs),
     /// Print the bech32 `pokt1…` address of a 33-byte compressed secp256k1 public key (hex).
     Address {
         /// The public key, 66 hex characters.
@@ -49,6 +52,10 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Simulate(args) => {
+            simulate::run(args)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Address { public_key } => {
             let key = hex::decode(public_key.trim())?;
             let addr = pokt_primitives::Address::from_public_key_slice(&key)?;
