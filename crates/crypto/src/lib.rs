@@ -1,2 +1,10 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(not(feature = "std"), no_std)]
+
+mod hash;
+mod placeholder;
+mod secp256k1;
+
+pub use hash::{hash_to_curve, hash_to_scalar, hash_to_scalar_plain};
+pub use placeholder::{PLACEHOLDER_SECRET, key_from_secret, placeholder_key};
+pub use secp256k1::{CryptoError, Signature, SigningKey, VerifyingKey};

@@ -6,6 +6,7 @@
 use anyhow::{Context, bail};
 use serde_json::{Map, Value};
 
+mod crypto;
 mod mining;
 mod primitives;
 mod session;
@@ -32,6 +33,10 @@ pub(crate) const TOPICS: &[Topic] = &[
     ("proof-path", mining::proof_path),
     ("proof-requirement", mining::proof_requirement),
     ("claimed-upokt", tokenomics::claimed_upokt),
+    ("secp256k1-sign", crypto::secp256k1_sign),
+    ("secp256k1-verify", crypto::secp256k1_verify),
+    ("hash-to-scalar", crypto::hash_to_scalar),
+    ("hash-to-curve", crypto::hash_to_curve),
     // Topics of the other crates are registered here.
 ];
 

@@ -1,0 +1,90 @@
+//! ring-go's hash-to-scalar and hash-to-curve on secp256k1 (go-dleq decred backend).
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use crypto_bigint::{NonZero, U256, U512};
+use sha3::{Digest, Sha3_256, Sha3_512};
+
+/// The group order n of secp256k1, big-endian.
+const ORDER: [u8; 32] = [
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+    0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41,
+];
+
+/// The field prime p of secp256k1, big-endian.
+const PRIME: [u8; 32] = [
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0xff, 0xfc, 0x2f,
+];
+
+/// `x mod m` for a big-endian byte string of at most 64 bytes and a 32-byte modulus.
+fn reduce(x: &[u8], m: &[u8; 32]) -> [u8; 32] {
+    let mut wide = [0u8; 64];
+    let start = 64usize.saturating_sub(x.len());
+    if let Some(dst) = wide.get_mut(start..) {
+        dst.copy_from_slice(x.get(..64).unwrap_or(x));
+    }
+    let xw = U512::from_be_slice(&wide);
+    let mut mw = [0u8; 64];
+    if let Some(dst) = mw.get_mut(32..) {
+        dst.copy_from_slice(m);
+    }
+    let m = U512::from_be_slice(&mw);
+    let r = match Option::<NonZero<U512>>::from(NonZero::new(m)) {
+        Some(nz) => xw.div_rem_vartime(&nz).1,
+        None => U512::ZERO,
+    };
+    let bytes = r.to_be_bytes();
+    let mut out = [0u8; 32];
+    if let Some(src) = bytes.as_ref().get(32..64) {
+        out.copy_from_slice(src);
+    }
+    out
+}
+
+/// go-dleq's `HashToScalar` on the decred backend: SHA3-512(input) mod n, then — the quirk — the
+/// **minimal** big-endian bytes of that value copied into a 32-byte buffer **left-aligned**
+/// (`copy(s[:], b)`), so a value with k leading zero bytes comes out multiplied by 256^k (mod n as
+/// decred's `SetBytes` then reduces it). About 1 in 256 inputs is affected; ring-go's challenges
+/// use this function, so signatures must reproduce it. Returns the 32-byte scalar. [CRYPTO-H2S-1]
+pub fn hash_to_scalar(input: &[u8]) -> [u8; 32] {
+    let digest = Sha3_512::digest(input);
+    let r = reduce(&digest, &ORDER);
+    let lead = r.iter().take_while(|b| **b == 0).count();
+    let mut out = [0u8; 32];
+    if let (Some(dst), Some(src)) = (out.get_mut(..32usize.saturating_sub(lead)), r.get(lead..)) {
+        dst.copy_from_slice(src);
+    }
+    // The left-aligned value may exceed n; the scalar type reduces it.
+    reduce(&out, &ORDER)
+}
+
+/// `SHA3-512(input) mod n` without the quirk (for comparison and tests).
+pub fn hash_to_scalar_plain(input: &[u8]) -> [u8; 32] {
+    reduce(&Sha3_512::digest(input), &ORDER)
+}
+
+/// ring-go's `hashToCurve` for secp256k1: h = SHA3-256(compressed point); while the x-coordinate
+/// h mod p has no point with even y, h = SHA3-256(h). Returns the compressed point and the number
+/// of re-hashes. [CRYPTO-H2C-1]
+pub fn hash_to_curve(point: &[u8; 33]) -> ([u8; 33], u32) {
+    let mut h: [u8; 32] = Sha3_256::digest(point).into();
+    let mut rehashes = 0u32;
+    loop {
+        let x = reduce(&h, &PRIME);
+        let mut enc = [0u8; 33];
+        enc[0] = 0x02;
+        if let Some(dst) = enc.get_mut(1..) {
+            dst.copy_from_slice(&x);
+        }
+        if k256::PublicKey::from_sec1_bytes(&enc).is_ok() {
+            return (enc, rehashes);
+        }
+        h = Sha3_256::digest(h).into();
+        rehashes = rehashes.saturating_add(1);
+    }
+}
+
+/// The secp256k1 order as an integer (used by the placeholder key derivation).
+pub(crate) fn order() -> U256 {
+    U256::from_be_slice(&ORDER)
+}
