@@ -59,3 +59,51 @@ fn crypto_topics_match_vectors() {
         assert_eq!(o["point"], c["hash_to_curve"]);
     }
 }
+
+#[test]
+fn ring_topics() {
+    let cases = load("ring_signatures.json");
+    let out = eval(
+        "ring-verify",
+        cases
+            .iter()
+            .map(|c| json!({"signature": c["signature"], "message": c["message"]}))
+            .collect(),
+    );
+    for (c, o) in cases.iter().zip(&out) {
+        assert_eq!(o["valid"], c["valid"]);
+        assert_eq!(o["key_image"], c["key_image"]);
+        assert_eq!(o["ring"], c["ring"]);
+    }
+    // Sign with the vector keys, then verify our signatures through the same binary.
+    let sign_in: Vec<Value> = cases
+        .iter()
+        .take(10)
+        .map(|c| {
+            let j = usize::try_from(c["signer_index"].as_u64().unwrap()).unwrap();
+            json!({"ring": c["ring"], "signer_index": j, "private_key": c["private_keys"][j],
+                   "message": c["message"], "rng_seed": "07".repeat(32)})
+        })
+        .collect();
+    let sigs = eval("ring-sign", sign_in);
+    let again = eval("ring-sign", {
+        let c = &cases[0];
+        let j = usize::try_from(c["signer_index"].as_u64().unwrap()).unwrap();
+        vec![
+            json!({"ring": c["ring"], "signer_index": j, "private_key": c["private_keys"][j],
+                    "message": c["message"], "rng_seed": "07".repeat(32)}),
+        ]
+    });
+    assert_eq!(
+        sigs[0]["signature"], again[0]["signature"],
+        "seeded signing is deterministic"
+    );
+    let verify_in: Vec<Value> = sigs
+        .iter()
+        .zip(&cases)
+        .map(|(s, c)| json!({"signature": s["signature"], "message": c["message"]}))
+        .collect();
+    for o in eval("ring-verify", verify_in) {
+        assert_eq!(o["valid"], true);
+    }
+}

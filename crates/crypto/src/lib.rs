@@ -1,8 +1,11 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(not(feature = "std"), no_std)]
 
+extern crate alloc;
+
 mod hash;
 mod placeholder;
+pub mod ring;
 mod secp256k1;
 
 pub use hash::{hash_to_curve, hash_to_scalar, hash_to_scalar_plain};

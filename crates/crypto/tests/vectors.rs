@@ -115,3 +115,56 @@ fn hash_to_curve_vectors() {
     }
     assert!(rehashed > 0, "some cases need a re-hash");
 }
+
+#[test]
+fn ring_signatures_verify_and_ours_verify_too() {
+    use pokt_crypto::ring::{RingSignature, key_image, sign};
+    use rand_chacha::rand_core::SeedableRng;
+    let d = load("ring_signatures.json");
+    let cases = d["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 84);
+    let mut quirk = 0;
+    let mut rng = rand_chacha::ChaCha20Rng::from_seed([9; 32]);
+    for (n, c) in cases.iter().enumerate() {
+        let bytes = hx(&c["signature"]);
+        let sig = RingSignature::decode(&bytes).unwrap();
+        assert_eq!(sig.encode(), bytes, "case {n}: re-encoding");
+        let m: [u8; 32] = hx(&c["message"]).try_into().unwrap();
+        assert_eq!(
+            sig.verify(&m).is_ok(),
+            c["valid"].as_bool().unwrap(),
+            "case {n}"
+        );
+        let mut other = m;
+        other[0] ^= 1;
+        assert_eq!(
+            sig.verify(&other).is_ok(),
+            c["valid_for_other_message"].as_bool().unwrap(),
+            "case {n}"
+        );
+        assert_eq!(sig.key_image().to_vec(), hx(&c["key_image"]), "case {n}");
+        let ring: Vec<VerifyingKey> = c["ring"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| VerifyingKey::from_sec1(&hx(k)).unwrap())
+            .collect();
+        assert!(sig.ring().copied().eq(ring.iter().copied()));
+        assert!(sig.keys_subset_of(&ring));
+        assert!(!sig.keys_subset_of(&ring[1..]));
+        // Our own signature over the same ring and signer verifies, with the same key image.
+        let j = usize::try_from(c["signer_index"].as_u64().unwrap()).unwrap();
+        let key = SigningKey::from_bytes(&hx(&c["private_keys"][j]).try_into().unwrap()).unwrap();
+        assert_eq!(key_image(&key).unwrap().to_vec(), hx(&c["key_image"]));
+        let ours = sign(&m, &ring, j, &key, &mut rng).unwrap();
+        assert!(ours.verify(&m).is_ok(), "case {n}: our signature");
+        assert!(ours.verify(&other).is_err());
+        quirk += usize::from(c["quirk"].as_bool().unwrap());
+        // Truncated or padded encodings are refused.
+        assert!(RingSignature::decode(&bytes[..bytes.len() - 1]).is_err());
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(RingSignature::decode(&longer).is_err());
+    }
+    assert_eq!(quirk, 16, "the vectors mark 16 quirk signatures");
+}

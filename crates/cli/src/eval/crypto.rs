@@ -35,3 +35,37 @@ pub(crate) fn hash_to_curve(case: &Map<String, Value>) -> Result<Value, String> 
     let (h, rehashes) = pokt_crypto::hash_to_curve(&p);
     Ok(json!({ "point": hex::encode(h), "rehashes": rehashes }))
 }
+
+/// `ring-sign`: `ring`, `signer_index`, `private_key`, `message` (32 bytes), `rng_seed` (32 bytes
+/// seeding ChaCha20) → `signature`.
+pub(crate) fn ring_sign(case: &Map<String, Value>) -> Result<Value, String> {
+    use rand_chacha::rand_core::SeedableRng;
+    let Value::Array(list) = super::util::field(case, "ring")? else {
+        return Err("ring must be an array".into());
+    };
+    let mut ring = Vec::with_capacity(list.len());
+    for k in list {
+        let k = k.as_str().ok_or("ring keys must be hex strings")?;
+        let b = hex::decode(k).map_err(|_| "ring key is not hex".to_string())?;
+        ring.push(VerifyingKey::from_sec1(&b).map_err(|e| e.to_string())?);
+    }
+    let j = usize::try_from(super::util::u64_field(case, "signer_index")?)
+        .map_err(|e| e.to_string())?;
+    let key = SigningKey::from_bytes(&hex_array::<32>(case, "private_key")?)
+        .map_err(|e| e.to_string())?;
+    let m = hex_array::<32>(case, "message")?;
+    let mut rng = rand_chacha::ChaCha20Rng::from_seed(hex_array::<32>(case, "rng_seed")?);
+    let sig = pokt_crypto::ring::sign(&m, &ring, j, &key, &mut rng).map_err(|e| e.to_string())?;
+    Ok(json!({ "signature": hex::encode(sig.encode()) }))
+}
+
+/// `ring-verify`: `signature`, `message` → `valid`, `ring`, `key_image`.
+pub(crate) fn ring_verify(case: &Map<String, Value>) -> Result<Value, String> {
+    let sig = pokt_crypto::ring::RingSignature::decode(&hex_field(case, "signature")?)
+        .map_err(|e| e.to_string())?;
+    let m = hex_array::<32>(case, "message")?;
+    let ring: Vec<String> = sig.ring().map(|k| hex::encode(k.as_bytes())).collect();
+    Ok(
+        json!({ "valid": sig.verify(&m).is_ok(), "ring": ring, "key_image": hex::encode(sig.key_image()) }),
+    )
+}

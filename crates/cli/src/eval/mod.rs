@@ -35,6 +35,8 @@ pub(crate) const TOPICS: &[Topic] = &[
     ("claimed-upokt", tokenomics::claimed_upokt),
     ("secp256k1-sign", crypto::secp256k1_sign),
     ("secp256k1-verify", crypto::secp256k1_verify),
+    ("ring-sign", crypto::ring_sign),
+    ("ring-verify", crypto::ring_verify),
     ("hash-to-scalar", crypto::hash_to_scalar),
     ("hash-to-curve", crypto::hash_to_curve),
     // Topics of the other crates are registered here.

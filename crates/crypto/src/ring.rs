@@ -1,0 +1,287 @@
+//! Ring signatures compatible with ring-go v0.2.0 on go-dleq's decred secp256k1 backend
+//! (LSAG, Monero style), as applications and gateways sign relay requests.
+// Untrusted bytes: no indexing panics. (Scalar and point arithmetic is modular, so
+// `arithmetic_side_effects`, which targets integer overflow, does not apply here.)
+#![warn(clippy::indexing_slicing)]
+
+use alloc::vec::Vec;
+
+use k256::elliptic_curve::ops::Reduce;
+use k256::elliptic_curve::sec1::ToSec1Point;
+use k256::{FieldBytes, ProjectivePoint, Scalar, WideBytes};
+use rand_core::CryptoRng;
+
+use crate::hash::{hash_to_curve, hash_to_scalar};
+use crate::secp256k1::{CryptoError, SigningKey, VerifyingKey};
+
+/// Bytes before the first (s, P) pair: BE32 size ‖ c0 ‖ key image.
+const HEADER: usize = 4 + 32 + 33;
+/// Bytes per ring member: s_i ‖ P_i.
+const MEMBER: usize = 32 + 33;
+/// The largest ring a decoder accepts (the chain's rings are an application and its gateways;
+/// this bound keeps hostile size fields from driving work).
+pub const MAX_RING_SIZE: usize = 1024;
+
+/// A decoded ring signature: `c0`, the key image `I`, and one response `s_i` per ring key `P_i`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RingSignature {
+    c0: [u8; 32],
+    key_image: [u8; 33],
+    members: Vec<([u8; 32], VerifyingKey)>,
+}
+
+fn encode_point(p: &ProjectivePoint) -> [u8; 33] {
+    let e = p.to_affine().to_sec1_point(true);
+    let mut out = [0u8; 33];
+    if let Some(src) = e.as_bytes().get(..33) {
+        out.copy_from_slice(src);
+    }
+    out
+}
+
+fn decode_point(b: &[u8; 33]) -> Result<ProjectivePoint, CryptoError> {
+    k256::PublicKey::from_sec1_bytes(b)
+        .map(|p| p.to_projective())
+        .map_err(|_| CryptoError)
+}
+
+/// go-dleq `DecodeToScalar`: 32 big-endian bytes, silently reduced mod n (Go accepts
+/// non-canonical scalars, so this verifier does too). [CRYPTO-RING-3]
+fn decode_scalar(b: &[u8; 32]) -> Scalar {
+    <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(*b))
+}
+
+fn encode_scalar(s: &Scalar) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&s.to_bytes());
+    out
+}
+
+fn random_scalar(rng: &mut impl CryptoRng) -> Scalar {
+    let mut wide = [0u8; 64];
+    rng.fill_bytes(&mut wide);
+    <Scalar as Reduce<WideBytes>>::reduce(&WideBytes::from(wide))
+}
+
+fn hp(p: &VerifyingKey) -> Result<ProjectivePoint, CryptoError> {
+    decode_point(&hash_to_curve(p.as_bytes()).0)
+}
+
+/// ring-go's challenge: HashToScalar(m ‖ L ‖ R) over the 98-byte concatenation. [CRYPTO-RING-1]
+fn challenge(m: &[u8; 32], l: &ProjectivePoint, r: &ProjectivePoint) -> Scalar {
+    let mut buf = [0u8; 98];
+    if let Some(d) = buf.get_mut(..32) {
+        d.copy_from_slice(m);
+    }
+    if let Some(d) = buf.get_mut(32..65) {
+        d.copy_from_slice(&encode_point(l));
+    }
+    if let Some(d) = buf.get_mut(65..98) {
+        d.copy_from_slice(&encode_point(r));
+    }
+    decode_scalar(&hash_to_scalar(&buf))
+}
+
+/// The key image `I = x · H_p(xG)` of a signing key: the same for every signature by that key.
+pub fn key_image(key: &SigningKey) -> Result<[u8; 33], CryptoError> {
+    let x = decode_scalar(&key.to_bytes());
+    Ok(encode_point(&(hp(&key.verifying_key())? * x)))
+}
+
+/// Signs the 32-byte message `m` with `key`, which must be `ring[signer]`; randomness comes from
+/// `rng`. Rings have at least 2 keys. [CRYPTO-RING-1]
+pub fn sign(
+    m: &[u8; 32],
+    ring: &[VerifyingKey],
+    signer: usize,
+    key: &SigningKey,
+    rng: &mut impl CryptoRng,
+) -> Result<RingSignature, CryptoError> {
+    let n = ring.len();
+    if !(2..=MAX_RING_SIZE).contains(&n) || ring.get(signer) != Some(&key.verifying_key()) {
+        return Err(CryptoError);
+    }
+    let x = decode_scalar(&key.to_bytes());
+    let hps: Vec<ProjectivePoint> = ring.iter().map(hp).collect::<Result<_, _>>()?;
+    let pts: Vec<ProjectivePoint> = ring
+        .iter()
+        .map(|p| decode_point(p.as_bytes()))
+        .collect::<Result<_, _>>()?;
+    let hj = hps.get(signer).ok_or(CryptoError)?;
+    let image = *hj * x;
+    let u = random_scalar(rng);
+    let mut c = alloc::vec![Scalar::ZERO; n];
+    let mut s = alloc::vec![Scalar::ZERO; n];
+    let next = |i: usize| {
+        if i.saturating_add(1) == n {
+            0
+        } else {
+            i.saturating_add(1)
+        }
+    };
+    let mut i = next(signer);
+    *c.get_mut(i).ok_or(CryptoError)? = challenge(m, &(ProjectivePoint::GENERATOR * u), &(*hj * u));
+    while i != signer {
+        let si = random_scalar(rng);
+        let ci = *c.get(i).ok_or(CryptoError)?;
+        let l = ProjectivePoint::GENERATOR * si + *pts.get(i).ok_or(CryptoError)? * ci;
+        let r = *hps.get(i).ok_or(CryptoError)? * si + image * ci;
+        *s.get_mut(i).ok_or(CryptoError)? = si;
+        let j = next(i);
+        *c.get_mut(j).ok_or(CryptoError)? = challenge(m, &l, &r);
+        i = j;
+    }
+    *s.get_mut(signer).ok_or(CryptoError)? = u - *c.get(signer).ok_or(CryptoError)? * x;
+    Ok(RingSignature {
+        c0: encode_scalar(c.first().ok_or(CryptoError)?),
+        key_image: encode_point(&image),
+        members: s
+            .iter()
+            .map(encode_scalar)
+            .zip(ring.iter().copied())
+            .collect(),
+    })
+}
+
+impl RingSignature {
+    /// Decodes ring-go's serialization `BE32(n) ‖ c0 ‖ I ‖ (s_i ‖ P_i)…`. The size field is checked
+    /// against the actual length **before** anything is allocated, so hostile sizes cost nothing;
+    /// trailing bytes are refused. [CRYPTO-RING-2]
+    pub fn decode(bytes: &[u8]) -> Result<Self, CryptoError> {
+        let size_bytes: [u8; 4] = bytes
+            .get(..4)
+            .and_then(|b| b.try_into().ok())
+            .ok_or(CryptoError)?;
+        let n = usize::try_from(u32::from_be_bytes(size_bytes)).map_err(|_| CryptoError)?;
+        if n > MAX_RING_SIZE
+            || n.checked_mul(MEMBER).and_then(|x| x.checked_add(HEADER)) != Some(bytes.len())
+        {
+            return Err(CryptoError);
+        }
+        let c0: [u8; 32] = bytes
+            .get(4..36)
+            .and_then(|b| b.try_into().ok())
+            .ok_or(CryptoError)?;
+        let key_image: [u8; 33] = bytes
+            .get(36..HEADER)
+            .and_then(|b| b.try_into().ok())
+            .ok_or(CryptoError)?;
+        decode_point(&key_image)?;
+        let mut members = Vec::with_capacity(n);
+        for chunk in bytes.get(HEADER..).unwrap_or(&[]).chunks_exact(MEMBER) {
+            let s: [u8; 32] = chunk
+                .get(..32)
+                .and_then(|b| b.try_into().ok())
+                .ok_or(CryptoError)?;
+            let p = VerifyingKey::from_sec1(chunk.get(32..).ok_or(CryptoError)?)?;
+            members.push((s, p));
+        }
+        Ok(Self {
+            c0,
+            key_image,
+            members,
+        })
+    }
+
+    /// The serialization ring-go produces (length 69 + 65·n).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out =
+            Vec::with_capacity(HEADER.saturating_add(self.members.len().saturating_mul(MEMBER)));
+        out.extend_from_slice(
+            &u32::try_from(self.members.len())
+                .unwrap_or(u32::MAX)
+                .to_be_bytes(),
+        );
+        out.extend_from_slice(&self.c0);
+        out.extend_from_slice(&self.key_image);
+        for (s, p) in &self.members {
+            out.extend_from_slice(s);
+            out.extend_from_slice(p.as_bytes());
+        }
+        out
+    }
+
+    /// The ring's keys, in signature order.
+    pub fn ring(&self) -> impl Iterator<Item = &VerifyingKey> {
+        self.members.iter().map(|(_, p)| p)
+    }
+
+    /// The key image.
+    pub fn key_image(&self) -> &[u8; 33] {
+        &self.key_image
+    }
+
+    /// Verifies the signature on the 32-byte message: recompute every challenge around the ring
+    /// and require the last to equal `c0`. Scalars ≥ n are reduced as Go reduces them.
+    /// [CRYPTO-RING-1]
+    pub fn verify(&self, m: &[u8; 32]) -> Result<(), CryptoError> {
+        if self.members.len() < 2 {
+            return Err(CryptoError);
+        }
+        let image = decode_point(&self.key_image)?;
+        let c0 = decode_scalar(&self.c0);
+        let mut c = c0;
+        for (s, p) in &self.members {
+            let s = decode_scalar(s);
+            let l = ProjectivePoint::GENERATOR * s + decode_point(p.as_bytes())? * c;
+            let r = hp(p)? * s + image * c;
+            c = challenge(m, &l, &r);
+        }
+        if c == c0 { Ok(()) } else { Err(CryptoError) }
+    }
+
+    /// The chain's ring rule: **every** key of the signature's ring is in `expected` (order-free,
+    /// duplicates allowed). [CRYPTO-RING-4]
+    pub fn keys_subset_of(&self, expected: &[VerifyingKey]) -> bool {
+        self.members.iter().all(|(_, p)| expected.contains(p))
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rand_chacha::rand_core::SeedableRng;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        /// Any ring of 2–8 keys and any signer: the signature verifies, survives encoding, and a
+        /// changed message or a flipped response byte does not verify.
+        #[test]
+        fn sign_verify(n in 2usize..=8, signer in 0usize..8, seed in any::<[u8; 32]>(), m in any::<[u8; 32]>(), flip in 0usize..1000) {
+            let signer = signer % n;
+            let keys: Vec<SigningKey> = (0..n)
+                .map(|i| { let mut b = seed; b[0] = u8::try_from(i).unwrap() + 1; b[31] |= 1; SigningKey::from_bytes(&b).unwrap() })
+                .collect();
+            let ring: Vec<VerifyingKey> = keys.iter().map(SigningKey::verifying_key).collect();
+            let mut rng = rand_chacha::ChaCha20Rng::from_seed(seed);
+            let sig = sign(&m, &ring, signer, &keys[signer], &mut rng).unwrap();
+            prop_assert!(sig.verify(&m).is_ok());
+            let bytes = sig.encode();
+            prop_assert_eq!(bytes.len(), 69 + 65 * n);
+            prop_assert_eq!(RingSignature::decode(&bytes).unwrap(), sig.clone());
+            let mut other = m;
+            other[31] ^= 1;
+            prop_assert!(sig.verify(&other).is_err());
+            let mut bad = bytes.clone();
+            let idx = HEADER + (flip % n) * MEMBER + (flip % 32);
+            bad[idx] ^= 1;
+            prop_assert!(RingSignature::decode(&bad).map_or(true, |s| s.verify(&m).is_err()));
+            prop_assert!(sign(&m, &ring, (signer + 1) % n, &keys[signer], &mut rng).is_err());
+        }
+    }
+
+    #[test]
+    fn hostile_sizes_are_refused_without_allocating() {
+        let mut b = vec![0xffu8, 0xff, 0xff, 0xff];
+        b.extend_from_slice(&[0u8; 200]);
+        assert!(RingSignature::decode(&b).is_err());
+        assert!(RingSignature::decode(&[]).is_err());
+        assert!(RingSignature::decode(&[0, 0, 0, 0]).is_err());
+    }
+}
