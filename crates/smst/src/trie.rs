@@ -1,0 +1,476 @@
+//! The sparse Merkle sum trie.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use core::cell::OnceCell;
+use core::marker::PhantomData;
+
+use crate::hasher::TrieHasher;
+use crate::node::{
+    Digest48, PLACEHOLDER, bit, inner_digest, inner_preimage, leaf_digest, leaf_preimage, read_u64,
+};
+use crate::proof::{ClosestProof, SparseMerkleProof};
+
+/// How leaf values are stored. [SMST-VALUE-1]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ValueMode {
+    /// The raw value is stored in the leaf (POKT: "nil value hasher"), so a proof reveals it.
+    #[default]
+    Raw,
+    /// The value's hash is stored (the library's default).
+    Hashed,
+}
+
+/// The 48-byte root: digest ‖ sum ‖ count. [SMST-ROOT-1]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Root(pub Digest48);
+
+impl Root {
+    /// The root of an empty trie (48 zero bytes).
+    pub const EMPTY: Self = Self(PLACEHOLDER);
+
+    /// The 32-byte node hash.
+    pub fn digest(&self) -> &[u8] {
+        self.0.get(..32).unwrap_or(&[])
+    }
+
+    /// The total weight (wrapped mod 2⁶⁴ as Go wraps it).
+    pub fn sum(&self) -> u64 {
+        read_u64(self.0.get(32..).unwrap_or(&[]))
+    }
+
+    /// The number of leaves.
+    pub fn count(&self) -> u64 {
+        read_u64(self.0.get(40..).unwrap_or(&[]))
+    }
+
+    /// The 48 bytes.
+    pub fn as_bytes(&self) -> &[u8; 48] {
+        &self.0
+    }
+}
+
+impl core::fmt::Debug for Root {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Root(")?;
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        write!(f, ")")
+    }
+}
+
+const NONE: u32 = u32::MAX;
+
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Leaf(u32),
+    Inner(u32, u32),
+}
+
+#[derive(Clone, Debug)]
+struct Node {
+    digest: Digest48,
+    kind: Kind,
+}
+
+/// The hashed form of the trie, built on demand and kept until the next change.
+#[derive(Clone, Debug, Default)]
+struct Tree {
+    paths: Vec<[u8; 32]>,
+    nodes: Vec<Node>,
+    root: u32,
+}
+
+/// A sparse Merkle sum trie over `H`, byte-compatible with pokt-network/smt v0.14.1: the same
+/// roots, proofs and verification for both value modes. Unlike the Go library it never panics
+/// after deletes (its shape is canonical: a function of the leaf set only). [SMST-ROOT-1]
+///
+/// ```
+/// use pokt_smst::{Smst, Sha256Hasher, ValueMode};
+/// let mut t = Smst::<Sha256Hasher>::new(ValueMode::Raw);
+/// t.update(b"relay hash 1", b"relay bytes", 10);
+/// t.update(b"relay hash 2", b"more relay bytes", 10);
+/// let root = t.root();
+/// assert_eq!((root.sum(), root.count()), (20, 2));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Smst<H: TrieHasher> {
+    mode: ValueMode,
+    leaves: BTreeMap<[u8; 32], Vec<u8>>,
+    tree: OnceCell<Tree>,
+    sum: u64,
+    sum_overflowed: bool,
+    _h: PhantomData<H>,
+}
+
+impl<H: TrieHasher> Smst<H> {
+    /// An empty trie.
+    pub fn new(mode: ValueMode) -> Self {
+        Self {
+            mode,
+            leaves: BTreeMap::new(),
+            tree: OnceCell::new(),
+            sum: 0,
+            sum_overflowed: false,
+            _h: PhantomData,
+        }
+    }
+
+    /// The value mode.
+    pub fn mode(&self) -> ValueMode {
+        self.mode
+    }
+
+    /// The path of a key: H(key). [SMST-PATH-1]
+    pub fn path(key: &[u8]) -> [u8; 32] {
+        H::digest(&[key])
+    }
+
+    fn stored(&self, value: &[u8], weight: u64) -> Vec<u8> {
+        let mut v = match self.mode {
+            ValueMode::Raw => value.to_vec(),
+            ValueMode::Hashed => H::digest(&[value]).to_vec(),
+        };
+        v.extend_from_slice(&weight.to_be_bytes());
+        v.extend_from_slice(&1u64.to_be_bytes());
+        v
+    }
+
+    /// Inserts or replaces `key` with `value` and `weight`. [SMST-UPDATE-1]
+    pub fn update(&mut self, key: &[u8], value: &[u8], weight: u64) {
+        let path = Self::path(key);
+        let stored = self.stored(value, weight);
+        if let Some(old) = self.leaves.insert(path, stored) {
+            self.sum = self.sum.wrapping_sub(stored_weight(&old));
+        }
+        let (s, o) = self.sum.overflowing_add(weight);
+        self.sum = s;
+        self.sum_overflowed |= o;
+        self.tree = OnceCell::new();
+    }
+
+    /// Like [`update`](Self::update) but refuses (and leaves the trie unchanged) when the total
+    /// weight would pass `u64::MAX`, which Go silently wraps. [SMST-SUM-1]
+    pub fn try_update(
+        &mut self,
+        key: &[u8],
+        value: &[u8],
+        weight: u64,
+    ) -> Result<(), crate::SmstError> {
+        let path = Self::path(key);
+        let old = self.leaves.get(&path).map_or(0, |v| stored_weight(v));
+        self.sum
+            .checked_sub(old)
+            .and_then(|s| s.checked_add(weight))
+            .ok_or(crate::SmstError::SumOverflow)?;
+        if self.sum_overflowed {
+            return Err(crate::SmstError::SumOverflow);
+        }
+        self.update(key, value, weight);
+        Ok(())
+    }
+
+    /// The stored value (raw, or its hash in hashed mode) and weight of `key`.
+    pub fn get(&self, key: &[u8]) -> Option<(&[u8], u64)> {
+        let v = self.leaves.get(&Self::path(key))?;
+        let n = v.len().saturating_sub(16);
+        Some((v.get(..n).unwrap_or(&[]), stored_weight(v)))
+    }
+
+    /// Removes `key`; returns whether it was present. [SMST-DELETE-1]
+    pub fn delete(&mut self, key: &[u8]) -> bool {
+        match self.leaves.remove(&Self::path(key)) {
+            Some(old) => {
+                self.sum = self.sum.wrapping_sub(stored_weight(&old));
+                self.tree = OnceCell::new();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The number of leaves.
+    pub fn len(&self) -> usize {
+        self.leaves.len()
+    }
+
+    /// Whether the trie is empty.
+    pub fn is_empty(&self) -> bool {
+        self.leaves.is_empty()
+    }
+
+    /// Whether the total weight ever wrapped past `u64::MAX` (Go wraps silently; a host may refuse
+    /// such a claim).
+    pub fn sum_overflowed(&self) -> bool {
+        self.sum_overflowed
+    }
+
+    fn tree(&self) -> &Tree {
+        self.tree.get_or_init(|| build::<H>(&self.leaves))
+    }
+
+    /// Hashes the trie (if it changed) and keeps the hashed form for proofs. Cheap when nothing
+    /// changed.
+    pub fn commit(&mut self) -> Root {
+        self.root()
+    }
+
+    /// The root. [SMST-ROOT-1]
+    pub fn root(&self) -> Root {
+        let t = self.tree();
+        Root(
+            t.nodes
+                .get(t.root as usize)
+                .map_or(PLACEHOLDER, |n| n.digest),
+        )
+    }
+
+    fn node(&self, i: u32) -> Option<&Node> {
+        self.tree().nodes.get(i as usize)
+    }
+
+    fn digest_of(&self, i: u32) -> Digest48 {
+        self.node(i).map_or(PLACEHOLDER, |n| n.digest)
+    }
+
+    fn preimage_of(&self, i: u32) -> Vec<u8> {
+        match self.node(i).map(|n| n.kind) {
+            Some(Kind::Leaf(p)) => {
+                let path = self
+                    .tree()
+                    .paths
+                    .get(p as usize)
+                    .copied()
+                    .unwrap_or([0; 32]);
+                leaf_preimage(
+                    &path,
+                    self.leaves.get(&path).map_or(&[][..], |v| v.as_slice()),
+                )
+            }
+            Some(Kind::Inner(l, r)) => inner_preimage(&self.digest_of(l), &self.digest_of(r)),
+            None => Vec::new(),
+        }
+    }
+
+    /// Walks to `path`, choosing children with `choose(depth, left_empty, right_empty) -> bit`.
+    /// Returns (side node indices top-down, final node, flipped depths).
+    fn walk(&self, path: &[u8; 32], closest: bool) -> (Vec<u32>, u32, Vec<usize>) {
+        let t = self.tree();
+        let mut sides = Vec::new();
+        let mut flips = Vec::new();
+        let mut cur = t.root;
+        let mut depth = 0usize;
+        while let Some(Node {
+            kind: Kind::Inner(l, r),
+            ..
+        }) = t.nodes.get(cur as usize)
+        {
+            let mut b = bit(path, depth);
+            if closest {
+                let want = if b == 0 { *l } else { *r };
+                if want == NONE {
+                    b ^= 1;
+                    flips.push(depth);
+                }
+            }
+            let (next, sib) = if b == 0 { (*l, *r) } else { (*r, *l) };
+            sides.push(sib);
+            cur = next;
+            depth = depth.saturating_add(1);
+        }
+        (sides, cur, flips)
+    }
+
+    fn proof_from(&self, sides: &[u32]) -> SparseMerkleProof {
+        let side_nodes = sides
+            .iter()
+            .rev()
+            .map(|s| self.digest_of(*s).to_vec())
+            .collect();
+        let sibling_data = sides
+            .last()
+            .map(|s| self.preimage_of(*s))
+            .unwrap_or_default();
+        SparseMerkleProof {
+            side_nodes,
+            non_membership_leaf_data: Vec::new(),
+            sibling_data,
+        }
+    }
+
+    /// A membership proof of `key`, or a non-membership proof when it is absent. [SMST-PROOF-1]
+    pub fn prove(&self, key: &[u8]) -> SparseMerkleProof {
+        let path = Self::path(key);
+        let (sides, end, _) = self.walk(&path, false);
+        let mut p = self.proof_from(&sides);
+        if let Some(Node {
+            kind: Kind::Leaf(i),
+            ..
+        }) = self.node(end)
+        {
+            let lp = self
+                .tree()
+                .paths
+                .get(*i as usize)
+                .copied()
+                .unwrap_or([0; 32]);
+            if lp != path {
+                p.non_membership_leaf_data = self.preimage_of(end);
+            }
+        }
+        p
+    }
+
+    /// The closest proof for a 32-byte `path` (not hashed): the leaf whose path is closest to it
+    /// by XOR distance, its membership proof, the depth and the flipped bits, as the Go library
+    /// returns them on tries without deletes (and correctly on tries with deletes). [SMST-CLOSEST-1]
+    pub fn prove_closest(&self, path: &[u8; 32]) -> ClosestProof {
+        if self.leaves.is_empty() {
+            return ClosestProof {
+                path: path.to_vec(),
+                flipped_bits: alloc::vec![0],
+                depth: 0,
+                closest_path: PLACEHOLDER.to_vec(),
+                closest_value_hash: Vec::new(),
+                closest_proof: SparseMerkleProof::default(),
+            };
+        }
+        let (sides, end, flips) = self.walk(path, true);
+        let lp = match self.node(end) {
+            Some(Node {
+                kind: Kind::Leaf(i),
+                ..
+            }) => self
+                .tree()
+                .paths
+                .get(*i as usize)
+                .copied()
+                .unwrap_or([0; 32]),
+            _ => [0; 32],
+        };
+        ClosestProof {
+            path: path.to_vec(),
+            flipped_bits: flips
+                .into_iter()
+                .map(|f| i64::try_from(f).unwrap_or(i64::MAX))
+                .collect(),
+            depth: i64::try_from(sides.len()).unwrap_or(i64::MAX),
+            closest_path: lp.to_vec(),
+            closest_value_hash: self.leaves.get(&lp).cloned().unwrap_or_default(),
+            closest_proof: self.proof_from(&sides),
+        }
+    }
+}
+
+fn stored_weight(stored: &[u8]) -> u64 {
+    read_u64(stored.get(stored.len().saturating_sub(16)..).unwrap_or(&[]))
+}
+
+/// Builds the canonical tree: a leaf sits where it becomes alone in its subtree; every inner node
+/// has at least one non-empty child. [SMST-ROOT-1]
+fn build<H: TrieHasher>(leaves: &BTreeMap<[u8; 32], Vec<u8>>) -> Tree {
+    let n = leaves.len();
+    let mut t = Tree {
+        paths: Vec::with_capacity(n),
+        nodes: Vec::with_capacity(n.saturating_mul(2)),
+        root: NONE,
+    };
+    for (i, (p, v)) in leaves.iter().enumerate() {
+        t.paths.push(*p);
+        t.nodes.push(Node {
+            digest: leaf_digest::<H>(p, v),
+            kind: Kind::Leaf(u32::try_from(i).unwrap_or(NONE)),
+        });
+    }
+    if n > 0 {
+        t.root = build_range::<H>(&mut t, 0, n, 0);
+    }
+    t
+}
+
+fn build_range<H: TrieHasher>(t: &mut Tree, lo: usize, hi: usize, depth: usize) -> u32 {
+    if hi <= lo {
+        return NONE;
+    }
+    if hi.saturating_sub(lo) == 1 || depth >= 256 {
+        return u32::try_from(lo).unwrap_or(NONE);
+    }
+    let slice = t.paths.get(lo..hi).unwrap_or(&[]);
+    let mid = lo.saturating_add(slice.partition_point(|p| bit(p, depth) == 0));
+    let next = depth.saturating_add(1);
+    let l = build_range::<H>(t, lo, mid, next);
+    let r = build_range::<H>(t, mid, hi, next);
+    let d = |t: &Tree, i: u32| t.nodes.get(i as usize).map_or(PLACEHOLDER, |n| n.digest);
+    let digest = inner_digest::<H>(&d(t, l), &d(t, r));
+    t.nodes.push(Node {
+        digest,
+        kind: Kind::Inner(l, r),
+    });
+    u32::try_from(t.nodes.len().saturating_sub(1)).unwrap_or(NONE)
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+mod tests {
+    use super::*;
+    use crate::{Blake3Hasher, Sha256Hasher, verify_closest_proof, verify_sum_proof};
+    use proptest::prelude::*;
+
+    fn xor_less(a: &[u8; 32], b: &[u8; 32], q: &[u8; 32]) -> bool {
+        let x: Vec<u8> = a.iter().zip(q).map(|(x, y)| x ^ y).collect();
+        let y: Vec<u8> = b.iter().zip(q).map(|(x, y)| x ^ y).collect();
+        x < y
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// The root depends on the leaf set only: insertion order, and inserts then deletes of
+        /// extra keys, do not change it; every proof verifies; the closest proof reveals the
+        /// min-XOR leaf and passes the strict verifier.
+        #[test]
+        fn canonical(keys in proptest::collection::btree_set(any::<u32>(), 1..60), extra in proptest::collection::btree_set(any::<u32>(), 0..20), q in any::<[u8; 32]>()) {
+            let keys: Vec<u32> = keys.into_iter().collect();
+            let mut a = Smst::<Sha256Hasher>::new(ValueMode::Raw);
+            let mut b = Smst::<Sha256Hasher>::new(ValueMode::Raw);
+            for k in &keys { a.update(&k.to_be_bytes(), &k.to_le_bytes(), u64::from(*k % 100)); }
+            for k in keys.iter().rev() { b.update(&k.to_be_bytes(), &k.to_le_bytes(), u64::from(*k % 100)); }
+            for e in &extra { if !keys.contains(e) { b.update(&e.to_be_bytes(), b"x", 5); } }
+            for e in &extra { if !keys.contains(e) { prop_assert!(b.delete(&e.to_be_bytes())); } }
+            let root = a.root();
+            prop_assert_eq!(root, b.root());
+            prop_assert_eq!(root.count(), keys.len() as u64);
+            for k in keys.iter().take(10) {
+                let p = b.prove(&k.to_be_bytes());
+                prop_assert!(verify_sum_proof::<Sha256Hasher>(&p, &root, &k.to_be_bytes(), &k.to_le_bytes(), u64::from(*k % 100), ValueMode::Raw));
+                prop_assert!(!verify_sum_proof::<Sha256Hasher>(&p, &root, &k.to_be_bytes(), b"forged", u64::from(*k % 100), ValueMode::Raw));
+            }
+            let c = b.prove_closest(&q);
+            prop_assert!(verify_closest_proof::<Sha256Hasher>(&c, &root));
+            let got: [u8; 32] = c.closest_path.clone().try_into().unwrap();
+            for k in &keys {
+                let p = Smst::<Sha256Hasher>::path(&k.to_be_bytes());
+                prop_assert!(p == got || xor_less(&got, &p, &q));
+            }
+        }
+    }
+
+    #[test]
+    fn blake3_instance_and_overflow() {
+        let mut t = Smst::<Blake3Hasher>::new(ValueMode::Hashed);
+        t.update(b"a", b"1", u64::MAX);
+        assert!(t.try_update(b"b", b"2", 2).is_err());
+        t.update(b"b", b"2", 2);
+        assert!(t.sum_overflowed());
+        assert_eq!(t.root().sum(), 1);
+        let c = t.prove_closest(&[7; 32]);
+        assert!(verify_closest_proof::<Blake3Hasher>(&c, &t.root()));
+        assert!(!verify_closest_proof::<Sha256Hasher>(&c, &t.root()));
+        assert!(t.delete(b"a") && t.delete(b"b") && t.is_empty());
+        assert_eq!(t.root(), Root::EMPTY);
+    }
+}
