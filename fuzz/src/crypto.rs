@@ -15,7 +15,9 @@ pub fn ring_decode(data: &[u8]) {
 /// `crypto_ring_verify`: the first 32 bytes are the message, the rest a signature; a signature that
 /// verifies must keep verifying after re-encoding, and must fail on a different message.
 pub fn ring_verify(data: &[u8]) {
-    let Some((m, sig)) = data.split_first_chunk::<32>() else { return };
+    let Some((m, sig)) = data.split_first_chunk::<32>() else {
+        return;
+    };
     if let Ok(s) = RingSignature::decode(sig) {
         if s.verify(m).is_ok() {
             let again = RingSignature::decode(&s.encode()).expect("re-encoded signature decodes");
@@ -30,8 +32,12 @@ pub fn ring_verify(data: &[u8]) {
 /// `crypto_secp256k1_verify`: 33-byte key ‖ 64-byte signature ‖ message; never panics, and a
 /// signature with high S never verifies.
 pub fn secp256k1_verify(data: &[u8]) {
-    let Some((key, rest)) = data.split_first_chunk::<33>() else { return };
-    let Some((sig, msg)) = rest.split_first_chunk::<64>() else { return };
+    let Some((key, rest)) = data.split_first_chunk::<33>() else {
+        return;
+    };
+    let Some((sig, msg)) = rest.split_first_chunk::<64>() else {
+        return;
+    };
     if let Ok(k) = VerifyingKey::from_sec1(key) {
         let _ = k.verify(msg, sig);
         let _ = k.verify(msg, &sig[..63]);

@@ -21,7 +21,10 @@ pub fn varint(data: &[u8]) {
         }
         enc.push(ux as u8);
         // Go accepts non-minimal encodings; the value must agree, not the bytes.
-        assert_eq!(pokt_mining::go_varint(&enc), (v, isize::try_from(enc.len()).expect("short")));
+        assert_eq!(
+            pokt_mining::go_varint(&enc),
+            (v, isize::try_from(enc.len()).expect("short"))
+        );
     } else {
         assert_eq!(v, 0);
     }
