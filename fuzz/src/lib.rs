@@ -10,6 +10,7 @@
 
 pub mod crypto;
 pub mod mining;
+pub mod smst;
 pub mod tokenomics;
 
 /// A fuzz target body: takes arbitrary bytes, must never panic.
@@ -21,5 +22,6 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("crypto_ring_verify", crypto::ring_verify as Body),
     ("crypto_secp256k1_verify", crypto::secp256k1_verify as Body),
     ("mining_varint", mining::varint as Body),
+    ("smst_verify_closest", smst::verify_closest as Body),
     ("tokenomics_fraction", tokenomics::fraction as Body),
 ];
