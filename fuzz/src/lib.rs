@@ -10,6 +10,7 @@
 
 pub mod crypto;
 pub mod mining;
+pub mod primitives;
 pub mod smst;
 pub mod tokenomics;
 
@@ -22,6 +23,8 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("crypto_ring_verify", crypto::ring_verify as Body),
     ("crypto_secp256k1_verify", crypto::secp256k1_verify as Body),
     ("mining_varint", mining::varint as Body),
+    ("prim_claim_decode", primitives::claim_decode as Body),
+    ("prim_relay_decode", primitives::relay_decode as Body),
     ("smst_verify_closest", smst::verify_closest as Body),
     ("tokenomics_fraction", tokenomics::fraction as Body),
 ];

@@ -5,10 +5,17 @@ extern crate alloc;
 
 mod address;
 mod hash;
+mod messages;
+mod proto;
 mod service;
 mod units;
 
 pub use address::{ADDRESS_HRP, Address, AddressError};
 pub use hash::{BlockHash, HashError, RelayHash, SessionId, TargetHash};
+pub use messages::{
+    Claim, ClaimProofStatus, Message, MsgCreateClaim, MsgSubmitProof, Relay, RelayMinerError,
+    RelayRequest, RelayRequestMetadata, RelayResponse, RelayResponseMetadata, SessionHeader,
+};
+pub use proto::DecodeError;
 pub use service::{SERVICE_ID_MAX_LEN, ServiceId, ServiceIdError};
 pub use units::{BlockHeight, ComputeUnits, SessionNumber, Upokt};

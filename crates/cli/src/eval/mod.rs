@@ -22,6 +22,8 @@ pub(crate) type Topic = (
 /// Every topic, in the order `pokt eval --list` prints them.
 pub(crate) const TOPICS: &[Topic] = &[
     ("address", primitives::address),
+    ("relay-hashes", primitives::relay_hashes),
+    ("claim-hash", primitives::claim_hash),
     ("session", session::session),
     ("session-grid", session::session_grid),
     ("windows", session::windows),
