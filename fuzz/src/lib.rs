@@ -11,6 +11,7 @@
 pub mod crypto;
 pub mod mining;
 pub mod primitives;
+pub mod relay;
 pub mod smst;
 pub mod tokenomics;
 
@@ -25,6 +26,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("mining_varint", mining::varint as Body),
     ("prim_claim_decode", primitives::claim_decode as Body),
     ("prim_relay_decode", primitives::relay_decode as Body),
+    ("relay_verify", relay::verify as Body),
     ("smst_verify_closest", smst::verify_closest as Body),
     ("tokenomics_fraction", tokenomics::fraction as Body),
 ];
