@@ -97,7 +97,7 @@ fn main() -> anyhow::Result<()> {
         expected_ring: &ring,
         own_suppliers: &[supplier_addr],
     };
-    let accepted = accept_relay(&req, &ctx)?;
+    let accepted = accept_relay(req.clone(), &ctx)?.supplier();
     println!("relay miner accepted the relay for {accepted}");
     let mut res = RelayResponse::default();
     res.meta.session_header = Some(header);

@@ -26,6 +26,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("mining_varint", mining::varint as Body),
     ("prim_claim_decode", primitives::claim_decode as Body),
     ("prim_relay_decode", primitives::relay_decode as Body),
+    ("relay_accept", relay::accept as Body),
     ("relay_verify", relay::verify as Body),
     ("smst_verify_closest", smst::verify_closest as Body),
     ("tokenomics_fraction", tokenomics::fraction as Body),

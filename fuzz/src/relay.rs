@@ -28,3 +28,41 @@ pub fn verify(data: &[u8]) {
         let _ = pokt_relay::verify_response(res, k);
     }
 }
+
+/// `relay_accept`: any bytes as a RelayRequest through the relay miner's acceptance against a
+/// fixed session: never panics; an accepted request names a session supplier and verifies.
+pub fn accept(data: &[u8]) {
+    use pokt_primitives::{Address, RelayRequest, SessionHeader};
+    use pokt_relay::{AcceptanceContext, accept_relay};
+    let Ok(req) = RelayRequest::decode(data) else {
+        return;
+    };
+    let ring: Vec<VerifyingKey> = [1u8, 2]
+        .iter()
+        .filter_map(|b| SigningKey::from_bytes(&[*b; 32]).ok())
+        .map(|k| k.verifying_key())
+        .collect();
+    let Some(app) = ring.first().map(|k| k.address()) else {
+        return;
+    };
+    let header = SessionHeader {
+        application_address: app.to_string(),
+        service_id: "llm".into(),
+        session_id: "ab".repeat(32),
+        session_start_block_height: 11,
+        session_end_block_height: 20,
+    };
+    let sup: Vec<Address> = ring.iter().map(|k| k.address()).collect();
+    let ctx = AcceptanceContext {
+        current_height: 15,
+        grace_period_end_offset_blocks: 1,
+        session_header: &header,
+        session_suppliers: &sup,
+        expected_ring: &ring,
+        own_suppliers: &sup,
+    };
+    if let Ok(a) = accept_relay(req, &ctx) {
+        assert!(sup.contains(&a.supplier()));
+        assert!(verify_request_signature(a.request(), &ring).is_ok());
+    }
+}

@@ -7,7 +7,11 @@ mod hash;
 mod placeholder;
 pub mod ring;
 mod secp256k1;
+mod traits;
 
 pub use hash::{hash_to_curve, hash_to_scalar, hash_to_scalar_plain};
 pub use placeholder::{PLACEHOLDER_SECRET, key_from_secret, placeholder_key};
 pub use secp256k1::{CryptoError, Signature, SigningKey, VerifyingKey};
+pub use traits::{
+    Ed25519SigningKey, Ed25519VerifyingKey, RelaySigner, RelayVerifier, ed25519_verify_batch,
+};

@@ -69,11 +69,47 @@ pub enum Rejection {
     Signature(#[from] RelayError),
 }
 
+/// A request that passed every acceptance rule: a different type from a decoded request, so code
+/// that mines or serves relays cannot be handed an unchecked one. [RELAY-ACCEPT-3]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AcceptedRelay {
+    request: RelayRequest,
+    supplier: Address,
+}
+
+impl AcceptedRelay {
+    /// The accepted request.
+    pub fn request(&self) -> &RelayRequest {
+        &self.request
+    }
+
+    /// The supplier it was accepted for.
+    pub fn supplier(&self) -> Address {
+        self.supplier
+    }
+
+    /// The request, giving up the proof of acceptance.
+    pub fn into_request(self) -> RelayRequest {
+        self.request
+    }
+}
+
 /// The relay miner's acceptance decision for a request (protocol.md §3.6): the session's timing
 /// with its grace period, identical header fields to the chain's session, a supplier in the
-/// session and served here, and a valid ring signature by the application's ring. Returns the
-/// accepted supplier. [RELAY-ACCEPT-1]
-pub fn accept_relay(req: &RelayRequest, ctx: &AcceptanceContext<'_>) -> Result<Address, Rejection> {
+/// session and served here, and a valid ring signature by the application's ring.
+/// [RELAY-ACCEPT-1]
+pub fn accept_relay(
+    req: RelayRequest,
+    ctx: &AcceptanceContext<'_>,
+) -> Result<AcceptedRelay, Rejection> {
+    let supplier = check(&req, ctx)?;
+    Ok(AcceptedRelay {
+        request: req,
+        supplier,
+    })
+}
+
+fn check(req: &RelayRequest, ctx: &AcceptanceContext<'_>) -> Result<Address, Rejection> {
     let h = req
         .meta
         .session_header
@@ -126,4 +162,201 @@ pub fn accept_relay(req: &RelayRequest, ctx: &AcceptanceContext<'_>) -> Result<A
     }
     verify_request_signature(req, ctx.expected_ring)?;
     Ok(supplier)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::{RingMembers, ring_at, sign_request};
+    use pokt_crypto::SigningKey;
+    use rand_chacha::rand_core::SeedableRng;
+
+    struct Fixture {
+        req: RelayRequest,
+        header: SessionHeader,
+        ring: alloc::vec::Vec<VerifyingKey>,
+        supplier: Address,
+    }
+
+    fn fixture() -> Fixture {
+        let app = SigningKey::from_bytes(&[1; 32]).unwrap();
+        let gw = SigningKey::from_bytes(&[2; 32]).unwrap();
+        let sup = SigningKey::from_bytes(&[3; 32]).unwrap();
+        let ring = ring_at(
+            &RingMembers {
+                application: Some(app.verifying_key()),
+                delegated: alloc::vec![gw.verifying_key()],
+                pending_undelegations: alloc::vec![],
+            },
+            20,
+        )
+        .unwrap();
+        let header = SessionHeader {
+            application_address: app.address().to_string(),
+            service_id: "llm".into(),
+            session_id: "ab".repeat(32),
+            session_start_block_height: 11,
+            session_end_block_height: 20,
+        };
+        let mut req = RelayRequest::default();
+        req.meta.session_header = Some(header.clone());
+        req.meta.supplier_operator_address = sup.address().to_string();
+        req.payload = b"prompt".to_vec();
+        sign_request(
+            &mut req,
+            &ring,
+            &gw,
+            &mut rand_chacha::ChaCha20Rng::from_seed([1; 32]),
+        )
+        .unwrap();
+        Fixture {
+            req,
+            header,
+            ring,
+            supplier: sup.address(),
+        }
+    }
+
+    /// Every rejection reason is reachable, and the honest relay is accepted.
+    #[test]
+    fn every_rule() {
+        let f = fixture();
+        let sup = [f.supplier];
+        let ctx = AcceptanceContext {
+            current_height: 15,
+            grace_period_end_offset_blocks: 1,
+            session_header: &f.header,
+            session_suppliers: &sup,
+            expected_ring: &f.ring,
+            own_suppliers: &sup,
+        };
+        let ok = accept_relay(f.req.clone(), &ctx).unwrap();
+        assert_eq!(ok.supplier(), f.supplier);
+        assert_eq!(ok.request(), &f.req);
+        // Grace period: accepted at end + 1, refused at end + 2.
+        assert!(
+            accept_relay(
+                f.req.clone(),
+                &AcceptanceContext {
+                    current_height: 21,
+                    ..ctx
+                }
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            accept_relay(
+                f.req.clone(),
+                &AcceptanceContext {
+                    current_height: 22,
+                    ..ctx
+                }
+            ),
+            Err(Rejection::SessionExpired {
+                session_end: 20,
+                current: 22
+            })
+        );
+        assert_eq!(
+            accept_relay(
+                f.req.clone(),
+                &AcceptanceContext {
+                    current_height: 10,
+                    ..ctx
+                }
+            ),
+            Err(Rejection::SessionNotStarted)
+        );
+        for field in [
+            "session_id",
+            "application_address",
+            "service_id",
+            "session_start_block_height",
+            "session_end_block_height",
+        ] {
+            let mut h = f.header.clone();
+            match field {
+                "session_id" => h.session_id = "cd".repeat(32),
+                "application_address" => {
+                    h.application_address = SigningKey::from_bytes(&[9; 32])
+                        .unwrap()
+                        .address()
+                        .to_string()
+                }
+                "service_id" => h.service_id = "other".into(),
+                "session_start_block_height" => h.session_start_block_height = 12,
+                _ => h.session_end_block_height = 21,
+            }
+            assert_eq!(
+                accept_relay(
+                    f.req.clone(),
+                    &AcceptanceContext {
+                        session_header: &h,
+                        ..ctx
+                    }
+                ),
+                Err(Rejection::HeaderMismatch(field))
+            );
+        }
+        assert_eq!(
+            accept_relay(
+                f.req.clone(),
+                &AcceptanceContext {
+                    session_suppliers: &[],
+                    ..ctx
+                }
+            ),
+            Err(Rejection::SupplierNotInSession)
+        );
+        assert_eq!(
+            accept_relay(
+                f.req.clone(),
+                &AcceptanceContext {
+                    own_suppliers: &[],
+                    ..ctx
+                }
+            ),
+            Err(Rejection::NotOurSupplier)
+        );
+        assert_eq!(
+            accept_relay(
+                f.req.clone(),
+                &AcceptanceContext {
+                    expected_ring: &f.ring[..1],
+                    ..ctx
+                }
+            ),
+            Err(Rejection::Signature(RelayError::RingNotSubset))
+        );
+        let mut tampered = f.req.clone();
+        tampered.payload.push(b'!');
+        assert_eq!(
+            accept_relay(tampered, &ctx),
+            Err(Rejection::Signature(RelayError::BadSignature))
+        );
+        let mut unsigned = f.req.clone();
+        unsigned.meta.signature.clear();
+        assert_eq!(
+            accept_relay(unsigned, &ctx),
+            Err(Rejection::Signature(RelayError::MalformedSignature))
+        );
+        let mut no_header = f.req.clone();
+        no_header.meta.session_header = None;
+        assert_eq!(
+            accept_relay(no_header, &ctx),
+            Err(Rejection::Signature(RelayError::Header("missing")))
+        );
+        let mut bad_header = f.req.clone();
+        bad_header
+            .meta
+            .session_header
+            .as_mut()
+            .unwrap()
+            .session_start_block_height = 0;
+        assert!(matches!(
+            accept_relay(bad_header, &ctx),
+            Err(Rejection::Signature(RelayError::Header(_)))
+        ));
+    }
 }

@@ -7,7 +7,9 @@ mod accept;
 mod ring;
 mod sign;
 
-pub use accept::{AcceptanceContext, Rejection, accept_relay, validate_session_header};
+pub use accept::{
+    AcceptanceContext, AcceptedRelay, Rejection, accept_relay, validate_session_header,
+};
 pub use ring::{RingMembers, ring_at};
 pub use sign::{
     RelayError, sign_request, sign_response, verify_request_signature, verify_response,

@@ -4,7 +4,7 @@
 use alloc::vec::Vec;
 
 use pokt_crypto::ring::{RingSignature, sign};
-use pokt_crypto::{SigningKey, VerifyingKey};
+use pokt_crypto::{RelaySigner, RelayVerifier, SigningKey, VerifyingKey};
 use pokt_primitives::{RelayRequest, RelayResponse};
 use rand_core::CryptoRng;
 use sha2::{Digest, Sha256};
@@ -78,24 +78,81 @@ pub fn verify_request_signature(
 }
 
 /// The supplier's side: sets `payload_hash = SHA-256(payload)` (when there is a payload) and signs
-/// the response's signable hash with Cosmos semantics. [RELAY-SIGN-2]
-pub fn sign_response(res: &mut RelayResponse, key: &SigningKey) {
+/// the response's signable hash — with Cosmos secp256k1 semantics on mainnet, or any
+/// [`RelaySigner`] (e.g. ed25519) elsewhere. [RELAY-SIGN-2]
+pub fn sign_response<S: RelaySigner>(res: &mut RelayResponse, key: &S) {
     if !res.payload.is_empty() {
         res.payload_hash = Sha256::digest(&res.payload).to_vec();
     }
     res.meta.supplier_operator_signature = Vec::new();
-    let sig = key.sign(&res.signable_hash());
-    res.meta.supplier_operator_signature = sig.to_bytes().to_vec();
+    res.meta.supplier_operator_signature = key.sign_bytes(&res.signable_hash());
 }
 
 /// The gateway's check of a response: the supplier's signature over the signable hash, and, when
 /// a payload is present, that `payload_hash` is its SHA-256. [RELAY-VERIFY-2]
-pub fn verify_response(res: &RelayResponse, supplier: &VerifyingKey) -> Result<(), RelayError> {
+pub fn verify_response<V: RelayVerifier>(
+    res: &RelayResponse,
+    supplier: &V,
+) -> Result<(), RelayError> {
     supplier
-        .verify(&res.signable_hash(), &res.meta.supplier_operator_signature)
+        .verify_bytes(&res.signable_hash(), &res.meta.supplier_operator_signature)
         .map_err(|_| RelayError::BadSignature)?;
     if !res.payload.is_empty() && !res.payload_hash_matches() {
         return Err(RelayError::PayloadHash);
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::{RingMembers, ring_at};
+    use pokt_crypto::Ed25519SigningKey;
+    use pokt_primitives::SessionHeader;
+    use proptest::prelude::*;
+    use rand_chacha::rand_core::SeedableRng;
+
+    #[test]
+    fn ed25519_supplier_on_other_networks() {
+        let k = Ed25519SigningKey::from_bytes(&[4; 32]);
+        let mut res = RelayResponse {
+            payload: b"answer".to_vec(),
+            ..RelayResponse::default()
+        };
+        sign_response(&mut res, &k);
+        assert!(verify_response(&res, &k.verifier()).is_ok());
+        res.payload.push(b'!');
+        assert_eq!(
+            verify_response(&res, &k.verifier()),
+            Err(RelayError::PayloadHash)
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(16))]
+        /// Random rings (0–3 gateways, the placeholder when none), any member signing, any
+        /// payload: the request verifies against the ring, and not against a ring without the
+        /// signer's co-members.
+        #[test]
+        fn random_rings(gws in 0usize..4, signer in 0usize..4, seed in any::<u8>(), payload in proptest::collection::vec(any::<u8>(), 0..64), end in 2i64..10_000) {
+            let app = SigningKey::from_bytes(&[seed | 1; 32]).unwrap();
+            let gateways: alloc::vec::Vec<SigningKey> = (0..gws).map(|i| SigningKey::from_bytes(&[u8::try_from(i).unwrap() + 100; 32]).unwrap()).collect();
+            let ring = ring_at(&RingMembers { application: Some(app.verifying_key()), delegated: gateways.iter().map(SigningKey::verifying_key).collect(), pending_undelegations: alloc::vec![] }, end).unwrap();
+            prop_assert_eq!(ring.len(), gws.max(1) + 1);
+            let key = if gws == 0 { &app } else { &gateways[signer % gws] };
+            let mut req = RelayRequest { payload, ..RelayRequest::default() };
+            req.meta.session_header = Some(SessionHeader {
+                application_address: app.address().to_string(),
+                service_id: "svc".into(),
+                session_id: "ef".repeat(32),
+                session_start_block_height: end - 1,
+                session_end_block_height: end,
+            });
+            sign_request(&mut req, &ring, key, &mut rand_chacha::ChaCha20Rng::from_seed([seed; 32])).unwrap();
+            prop_assert!(verify_request_signature(&req, &ring).is_ok());
+            let other: alloc::vec::Vec<VerifyingKey> = ring.iter().copied().filter(|k| *k != key.verifying_key()).collect();
+            prop_assert_eq!(verify_request_signature(&req, &other), Err(RelayError::RingNotSubset));
+        }
+    }
 }

@@ -102,13 +102,16 @@ fn signed_relays_end_to_end() {
             expected_ring: &ring,
             own_suppliers: &[sup_addr],
         };
-        assert_eq!(accept_relay(&req, &ctx), Ok(sup_addr));
+        assert_eq!(
+            accept_relay(req.clone(), &ctx).map(|a| a.supplier()),
+            Ok(sup_addr)
+        );
         let late = AcceptanceContext {
             current_height: header.session_end_block_height + 2,
             ..ctx
         };
         assert!(matches!(
-            accept_relay(&req, &late),
+            accept_relay(req.clone(), &late),
             Err(Rejection::SessionExpired { .. })
         ));
         let mut other = header.clone();
@@ -118,7 +121,7 @@ fn signed_relays_end_to_end() {
             ..ctx
         };
         assert_eq!(
-            accept_relay(&req, &wrong),
+            accept_relay(req.clone(), &wrong),
             Err(Rejection::HeaderMismatch("session_id"))
         );
         let not_ours = AcceptanceContext {
@@ -126,7 +129,7 @@ fn signed_relays_end_to_end() {
             ..ctx
         };
         assert_eq!(
-            accept_relay(&req, &not_ours),
+            accept_relay(req.clone(), &not_ours),
             Err(Rejection::NotOurSupplier)
         );
 
