@@ -9,6 +9,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod eval;
+mod relay_cmd;
+mod session_cmd;
 mod simulate;
 
 /// POKT Shannon protocol tools: simulate, inspect, decode and evaluate.
@@ -21,6 +23,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Derive a session from a JSON description of the chain state (read from stdin or a file).
+    Session {
+        /// The chain-state JSON file; stdin when absent.
+        file: Option<std::path::PathBuf>,
+    },
+    /// Relay tools.
+    #[command(subcommand)]
+    Relay(RelayCommand),
     /// Run the Relay Mining simulator (embedded default scenario unless --scenario is given).
     Simulate(simulate::SimulateArgs),
     /// Print the bech32 `pokt1…` address of a 33-byte compressed secp256k1 public key (hex).
@@ -39,6 +49,22 @@ enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum RelayCommand {
+    /// Check a relay's ring signature and supplier signature; exits 1 if either fails.
+    Verify {
+        /// Relay protobuf bytes, hex.
+        #[arg(long)]
+        relay: String,
+        /// The supplier's 33-byte public key, hex.
+        #[arg(long)]
+        supplier_key: String,
+        /// The application's ring keys, hex, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        ring: Vec<String>,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -52,6 +78,30 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Session { file } => {
+            let input = match file {
+                Some(p) => std::fs::read_to_string(p)?,
+                None => {
+                    let mut s = String::new();
+                    std::io::stdin().read_to_string(&mut s)?;
+                    s
+                }
+            };
+            session_cmd::run(&input)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Relay(RelayCommand::Verify {
+            relay,
+            supplier_key,
+            ring,
+        }) => {
+            let ok = relay_cmd::verify(&relay, &supplier_key, &ring)?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Command::Simulate(args) => {
             simulate::run(args)?;
             Ok(ExitCode::SUCCESS)
