@@ -7,13 +7,10 @@
 use anyhow::Context;
 use pokt_crypto::SigningKey;
 use pokt_mining::is_volume_applicable;
-use pokt_primitives::{
-    BlockHash, BlockHeight, Relay, RelayRequest, RelayResponse, ServiceId, SessionHeader,
-    TargetHash,
-};
+use pokt_primitives::{BlockHash, BlockHeight, Relay, RelayResponse, ServiceId, TargetHash};
 use pokt_relay::{
-    AcceptanceContext, RingMembers, accept_relay, ring_at, sign_request, sign_response,
-    verify_response,
+    AcceptanceContext, RingMembers, accept_relay, new_request, ring_at, sign_request,
+    sign_response, verify_response, wire_header,
 };
 use pokt_session::{ServiceConfig, Session, SessionGrid, SessionQuery};
 use rand_chacha::rand_core::SeedableRng;
@@ -56,13 +53,7 @@ fn main() -> anyhow::Result<()> {
     for s in &session.suppliers {
         println!("  {s}");
     }
-    let header = SessionHeader {
-        application_address: app_addr.to_string(),
-        service_id: service.to_string(),
-        session_id: session.header.session_id.to_hex(),
-        session_start_block_height: session.header.start.get(),
-        session_end_block_height: session.header.end.get(),
-    };
+    let header = wire_header(&session);
 
     // Gateway: the application's ring, then a ring-signed request to the first supplier.
     let members = RingMembers {
@@ -76,10 +67,11 @@ fn main() -> anyhow::Result<()> {
         .iter()
         .find(|s| s.address() == supplier_addr)
         .context("supplier key")?;
-    let mut req = RelayRequest::default();
-    req.meta.session_header = Some(header.clone());
-    req.meta.supplier_operator_address = supplier_addr.to_string();
-    req.payload = br#"{"model":"llm-8b","messages":[{"role":"user","content":"hello"}]}"#.to_vec();
+    let mut req = new_request(
+        &header,
+        &supplier_addr,
+        br#"{"model":"llm-8b","messages":[{"role":"user","content":"hello"}]}"#.to_vec(),
+    );
     let mut rng = rand_chacha::ChaCha20Rng::from_seed([7; 32]);
     sign_request(&mut req, &ring, &gateway, &mut rng)?;
     println!(

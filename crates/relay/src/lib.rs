@@ -12,5 +12,6 @@ pub use accept::{
 };
 pub use ring::{RingMembers, ring_at};
 pub use sign::{
-    RelayError, sign_request, sign_response, verify_request_signature, verify_response,
+    RelayError, new_request, sign_request, sign_response, verify_request_signature,
+    verify_response, wire_header,
 };

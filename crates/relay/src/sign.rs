@@ -34,6 +34,33 @@ pub enum RelayError {
     SignerNotInRing,
 }
 
+/// Builds the request a gateway sends to `supplier` in a session, unsigned (see [`sign_request`]).
+/// [RELAY-SIGN-1]
+pub fn new_request(
+    header: &pokt_primitives::SessionHeader,
+    supplier: &pokt_primitives::Address,
+    payload: Vec<u8>,
+) -> RelayRequest {
+    let mut req = RelayRequest {
+        payload,
+        ..RelayRequest::default()
+    };
+    req.meta.session_header = Some(header.clone());
+    req.meta.supplier_operator_address = supplier.to_string();
+    req
+}
+
+/// The wire session header of a derived session.
+pub fn wire_header(s: &pokt_session::Session) -> pokt_primitives::SessionHeader {
+    pokt_primitives::SessionHeader {
+        application_address: s.header.application.to_string(),
+        service_id: s.header.service_id.to_string(),
+        session_id: s.header.session_id.to_hex(),
+        session_start_block_height: s.header.start.get(),
+        session_end_block_height: s.header.end.get(),
+    }
+}
+
 /// Ring-signs a request: the signature covers SHA-256 of the request with its signature field
 /// cleared and is stored in `meta.signature`. [RELAY-SIGN-1]
 pub fn sign_request(

@@ -122,8 +122,13 @@ pub fn filter_candidates(
         .iter()
         .filter(|c| &c.service == service && c.is_active(query_height))
         .collect();
-    out.sort_by(|a, b| {
-        (a.activation_height, a.operator.as_str()).cmp(&(b.activation_height, b.operator.as_str()))
-    });
+    fn key<'k>(c: &&'k ServiceConfig) -> (i64, &'k [u8]) {
+        (c.activation_height, c.operator.as_str().as_bytes())
+    }
+    // The chain's store already iterates in this order; sort only when the caller's order differs.
+    // Equal keys are the same operator, so an unstable sort gives the same result.
+    if !out.is_sorted_by(|a, b| key(a) <= key(b)) {
+        out.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+    }
     out.into_iter().map(|c| c.operator).collect()
 }
