@@ -216,7 +216,12 @@ mod tests {
 
         #[test]
         fn decimal_round_trip(f in 0.0f64..10.0) {
-            let q = Fraction::from_f64_shortest(f).unwrap();
+            // Tiny floats have more decimal digits than 128-bit parts hold: that is an error,
+            // never a wrong value.
+            let Ok(q) = Fraction::from_f64_shortest(f) else {
+                prop_assert!(f < 1e-20);
+                return Ok(());
+            };
             // The exact fraction is within float rounding of f, and its denominator is a power of ten
             // divisor (it came from a decimal).
             prop_assert!((q.to_f64() - f).abs() <= f * 1e-15);
