@@ -46,15 +46,15 @@ pub fn new_request(
         ..RelayRequest::default()
     };
     req.meta.session_header = Some(header.clone());
-    req.meta.supplier_operator_address = supplier.to_string();
+    req.meta.supplier_operator_address = supplier.as_str().into();
     req
 }
 
 /// The wire session header of a derived session.
 pub fn wire_header(s: &pokt_session::Session) -> pokt_primitives::SessionHeader {
     pokt_primitives::SessionHeader {
-        application_address: s.header.application.to_string(),
-        service_id: s.header.service_id.to_string(),
+        application_address: s.header.application.as_str().into(),
+        service_id: s.header.service_id.as_str().into(),
         session_id: s.header.session_id.to_hex(),
         session_start_block_height: s.header.start.get(),
         session_end_block_height: s.header.end.get(),
