@@ -28,6 +28,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("prim_relay_decode", primitives::relay_decode as Body),
     ("relay_accept", relay::accept as Body),
     ("relay_verify", relay::verify as Body),
+    ("smst_gob_decode", smst::gob_decode as Body),
     ("smst_verify_closest", smst::verify_closest as Body),
     ("tokenomics_fraction", tokenomics::fraction as Body),
 ];

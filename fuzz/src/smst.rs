@@ -64,3 +64,34 @@ pub fn verify_closest(data: &[u8]) {
     }
     let _ = Root::EMPTY;
 }
+
+/// `smst_gob_decode`: any bytes through the four gob decoders: never panics, bounded by the input,
+/// and a decoded proof re-encodes to bytes that decode to the same proof.
+pub fn gob_decode(data: &[u8]) {
+    use pokt_smst::gob::*;
+    if let Ok(p) = decode_compact_closest_proof(data) {
+        assert_eq!(
+            decode_compact_closest_proof(&encode_compact_closest_proof(&p)).expect("re-encoded"),
+            p
+        );
+        if let Ok(full) = decompact_closest_proof(&p) {
+            let _ = verify_closest_proof::<Sha256Hasher>(&full, &Root::EMPTY);
+        }
+    }
+    if let Ok(p) = decode_closest_proof(data) {
+        assert_eq!(
+            decode_closest_proof(&encode_closest_proof(&p)).expect("re-encoded"),
+            p
+        );
+    }
+    if let Ok(p) = decode_compact_proof(data) {
+        assert_eq!(
+            decode_compact_proof(&encode_compact_proof(&p)).expect("re-encoded"),
+            p
+        );
+        let _ = decompact_proof(&p);
+    }
+    if let Ok(p) = decode_proof(data) {
+        assert_eq!(decode_proof(&encode_proof(&p)).expect("re-encoded"), p);
+    }
+}

@@ -3,6 +3,7 @@
 
 extern crate alloc;
 
+pub mod gob;
 mod hasher;
 mod node;
 mod proof;

@@ -234,7 +234,7 @@ impl<H: TrieHasher> Smst<H> {
         self.node(i).map_or(PLACEHOLDER, |n| n.digest)
     }
 
-    fn preimage_of(&self, i: u32) -> Vec<u8> {
+    fn preimage_of(&self, i: u32, depth: usize) -> Vec<u8> {
         match self.node(i).map(|n| n.kind) {
             Some(Kind::Leaf(p)) => {
                 let path = self
@@ -248,9 +248,48 @@ impl<H: TrieHasher> Smst<H> {
                     self.leaves.get(&path).map_or(&[][..], |v| v.as_slice()),
                 )
             }
+            Some(Kind::Inner(l, r)) if l == NONE || r == NONE => self.extension_preimage(i, depth),
             Some(Kind::Inner(l, r)) => inner_preimage(&self.digest_of(l), &self.digest_of(r)),
             None => Vec::new(),
         }
+    }
+
+    /// The Go library stores a chain of single-child inner nodes as an extension node:
+    /// `0x02 ‖ start ‖ end ‖ path ‖ child digest ‖ sum ‖ count`, `path` being a path of a leaf below.
+    /// Its digest is the chain's, so proofs carrying it verify either way. [SMST-PROOF-1]
+    fn extension_preimage(&self, top: u32, depth: usize) -> Vec<u8> {
+        let t = self.tree();
+        let mut cur = top;
+        let mut end = depth;
+        while let Some(Node {
+            kind: Kind::Inner(l, r),
+            ..
+        }) = t.nodes.get(cur as usize)
+        {
+            if *l != NONE && *r != NONE {
+                break;
+            }
+            cur = if *l == NONE { *r } else { *l };
+            end = end.saturating_add(1);
+        }
+        // A leaf below: descend the leftmost non-empty children.
+        let mut leaf = cur;
+        let path = loop {
+            match t.nodes.get(leaf as usize).map(|n| n.kind) {
+                Some(Kind::Inner(l, r)) => leaf = if l == NONE { r } else { l },
+                Some(Kind::Leaf(p)) => break t.paths.get(p as usize).copied().unwrap_or([0; 32]),
+                None => break [0; 32],
+            }
+        };
+        let top_digest = self.digest_of(top);
+        let mut v = Vec::with_capacity(99);
+        v.push(0x02);
+        v.push(u8::try_from(depth).unwrap_or(u8::MAX));
+        v.push(u8::try_from(end).unwrap_or(u8::MAX));
+        v.extend_from_slice(&path);
+        v.extend_from_slice(&self.digest_of(cur));
+        v.extend_from_slice(top_digest.get(32..).unwrap_or(&[]));
+        v
     }
 
     /// Walks to `path`, choosing children with `choose(depth, left_empty, right_empty) -> bit`.
@@ -290,7 +329,7 @@ impl<H: TrieHasher> Smst<H> {
             .collect();
         let sibling_data = sides
             .last()
-            .map(|s| self.preimage_of(*s))
+            .map(|s| self.preimage_of(*s, sides.len()))
             .unwrap_or_default();
         SparseMerkleProof {
             side_nodes,
@@ -316,7 +355,7 @@ impl<H: TrieHasher> Smst<H> {
                 .copied()
                 .unwrap_or([0; 32]);
             if lp != path {
-                p.non_membership_leaf_data = self.preimage_of(end);
+                p.non_membership_leaf_data = self.preimage_of(end, sides.len());
             }
         }
         p

@@ -10,6 +10,7 @@ mod crypto;
 mod mining;
 mod primitives;
 mod session;
+mod smst;
 mod tokenomics;
 mod util;
 
@@ -34,6 +35,8 @@ pub(crate) const TOPICS: &[Topic] = &[
     ("target", mining::target),
     ("proof-path", mining::proof_path),
     ("proof-requirement", mining::proof_requirement),
+    ("smst", smst::smst),
+    ("smst-verify-closest", smst::smst_verify_closest),
     ("claimed-upokt", tokenomics::claimed_upokt),
     ("secp256k1-sign", crypto::secp256k1_sign),
     ("secp256k1-verify", crypto::secp256k1_verify),
