@@ -6,7 +6,7 @@
 
 use alloc::vec::Vec;
 
-use k256::elliptic_curve::ops::Reduce;
+use k256::elliptic_curve::ops::{LinearCombination, Reduce};
 use k256::elliptic_curve::sec1::ToSec1Point;
 use k256::{FieldBytes, ProjectivePoint, Scalar, WideBytes};
 use rand_core::CryptoRng;
@@ -124,8 +124,11 @@ pub fn sign(
     while i != signer {
         let si = random_scalar(rng);
         let ci = *c.get(i).ok_or(CryptoError)?;
-        let l = ProjectivePoint::GENERATOR * si + *pts.get(i).ok_or(CryptoError)? * ci;
-        let r = *hps.get(i).ok_or(CryptoError)? * si + image * ci;
+        let l = ProjectivePoint::lincomb(&[
+            (ProjectivePoint::GENERATOR, si),
+            (*pts.get(i).ok_or(CryptoError)?, ci),
+        ]);
+        let r = ProjectivePoint::lincomb(&[(*hps.get(i).ok_or(CryptoError)?, si), (image, ci)]);
         *s.get_mut(i).ok_or(CryptoError)? = si;
         let j = next(i);
         *c.get_mut(j).ok_or(CryptoError)? = challenge(m, &l, &r);
@@ -223,8 +226,13 @@ impl RingSignature {
         let mut c = c0;
         for (s, p) in &self.members {
             let s = decode_scalar(s);
-            let l = ProjectivePoint::GENERATOR * s + decode_point(p.as_bytes())? * c;
-            let r = hp(p)? * s + image * c;
+            // Everything here is public: variable-time multi-scalar multiplication is safe and
+            // several times faster.
+            let l = ProjectivePoint::lincomb_vartime(&[
+                (ProjectivePoint::GENERATOR, s),
+                (decode_point(p.as_bytes())?, c),
+            ]);
+            let r = ProjectivePoint::lincomb_vartime(&[(hp(p)?, s), (image, c)]);
             c = challenge(m, &l, &r);
         }
         if c == c0 { Ok(()) } else { Err(CryptoError) }
