@@ -8,6 +8,8 @@ mod difficulty;
 mod gorand;
 mod proof;
 mod rng_cooked;
+mod tree;
+mod validate;
 
 pub use controller::{Controller, DifficultyHistory, EstimatedRelayEma, MinedRelayEma};
 pub use difficulty::{
@@ -15,3 +17,7 @@ pub use difficulty::{
 };
 pub use gorand::{GoRand, go_varint, seeded_float};
 pub use proof::{ProofRequirement, RequirementDraw, claim_hash, proof_path, proof_requirement};
+pub use tree::{FixedComputeUnits, Mined, SessionTree, WeightPolicy};
+pub use validate::{
+    ClaimError, ProofContext, ProofError, ValidatedProof, validate_claim, validate_proof,
+};

@@ -1,0 +1,111 @@
+//! Session trees: one sparse Merkle sum trie per (supplier, session), holding its mined relays.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use pokt_primitives::{Message, MsgCreateClaim, MsgSubmitProof, Relay, SessionHeader, TargetHash};
+use pokt_smst::gob::{compact_closest_proof, encode_compact_closest_proof};
+use pokt_smst::{PoktSmst, Root, ValueMode};
+
+use crate::difficulty::is_volume_applicable;
+
+/// How a relay's leaf weight (its compute units) is chosen. POKT charges a fixed number of compute
+/// units per relay of the service, taken at the session's start; later issues add token-metered
+/// policies for LLM relays. [MINING-TREE-2]
+pub trait WeightPolicy {
+    /// The weight of `relay`.
+    fn weight(&self, relay: &Relay) -> u64;
+}
+
+/// The protocol's policy: every relay weighs the service's compute units per relay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FixedComputeUnits(pub u64);
+
+impl WeightPolicy for FixedComputeUnits {
+    fn weight(&self, _relay: &Relay) -> u64 {
+        self.0
+    }
+}
+
+/// What happened to a relay offered to a session tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mined {
+    /// Below the target: inserted with this weight.
+    Inserted(u64),
+    /// Not volume-applicable: dropped.
+    NotApplicable,
+}
+
+/// A supplier's session tree: relays whose hash is below the session's target are inserted with
+/// key = relay hash, value = the relay bytes the hash covers (response payload cleared), weight from
+/// the policy. [MINING-TREE-1]
+#[derive(Clone, Debug)]
+pub struct SessionTree<W: WeightPolicy> {
+    header: SessionHeader,
+    supplier: String,
+    target: TargetHash,
+    policy: W,
+    trie: PoktSmst,
+}
+
+impl<W: WeightPolicy> SessionTree<W> {
+    /// An empty tree for `supplier` in the session of `header`, with the difficulty target in force
+    /// at the session's start.
+    pub fn new(header: SessionHeader, supplier: String, target: TargetHash, policy: W) -> Self {
+        Self {
+            header,
+            supplier,
+            target,
+            policy,
+            trie: PoktSmst::new(ValueMode::Raw),
+        }
+    }
+
+    /// Mines a relay: inserts it when its hash is below the target.
+    pub fn offer(&mut self, relay: &Relay) -> Mined {
+        let hash = relay.relay_hash();
+        if !is_volume_applicable(&hash, &self.target) {
+            return Mined::NotApplicable;
+        }
+        let w = self.policy.weight(relay);
+        self.trie.update(hash.as_bytes(), &relay.hash_bytes(), w);
+        Mined::Inserted(w)
+    }
+
+    /// The claim root (48 bytes: digest ‖ sum ‖ count).
+    pub fn root(&self) -> Root {
+        self.trie.root()
+    }
+
+    /// The underlying trie.
+    pub fn trie(&self) -> &PoktSmst {
+        &self.trie
+    }
+
+    /// The `MsgCreateClaim` for this tree.
+    pub fn claim(&self) -> MsgCreateClaim {
+        MsgCreateClaim {
+            supplier_operator_address: self.supplier.clone(),
+            session_header: Some(self.header.clone()),
+            root_hash: self.root().as_bytes().to_vec(),
+        }
+    }
+
+    /// The `MsgSubmitProof` for the proof path drawn from the seed block hash: the closest proof,
+    /// compacted and gob-encoded as the chain expects. [MINING-TREE-3]
+    pub fn proof(&self, seed_block_hash: &pokt_primitives::BlockHash) -> MsgSubmitProof {
+        let sid = pokt_primitives::SessionId::from_wire(&self.header.session_id).ok();
+        let path = sid.map_or([0u8; 32], |s| crate::proof::proof_path(seed_block_hash, &s));
+        let p = self.trie.prove_closest(&path);
+        MsgSubmitProof {
+            supplier_operator_address: self.supplier.clone(),
+            session_header: Some(self.header.clone()),
+            proof: encode_compact_closest_proof(&compact_closest_proof(&p)),
+        }
+    }
+
+    /// The canonical bytes of the claim message (what a host broadcasts).
+    pub fn claim_bytes(&self) -> Vec<u8> {
+        self.claim().encode()
+    }
+}

@@ -1,0 +1,310 @@
+//! A session tree from signed relays, its claim and proof, and the chain's validation of them —
+//! each failure mode reached.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use pokt_crypto::SigningKey;
+use pokt_mining::*;
+use pokt_primitives::{
+    BlockHash, Message, MsgSubmitProof, Relay, RelayResponse, SessionHeader, TargetHash,
+};
+use pokt_relay::{RingMembers, new_request, ring_at, sign_request, sign_response};
+use pokt_smst::gob::{
+    compact_closest_proof, decode_compact_closest_proof, decompact_closest_proof,
+    encode_compact_closest_proof,
+};
+use rand_chacha::rand_core::SeedableRng;
+
+struct World {
+    tree: SessionTree<FixedComputeUnits>,
+    header: SessionHeader,
+    supplier: SigningKey,
+    ring: Vec<pokt_crypto::VerifyingKey>,
+    target: TargetHash,
+}
+
+fn world(n: usize) -> World {
+    let app = SigningKey::from_bytes(&[1; 32]).unwrap();
+    let gw = SigningKey::from_bytes(&[2; 32]).unwrap();
+    let supplier = SigningKey::from_bytes(&[3; 32]).unwrap();
+    let header = SessionHeader {
+        application_address: app.address().to_string(),
+        service_id: "llm".into(),
+        session_id: "5b".repeat(32),
+        session_start_block_height: 11,
+        session_end_block_height: 20,
+    };
+    let ring = ring_at(
+        &RingMembers {
+            application: Some(app.verifying_key()),
+            delegated: vec![gw.verifying_key()],
+            pending_undelegations: vec![],
+        },
+        20,
+    )
+    .unwrap();
+    let mut half = [0xff; 32];
+    half[0] = 0x7f;
+    let target = TargetHash::from_bytes(half);
+    let mut tree = SessionTree::new(
+        header.clone(),
+        supplier.address().to_string(),
+        target,
+        FixedComputeUnits(100),
+    );
+    let mut rng = rand_chacha::ChaCha20Rng::from_seed([5; 32]);
+    let mut mined = 0;
+    for i in 0..n {
+        let mut req = new_request(
+            &header,
+            &supplier.address(),
+            format!("prompt {i}").into_bytes(),
+        );
+        sign_request(&mut req, &ring, &gw, &mut rng).unwrap();
+        let mut res = RelayResponse {
+            payload: format!("answer {i}").into_bytes(),
+            ..RelayResponse::default()
+        };
+        res.meta.session_header = Some(header.clone());
+        sign_response(&mut res, &supplier);
+        if let Mined::Inserted(w) = tree.offer(&Relay {
+            req: Some(req),
+            res: Some(res),
+        }) {
+            assert_eq!(w, 100);
+            mined += 1;
+        }
+    }
+    assert!(
+        mined > 0 && mined < n,
+        "about half the relays are mined: {mined} of {n}"
+    );
+    assert_eq!(tree.root().count(), mined as u64);
+    World {
+        tree,
+        header,
+        supplier,
+        ring,
+        target,
+    }
+}
+
+#[test]
+fn claim_checks() {
+    let w = world(40);
+    let root = w.tree.root();
+    assert!(validate_claim(root.as_bytes(), 100, true).is_ok());
+    assert_eq!(
+        validate_claim(root.as_bytes(), 99, true),
+        Err(ClaimError::ComputeUnitsMismatch)
+    );
+    assert_eq!(
+        validate_claim(root.as_bytes(), 100, false),
+        Err(ClaimError::Window)
+    );
+    assert_eq!(
+        validate_claim(&root.as_bytes()[..47], 100, true),
+        Err(ClaimError::RootSize)
+    );
+    assert_eq!(
+        validate_claim(&[0u8; 48], 100, true),
+        Err(ClaimError::ZeroCount)
+    );
+    let claim = w.tree.claim();
+    assert_eq!(
+        pokt_primitives::MsgCreateClaim::decode(&claim.encode()).unwrap(),
+        claim
+    );
+}
+
+#[test]
+fn proofs_validate_and_every_failure_is_caught() {
+    let w = world(40);
+    let seed = BlockHash::from_bytes([9; 32]);
+    let msg = w.tree.proof(&seed);
+    let sup = [w.supplier.address()];
+    let root = w.tree.root();
+    let key = w.supplier.verifying_key();
+    let ctx = ProofContext {
+        session_header: &w.header,
+        session_suppliers: &sup,
+        in_proof_window: true,
+        target: &w.target,
+        claim_root: root.as_bytes(),
+        ring: &w.ring,
+        supplier_key: &key,
+        seed_block_hash: &seed,
+        strict: true,
+    };
+    let ok = validate_proof(&msg, &ctx).unwrap();
+    assert_eq!(ok.weight, 100);
+    assert!(
+        validate_proof(
+            &msg,
+            &ProofContext {
+                strict: false,
+                ..ctx
+            }
+        )
+        .is_ok()
+    );
+
+    assert_eq!(
+        validate_proof(
+            &msg,
+            &ProofContext {
+                in_proof_window: false,
+                ..ctx
+            }
+        ),
+        Err(ProofError::Window)
+    );
+    assert!(matches!(
+        validate_proof(
+            &msg,
+            &ProofContext {
+                session_suppliers: &[],
+                ..ctx
+            }
+        ),
+        Err(ProofError::Session(_))
+    ));
+    let other_seed = BlockHash::from_bytes([8; 32]);
+    assert_eq!(
+        validate_proof(
+            &msg,
+            &ProofContext {
+                seed_block_hash: &other_seed,
+                ..ctx
+            }
+        ),
+        Err(ProofError::Path)
+    );
+    let mut bad_root = *root.as_bytes();
+    bad_root[0] ^= 1;
+    assert_eq!(
+        validate_proof(
+            &msg,
+            &ProofContext {
+                claim_root: &bad_root,
+                ..ctx
+            }
+        ),
+        Err(ProofError::ClosestProof)
+    );
+    assert_eq!(
+        validate_proof(
+            &msg,
+            &ProofContext {
+                claim_root: &bad_root[..40],
+                ..ctx
+            }
+        ),
+        Err(ProofError::Claim)
+    );
+    let hard = TargetHash::from_bytes([0; 32]);
+    assert_eq!(
+        validate_proof(
+            &msg,
+            &ProofContext {
+                target: &hard,
+                ..ctx
+            }
+        ),
+        Err(ProofError::Difficulty)
+    );
+    let stranger = SigningKey::from_bytes(&[7; 32]).unwrap().verifying_key();
+    assert!(matches!(
+        validate_proof(
+            &msg,
+            &ProofContext {
+                supplier_key: &stranger,
+                ..ctx
+            }
+        ),
+        Err(ProofError::ResponseSignature(_))
+    ));
+    assert!(matches!(
+        validate_proof(
+            &msg,
+            &ProofContext {
+                ring: &w.ring[..1],
+                ..ctx
+            }
+        ),
+        Err(ProofError::RequestSignature(_))
+    ));
+    let mut empty = msg.clone();
+    empty.proof.clear();
+    assert!(matches!(
+        validate_proof(&empty, &ctx),
+        Err(ProofError::Basic(_))
+    ));
+    let mut garbage = msg.clone();
+    garbage.proof.truncate(garbage.proof.len() / 2);
+    assert!(matches!(
+        validate_proof(&garbage, &ctx),
+        Err(ProofError::Decode(_))
+    ));
+
+    // A forgery Go accepts: a different leaf's membership proof wrapped with depth 0 and no flips.
+    let path: [u8; 32] =
+        decompact_closest_proof(&decode_compact_closest_proof(&msg.proof).unwrap())
+            .unwrap()
+            .path
+            .try_into()
+            .unwrap();
+    let honest = w.tree.trie().prove_closest(&path);
+    let far: [u8; 32] = honest
+        .path
+        .iter()
+        .map(|b| !b)
+        .collect::<Vec<u8>>()
+        .try_into()
+        .unwrap();
+    let mut other = w.tree.trie().prove_closest(&far);
+    assert_ne!(other.closest_path, honest.closest_path);
+    other.path = path.to_vec();
+    other.flipped_bits.clear();
+    other.depth = 0;
+    let forged = MsgSubmitProof {
+        proof: encode_compact_closest_proof(&compact_closest_proof(&other)),
+        ..msg.clone()
+    };
+    assert!(
+        validate_proof(
+            &forged,
+            &ProofContext {
+                strict: false,
+                ..ctx
+            }
+        )
+        .is_ok(),
+        "Go's verifier accepts the forgery"
+    );
+    assert_eq!(
+        validate_proof(&forged, &ctx),
+        Err(ProofError::ClosestProof),
+        "the strict verifier refuses it"
+    );
+}
+
+/// The fuzz target `mining_validate_proof` starts from a real proof of this world. The seed is
+/// deterministic (ChaCha-seeded ring signatures, RFC 6979 response signatures), so this test checks
+/// the committed file still equals it; `POKT_REGEN_CORPUS=1` rewrites it.
+#[test]
+fn fuzz_seed_is_current() {
+    let w = world(40);
+    let bytes = w.tree.proof(&BlockHash::from_bytes([9; 32])).encode();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fuzz/corpus/mining_validate_proof/honest_proof"
+    );
+    if std::env::var_os("POKT_REGEN_CORPUS").is_some() {
+        std::fs::write(path, &bytes).unwrap();
+    }
+    assert_eq!(
+        std::fs::read(path).unwrap(),
+        bytes,
+        "run with POKT_REGEN_CORPUS=1"
+    );
+}
