@@ -45,12 +45,13 @@ fn bench(c: &mut Criterion) {
         })
         .collect();
     let sup = [supplier.address()];
+    let prepared = pokt_relay::PreparedRing::new(&ring).unwrap();
     let ctx = AcceptanceContext {
         current_height: 15,
         grace_period_end_offset_blocks: 1,
         session_header: &header,
         session_suppliers: &sup,
-        expected_ring: &ring,
+        expected_ring: &prepared,
         own_suppliers: &sup,
     };
     let mut g = c.benchmark_group("relay miner");

@@ -81,12 +81,13 @@ fn main() -> anyhow::Result<()> {
     );
 
     // Relay miner: acceptance, then the signed response.
+    let prepared = pokt_relay::PreparedRing::new(&ring)?;
     let ctx = AcceptanceContext {
         current_height: 25,
         grace_period_end_offset_blocks: 1,
         session_header: &header,
         session_suppliers: &session.suppliers,
-        expected_ring: &ring,
+        expected_ring: &prepared,
         own_suppliers: &[supplier_addr],
     };
     let accepted = accept_relay(req.clone(), &ctx)?.supplier();

@@ -53,12 +53,15 @@ pub fn accept(data: &[u8]) {
         session_end_block_height: 20,
     };
     let sup: Vec<Address> = ring.iter().map(|k| k.address()).collect();
+    let Ok(prepared) = pokt_relay::PreparedRing::new(&ring) else {
+        return;
+    };
     let ctx = AcceptanceContext {
         current_height: 15,
         grace_period_end_offset_blocks: 1,
         session_header: &header,
         session_suppliers: &sup,
-        expected_ring: &ring,
+        expected_ring: &prepared,
         own_suppliers: &sup,
     };
     if let Ok(a) = accept_relay(req, &ctx) {

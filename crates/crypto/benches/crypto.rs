@@ -17,6 +17,10 @@ fn bench(c: &mut Criterion) {
     });
     let sig = ring::sign(&m, &ring_keys, 1, &keys[1], &mut rng).unwrap();
     c.bench_function("ring verify (2)", |b| b.iter(|| sig.verify(&m).unwrap()));
+    let prepared = ring::PreparedRing::new(&ring_keys).unwrap();
+    c.bench_function("ring verify prepared (2)", |b| {
+        b.iter(|| sig.verify_prepared(&m, &prepared).unwrap())
+    });
     let bytes = sig.encode();
     c.bench_function("ring decode + verify (2)", |b| {
         b.iter(|| {

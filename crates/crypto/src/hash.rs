@@ -2,6 +2,9 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crypto_bigint::{NonZero, U256, U512};
+use k256::elliptic_curve::point::DecompressPoint;
+use k256::elliptic_curve::subtle::Choice;
+use k256::{AffinePoint, FieldBytes};
 use sha3::{Digest, Sha3_256, Sha3_512};
 
 /// The group order n of secp256k1, big-endian.
@@ -67,17 +70,26 @@ pub fn hash_to_scalar_plain(input: &[u8]) -> [u8; 32] {
 /// h mod p has no point with even y, h = SHA3-256(h). Returns the compressed point and the number
 /// of re-hashes. [CRYPTO-H2C-1]
 pub fn hash_to_curve(point: &[u8; 33]) -> ([u8; 33], u32) {
+    let (_, x, rehashes) = hash_to_curve_point(point);
+    let mut enc = [0u8; 33];
+    enc[0] = 0x02;
+    if let Some(dst) = enc.get_mut(1..) {
+        dst.copy_from_slice(&x);
+    }
+    (enc, rehashes)
+}
+
+/// [`hash_to_curve`] as a curve point (decompressed once), with its x-coordinate and the number of
+/// re-hashes.
+pub(crate) fn hash_to_curve_point(point: &[u8; 33]) -> (AffinePoint, [u8; 32], u32) {
     let mut h: [u8; 32] = Sha3_256::digest(point).into();
     let mut rehashes = 0u32;
     loop {
         let x = reduce(&h, &PRIME);
-        let mut enc = [0u8; 33];
-        enc[0] = 0x02;
-        if let Some(dst) = enc.get_mut(1..) {
-            dst.copy_from_slice(&x);
-        }
-        if k256::PublicKey::from_sec1_bytes(&enc).is_ok() {
-            return (enc, rehashes);
+        let p: Option<AffinePoint> =
+            AffinePoint::decompress(&FieldBytes::from(x), Choice::from(0)).into();
+        if let Some(p) = p {
+            return (p, x, rehashes);
         }
         h = Sha3_256::digest(h).into();
         rehashes = rehashes.saturating_add(1);

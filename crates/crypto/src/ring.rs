@@ -6,12 +6,13 @@
 
 use alloc::vec::Vec;
 
+use k256::elliptic_curve::BatchNormalize;
 use k256::elliptic_curve::ops::{LinearCombination, Reduce};
 use k256::elliptic_curve::sec1::ToSec1Point;
-use k256::{FieldBytes, ProjectivePoint, Scalar, WideBytes};
+use k256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar, WideBytes};
 use rand_core::CryptoRng;
 
-use crate::hash::{hash_to_curve, hash_to_scalar};
+use crate::hash::{hash_to_curve_point, hash_to_scalar};
 use crate::secp256k1::{CryptoError, SigningKey, VerifyingKey};
 
 /// Bytes before the first (s, P) pair: BE32 size ‖ c0 ‖ key image.
@@ -31,7 +32,11 @@ pub struct RingSignature {
 }
 
 fn encode_point(p: &ProjectivePoint) -> [u8; 33] {
-    let e = p.to_affine().to_sec1_point(true);
+    encode_affine(&p.to_affine())
+}
+
+fn encode_affine(p: &AffinePoint) -> [u8; 33] {
+    let e = p.to_sec1_point(true);
     let mut out = [0u8; 33];
     if let Some(src) = e.as_bytes().get(..33) {
         out.copy_from_slice(src);
@@ -63,29 +68,68 @@ fn random_scalar(rng: &mut impl CryptoRng) -> Scalar {
     <Scalar as Reduce<WideBytes>>::reduce(&WideBytes::from(wide))
 }
 
-fn hp(p: &VerifyingKey) -> Result<ProjectivePoint, CryptoError> {
-    decode_point(&hash_to_curve(p.as_bytes()).0)
+fn hp(p: &VerifyingKey) -> ProjectivePoint {
+    ProjectivePoint::from(hash_to_curve_point(p.as_bytes()).0)
 }
 
 /// ring-go's challenge: HashToScalar(m ‖ L ‖ R) over the 98-byte concatenation. [CRYPTO-RING-1]
+/// L and R are brought to affine form together (one field inversion for both).
 fn challenge(m: &[u8; 32], l: &ProjectivePoint, r: &ProjectivePoint) -> Scalar {
+    let [la, ra] = ProjectivePoint::batch_normalize(&[*l, *r]);
     let mut buf = [0u8; 98];
     if let Some(d) = buf.get_mut(..32) {
         d.copy_from_slice(m);
     }
     if let Some(d) = buf.get_mut(32..65) {
-        d.copy_from_slice(&encode_point(l));
+        d.copy_from_slice(&encode_affine(&la));
     }
     if let Some(d) = buf.get_mut(65..98) {
-        d.copy_from_slice(&encode_point(r));
+        d.copy_from_slice(&encode_affine(&ra));
     }
     decode_scalar(&hash_to_scalar(&buf))
+}
+
+/// A ring with its curve points worked out once: each key decompressed and hashed to the curve.
+/// A relay miner verifies many requests against the same application ring in a session; verifying
+/// against a prepared ring skips two point decompressions and a hash-to-curve per member, and
+/// applies the chain's subset rule at the same time ([`RingSignature::verify_prepared`]).
+#[derive(Clone, Debug)]
+pub struct PreparedRing {
+    keys: Vec<VerifyingKey>,
+    points: Vec<(ProjectivePoint, ProjectivePoint)>,
+}
+
+impl PreparedRing {
+    /// Prepares `keys` (any order; duplicates are kept once).
+    pub fn new(keys: &[VerifyingKey]) -> Result<Self, CryptoError> {
+        let mut out = Self {
+            keys: Vec::with_capacity(keys.len()),
+            points: Vec::with_capacity(keys.len()),
+        };
+        for k in keys {
+            if !out.keys.contains(k) {
+                out.points.push((decode_point(k.as_bytes())?, hp(k)));
+                out.keys.push(*k);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The ring's keys, in the order given (without duplicates).
+    pub fn keys(&self) -> &[VerifyingKey] {
+        &self.keys
+    }
+
+    fn points_of(&self, k: &VerifyingKey) -> Option<(ProjectivePoint, ProjectivePoint)> {
+        let i = self.keys.iter().position(|x| x == k)?;
+        self.points.get(i).copied()
+    }
 }
 
 /// The key image `I = x · H_p(xG)` of a signing key: the same for every signature by that key.
 pub fn key_image(key: &SigningKey) -> Result<[u8; 33], CryptoError> {
     let x = decode_scalar(&key.to_bytes());
-    Ok(encode_point(&(hp(&key.verifying_key())? * x)))
+    Ok(encode_point(&(hp(&key.verifying_key()) * x)))
 }
 
 /// Signs the 32-byte message `m` with `key`, which must be `ring[signer]`; randomness comes from
@@ -102,7 +146,7 @@ pub fn sign(
         return Err(CryptoError);
     }
     let x = decode_scalar(&key.to_bytes());
-    let hps: Vec<ProjectivePoint> = ring.iter().map(hp).collect::<Result<_, _>>()?;
+    let hps: Vec<ProjectivePoint> = ring.iter().map(hp).collect();
     let pts: Vec<ProjectivePoint> = ring
         .iter()
         .map(|p| decode_point(p.as_bytes()))
@@ -120,15 +164,20 @@ pub fn sign(
         }
     };
     let mut i = next(signer);
-    *c.get_mut(i).ok_or(CryptoError)? = challenge(m, &(ProjectivePoint::GENERATOR * u), &(*hj * u));
+    *c.get_mut(i).ok_or(CryptoError)? =
+        challenge(m, &ProjectivePoint::mul_by_generator(&u), &(*hj * u));
     while i != signer {
         let si = random_scalar(rng);
         let ci = *c.get(i).ok_or(CryptoError)?;
-        let l = ProjectivePoint::lincomb(&[
+        // Every input here is public once the signature is out (s_i is random and published, c_i
+        // and the points are public): variable-time multiplication leaks nothing. The secret
+        // nonce and key are only used above (constant time) and in the last step.
+        let l = ProjectivePoint::lincomb_vartime(&[
             (ProjectivePoint::GENERATOR, si),
             (*pts.get(i).ok_or(CryptoError)?, ci),
         ]);
-        let r = ProjectivePoint::lincomb(&[(*hps.get(i).ok_or(CryptoError)?, si), (image, ci)]);
+        let r =
+            ProjectivePoint::lincomb_vartime(&[(*hps.get(i).ok_or(CryptoError)?, si), (image, ci)]);
         *s.get_mut(i).ok_or(CryptoError)? = si;
         let j = next(i);
         *c.get_mut(j).ok_or(CryptoError)? = challenge(m, &l, &r);
@@ -218,6 +267,22 @@ impl RingSignature {
     /// and require the last to equal `c0`. Scalars ≥ n are reduced as Go reduces them.
     /// [CRYPTO-RING-1]
     pub fn verify(&self, m: &[u8; 32]) -> Result<(), CryptoError> {
+        self.verify_with(m, |p| Ok((decode_point(p.as_bytes())?, hp(p))))
+    }
+
+    /// Verifies the signature and the chain's ring rule together: every key of the signature must
+    /// be in `ring`, whose points were worked out beforehand. Same verdict as
+    /// [`keys_subset_of`](Self::keys_subset_of) followed by [`verify`](Self::verify), faster.
+    /// [CRYPTO-RING-1] [CRYPTO-RING-4]
+    pub fn verify_prepared(&self, m: &[u8; 32], ring: &PreparedRing) -> Result<(), CryptoError> {
+        self.verify_with(m, |p| ring.points_of(p).ok_or(CryptoError))
+    }
+
+    fn verify_with(
+        &self,
+        m: &[u8; 32],
+        points: impl Fn(&VerifyingKey) -> Result<(ProjectivePoint, ProjectivePoint), CryptoError>,
+    ) -> Result<(), CryptoError> {
         if self.members.len() < 2 {
             return Err(CryptoError);
         }
@@ -226,13 +291,11 @@ impl RingSignature {
         let mut c = c0;
         for (s, p) in &self.members {
             let s = decode_scalar(s);
+            let (pp, hpp) = points(p)?;
             // Everything here is public: variable-time multi-scalar multiplication is safe and
-            // several times faster.
-            let l = ProjectivePoint::lincomb_vartime(&[
-                (ProjectivePoint::GENERATOR, s),
-                (decode_point(p.as_bytes())?, c),
-            ]);
-            let r = ProjectivePoint::lincomb_vartime(&[(hp(p)?, s), (image, c)]);
+            // faster.
+            let l = ProjectivePoint::lincomb_vartime(&[(ProjectivePoint::GENERATOR, s), (pp, c)]);
+            let r = ProjectivePoint::lincomb_vartime(&[(hpp, s), (image, c)]);
             c = challenge(m, &l, &r);
         }
         if c == c0 { Ok(()) } else { Err(CryptoError) }
@@ -281,6 +344,14 @@ mod tests {
             bad[idx] ^= 1;
             prop_assert!(RingSignature::decode(&bad).map_or(true, |s| s.verify(&m).is_err()));
             prop_assert!(sign(&m, &ring, (signer + 1) % n, &keys[signer], &mut rng).is_err());
+            // The prepared verifier agrees: accepts over the whole ring (in any order), refuses a
+            // ring missing one of the signature's keys, and refuses what `verify` refuses.
+            let mut shuffled = ring.clone();
+            shuffled.rotate_left(flip % n);
+            prop_assert!(sig.verify_prepared(&m, &PreparedRing::new(&shuffled).unwrap()).is_ok());
+            let short = PreparedRing::new(&ring[1..]).unwrap();
+            prop_assert!(sig.verify_prepared(&m, &short).is_err());
+            prop_assert!(sig.verify_prepared(&other, &PreparedRing::new(&ring).unwrap()).is_err());
         }
     }
 

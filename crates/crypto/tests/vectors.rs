@@ -152,6 +152,12 @@ fn ring_signatures_verify_and_ours_verify_too() {
         assert!(sig.ring().copied().eq(ring.iter().copied()));
         assert!(sig.keys_subset_of(&ring));
         assert!(!sig.keys_subset_of(&ring[1..]));
+        let prepared = pokt_crypto::ring::PreparedRing::new(&ring).unwrap();
+        assert_eq!(
+            sig.verify_prepared(&m, &prepared).is_ok(),
+            c["valid"].as_bool().unwrap(),
+            "case {n}: prepared"
+        );
         // Our own signature over the same ring and signer verifies, with the same key image.
         let j = usize::try_from(c["signer_index"].as_u64().unwrap()).unwrap();
         let key = SigningKey::from_bytes(&hx(&c["private_keys"][j]).try_into().unwrap()).unwrap();

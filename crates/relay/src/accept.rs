@@ -1,9 +1,9 @@
 //! The relay miner's acceptance rules as one pure function.
 
-use pokt_crypto::VerifyingKey;
+use pokt_crypto::ring::PreparedRing;
 use pokt_primitives::{Address, RelayRequest, ServiceId, SessionHeader};
 
-use crate::sign::{RelayError, verify_request_signature};
+use crate::sign::{RelayError, verify_request_signature_prepared};
 
 /// `SessionHeader.ValidateBasic`: application address is valid bech32 `pokt`, session id non-empty,
 /// service id valid, start ≥ 1, end > start. [RELAY-ACCEPT-2]
@@ -35,8 +35,9 @@ pub struct AcceptanceContext<'a> {
     pub session_header: &'a SessionHeader,
     /// That session's suppliers.
     pub session_suppliers: &'a [Address],
-    /// The application's ring at the session's end height.
-    pub expected_ring: &'a [VerifyingKey],
+    /// The application's ring at the session's end height, prepared once per session
+    /// ([`PreparedRing::new`] over [`ring_at`](crate::ring_at)).
+    pub expected_ring: &'a PreparedRing,
     /// The operator addresses this relay miner signs for.
     pub own_suppliers: &'a [Address],
 }
@@ -160,7 +161,7 @@ fn check(req: &RelayRequest, ctx: &AcceptanceContext<'_>) -> Result<Address, Rej
     if !ctx.own_suppliers.contains(&supplier) {
         return Err(Rejection::NotOurSupplier);
     }
-    verify_request_signature(req, ctx.expected_ring)?;
+    verify_request_signature_prepared(req, ctx.expected_ring)?;
     Ok(supplier)
 }
 
@@ -175,7 +176,7 @@ mod tests {
     struct Fixture {
         req: RelayRequest,
         header: SessionHeader,
-        ring: alloc::vec::Vec<VerifyingKey>,
+        ring: alloc::vec::Vec<pokt_crypto::VerifyingKey>,
         supplier: Address,
     }
 
@@ -223,12 +224,14 @@ mod tests {
     fn every_rule() {
         let f = fixture();
         let sup = [f.supplier];
+        let prepared = PreparedRing::new(&f.ring).unwrap();
+        let short = PreparedRing::new(&f.ring[..1]).unwrap();
         let ctx = AcceptanceContext {
             current_height: 15,
             grace_period_end_offset_blocks: 1,
             session_header: &f.header,
             session_suppliers: &sup,
-            expected_ring: &f.ring,
+            expected_ring: &prepared,
             own_suppliers: &sup,
         };
         let ok = accept_relay(f.req.clone(), &ctx).unwrap();
@@ -323,7 +326,7 @@ mod tests {
             accept_relay(
                 f.req.clone(),
                 &AcceptanceContext {
-                    expected_ring: &f.ring[..1],
+                    expected_ring: &short,
                     ..ctx
                 }
             ),

@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 
-use pokt_crypto::ring::{RingSignature, sign};
+use pokt_crypto::ring::{PreparedRing, RingSignature, sign};
 use pokt_crypto::{RelaySigner, RelayVerifier, SigningKey, VerifyingKey};
 use pokt_primitives::{RelayRequest, RelayResponse};
 use rand_core::CryptoRng;
@@ -86,6 +86,30 @@ pub fn verify_request_signature(
     req: &RelayRequest,
     expected_ring: &[VerifyingKey],
 ) -> Result<(), RelayError> {
+    let sig = decode_request_signature(req)?;
+    if !sig.keys_subset_of(expected_ring) {
+        return Err(RelayError::RingNotSubset);
+    }
+    sig.verify(&req.signable_hash())
+        .map_err(|_| RelayError::BadSignature)
+}
+
+/// [`verify_request_signature`] against a ring prepared once (a relay miner's per-session cache):
+/// the same checks and verdicts, without re-deriving the ring's points for every relay.
+/// [RELAY-VERIFY-1]
+pub fn verify_request_signature_prepared(
+    req: &RelayRequest,
+    expected_ring: &PreparedRing,
+) -> Result<(), RelayError> {
+    let sig = decode_request_signature(req)?;
+    if !sig.keys_subset_of(expected_ring.keys()) {
+        return Err(RelayError::RingNotSubset);
+    }
+    sig.verify_prepared(&req.signable_hash(), expected_ring)
+        .map_err(|_| RelayError::BadSignature)
+}
+
+fn decode_request_signature(req: &RelayRequest) -> Result<RingSignature, RelayError> {
     let header = req
         .meta
         .session_header
@@ -95,13 +119,7 @@ pub fn verify_request_signature(
     if req.meta.signature.is_empty() {
         return Err(RelayError::MalformedSignature);
     }
-    let sig =
-        RingSignature::decode(&req.meta.signature).map_err(|_| RelayError::MalformedSignature)?;
-    if !sig.keys_subset_of(expected_ring) {
-        return Err(RelayError::RingNotSubset);
-    }
-    sig.verify(&req.signable_hash())
-        .map_err(|_| RelayError::BadSignature)
+    RingSignature::decode(&req.meta.signature).map_err(|_| RelayError::MalformedSignature)
 }
 
 /// The supplier's side: sets `payload_hash = SHA-256(payload)` (when there is a payload) and signs

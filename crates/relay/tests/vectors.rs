@@ -94,12 +94,24 @@ fn signed_relays_end_to_end() {
 
         // Acceptance with the chain's view of the same session.
         let sup_addr: Address = req.meta.supplier_operator_address.parse().unwrap();
+        let prepared = pokt_relay::PreparedRing::new(&ring).unwrap();
+        assert_eq!(
+            pokt_relay::verify_request_signature_prepared(&req, &prepared),
+            Ok(())
+        );
+        assert_eq!(
+            pokt_relay::verify_request_signature_prepared(
+                &req,
+                &pokt_relay::PreparedRing::new(&ring[1..]).unwrap()
+            ),
+            Err(RelayError::RingNotSubset)
+        );
         let ctx = AcceptanceContext {
             current_height: header.session_end_block_height,
             grace_period_end_offset_blocks: 1,
             session_header: &header,
             session_suppliers: &[sup_addr],
-            expected_ring: &ring,
+            expected_ring: &prepared,
             own_suppliers: &[sup_addr],
         };
         assert_eq!(
