@@ -24,12 +24,24 @@ const MEMBER: usize = 32 + 33;
 pub const MAX_RING_SIZE: usize = 1024;
 
 /// A decoded ring signature: `c0`, the key image `I`, and one response `s_i` per ring key `P_i`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct RingSignature {
     c0: [u8; 32],
     key_image: [u8; 33],
     members: Vec<([u8; 32], VerifyingKey)>,
+    /// The key image and the ring keys as points, decompressed once when decoding (or signing).
+    image: ProjectivePoint,
+    points: Vec<ProjectivePoint>,
 }
+
+impl PartialEq for RingSignature {
+    fn eq(&self, other: &Self) -> bool {
+        // The points are functions of the bytes.
+        (self.c0, self.key_image, &self.members) == (other.c0, other.key_image, &other.members)
+    }
+}
+
+impl Eq for RingSignature {}
 
 fn encode_point(p: &ProjectivePoint) -> [u8; 33] {
     encode_affine(&p.to_affine())
@@ -187,6 +199,8 @@ pub fn sign(
     Ok(RingSignature {
         c0: encode_scalar(c.first().ok_or(CryptoError)?),
         key_image: encode_point(&image),
+        image,
+        points: pts,
         members: s
             .iter()
             .map(encode_scalar)
@@ -218,20 +232,27 @@ impl RingSignature {
             .get(36..HEADER)
             .and_then(|b| b.try_into().ok())
             .ok_or(CryptoError)?;
-        decode_point(&key_image)?;
+        let image = decode_point(&key_image)?;
         let mut members = Vec::with_capacity(n);
+        let mut points = Vec::with_capacity(n);
         for chunk in bytes.get(HEADER..).unwrap_or(&[]).chunks_exact(MEMBER) {
             let s: [u8; 32] = chunk
                 .get(..32)
                 .and_then(|b| b.try_into().ok())
                 .ok_or(CryptoError)?;
-            let p = VerifyingKey::from_sec1(chunk.get(32..).ok_or(CryptoError)?)?;
-            members.push((s, p));
+            let p: [u8; 33] = chunk
+                .get(32..)
+                .and_then(|b| b.try_into().ok())
+                .ok_or(CryptoError)?;
+            points.push(decode_point(&p)?);
+            members.push((s, VerifyingKey::from_valid(p)));
         }
         Ok(Self {
             c0,
             key_image,
             members,
+            image,
+            points,
         })
     }
 
@@ -267,7 +288,9 @@ impl RingSignature {
     /// and require the last to equal `c0`. Scalars ≥ n are reduced as Go reduces them.
     /// [CRYPTO-RING-1]
     pub fn verify(&self, m: &[u8; 32]) -> Result<(), CryptoError> {
-        self.verify_with(m, |p| Ok((decode_point(p.as_bytes())?, hp(p))))
+        self.verify_with(m, |i, p| {
+            Ok((*self.points.get(i).ok_or(CryptoError)?, hp(p)))
+        })
     }
 
     /// Verifies the signature and the chain's ring rule together: every key of the signature must
@@ -275,23 +298,23 @@ impl RingSignature {
     /// [`keys_subset_of`](Self::keys_subset_of) followed by [`verify`](Self::verify), faster.
     /// [CRYPTO-RING-1] [CRYPTO-RING-4]
     pub fn verify_prepared(&self, m: &[u8; 32], ring: &PreparedRing) -> Result<(), CryptoError> {
-        self.verify_with(m, |p| ring.points_of(p).ok_or(CryptoError))
+        self.verify_with(m, |_, p| ring.points_of(p).ok_or(CryptoError))
     }
 
     fn verify_with(
         &self,
         m: &[u8; 32],
-        points: impl Fn(&VerifyingKey) -> Result<(ProjectivePoint, ProjectivePoint), CryptoError>,
+        points: impl Fn(usize, &VerifyingKey) -> Result<(ProjectivePoint, ProjectivePoint), CryptoError>,
     ) -> Result<(), CryptoError> {
         if self.members.len() < 2 {
             return Err(CryptoError);
         }
-        let image = decode_point(&self.key_image)?;
+        let image = self.image;
         let c0 = decode_scalar(&self.c0);
         let mut c = c0;
-        for (s, p) in &self.members {
+        for (i, (s, p)) in self.members.iter().enumerate() {
             let s = decode_scalar(s);
-            let (pp, hpp) = points(p)?;
+            let (pp, hpp) = points(i, p)?;
             // Everything here is public: variable-time multi-scalar multiplication is safe and
             // faster.
             let l = ProjectivePoint::lincomb_vartime(&[(ProjectivePoint::GENERATOR, s), (pp, c)]);

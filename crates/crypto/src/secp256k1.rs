@@ -84,6 +84,11 @@ impl VerifyingKey {
         Ok(Self(arr))
     }
 
+    /// Wraps bytes already known to be a valid compressed point.
+    pub(crate) fn from_valid(bytes: [u8; 33]) -> Self {
+        Self(bytes)
+    }
+
     /// The 33 compressed bytes.
     pub fn to_bytes(&self) -> [u8; 33] {
         self.0

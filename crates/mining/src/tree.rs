@@ -3,9 +3,12 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use pokt_primitives::{Message, MsgCreateClaim, MsgSubmitProof, Relay, SessionHeader, TargetHash};
+use pokt_primitives::{
+    Message, MsgCreateClaim, MsgSubmitProof, Relay, RelayHash, SessionHeader, TargetHash,
+};
 use pokt_smst::gob::{compact_closest_proof, encode_compact_closest_proof};
 use pokt_smst::{PoktSmst, Root, ValueMode};
+use sha2::{Digest, Sha256};
 
 use crate::difficulty::is_volume_applicable;
 
@@ -34,6 +37,8 @@ pub enum Mined {
     Inserted(u64),
     /// Not volume-applicable: dropped.
     NotApplicable,
+    /// Already in the tree (same relay hash): not counted twice.
+    Duplicate,
 }
 
 /// A supplier's session tree: relays whose hash is below the session's target are inserted with
@@ -63,12 +68,16 @@ impl<W: WeightPolicy> SessionTree<W> {
 
     /// Mines a relay: inserts it when its hash is below the target.
     pub fn offer(&mut self, relay: &Relay) -> Mined {
-        let hash = relay.relay_hash();
+        let bytes = relay.hash_bytes();
+        let hash = RelayHash::from_bytes(Sha256::digest(&bytes).into());
         if !is_volume_applicable(&hash, &self.target) {
             return Mined::NotApplicable;
         }
+        if self.trie.get(hash.as_bytes()).is_some() {
+            return Mined::Duplicate;
+        }
         let w = self.policy.weight(relay);
-        self.trie.update(hash.as_bytes(), &relay.hash_bytes(), w);
+        self.trie.update(hash.as_bytes(), &bytes, w);
         Mined::Inserted(w)
     }
 

@@ -308,3 +308,37 @@ fn fuzz_seed_is_current() {
         "run with POKT_REGEN_CORPUS=1"
     );
 }
+
+/// A relay offered twice is counted once; the relay hash and leaf value are the ones the
+/// primitives define (the response payload is not covered).
+#[test]
+fn duplicates_are_not_counted_twice() {
+    let w = world(4);
+    let mut tree = SessionTree::new(
+        w.header.clone(),
+        w.supplier.address().to_string(),
+        TargetHash::BASE,
+        FixedComputeUnits(7),
+    );
+    let mut res = RelayResponse {
+        payload: b"an answer".to_vec(),
+        ..RelayResponse::default()
+    };
+    res.meta.session_header = Some(w.header.clone());
+    sign_response(&mut res, &w.supplier);
+    let relay = Relay {
+        req: Some(new_request(&w.header, &w.supplier.address(), b"q".to_vec())),
+        res: Some(res),
+    };
+    assert_eq!(tree.offer(&relay), Mined::Inserted(7));
+    assert_eq!(tree.offer(&relay), Mined::Duplicate);
+    let mut other_payload = relay.clone();
+    other_payload.res.as_mut().unwrap().payload = b"another".to_vec();
+    assert_eq!(tree.offer(&other_payload), Mined::Duplicate);
+    assert_eq!((tree.root().count(), tree.root().sum()), (1, 7));
+    let (value, weight) = tree.trie().get(relay.relay_hash().as_bytes()).unwrap();
+    assert_eq!((value, weight), (relay.hash_bytes().as_slice(), 7));
+    let mut cleared = relay.clone();
+    cleared.res.as_mut().unwrap().payload.clear();
+    assert_eq!(relay.hash_bytes(), cleared.encode());
+}

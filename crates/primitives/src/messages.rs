@@ -229,14 +229,24 @@ pub struct RelayResponse {
     pub payload_hash: Vec<u8>,
 }
 
-impl Message for RelayResponse {
-    fn encode_to(&self, out: &mut Vec<u8>) {
+impl RelayResponse {
+    /// The canonical encoding, with or without the payload (the relay hash covers the response
+    /// without it).
+    fn encode_fields(&self, out: &mut Vec<u8>, with_payload: bool) {
         sub(out, 1, &self.meta);
-        put_bytes(out, 2, &self.payload);
+        if with_payload {
+            put_bytes(out, 2, &self.payload);
+        }
         if let Some(e) = &self.relay_miner_error {
             sub(out, 3, e);
         }
         put_bytes(out, 4, &self.payload_hash);
+    }
+}
+
+impl Message for RelayResponse {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        self.encode_fields(out, true);
     }
 
     fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
@@ -315,11 +325,17 @@ impl Relay {
     /// The bytes the relay hash covers: the relay with the response payload cleared (the miner
     /// clears it since v0.1.25). [ENC-HASH-3]
     pub fn hash_bytes(&self) -> Vec<u8> {
-        let mut c = self.clone();
-        if let Some(res) = &mut c.res {
-            res.payload.clear();
+        // Same bytes as encoding a copy with the payload cleared, without copying the payload.
+        let mut out = Vec::new();
+        if let Some(r) = &self.req {
+            sub(&mut out, 1, r);
         }
-        c.encode()
+        if let Some(r) = &self.res {
+            let mut body = Vec::new();
+            r.encode_fields(&mut body, false);
+            put_message(&mut out, 2, &body);
+        }
+        out
     }
 
     /// The relay hash: SHA-256 of [`hash_bytes`](Self::hash_bytes); mined when below the target.
