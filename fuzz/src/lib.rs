@@ -23,6 +23,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("crypto_ring_decode", crypto::ring_decode as Body),
     ("crypto_ring_verify", crypto::ring_verify as Body),
     ("crypto_secp256k1_verify", crypto::secp256k1_verify as Body),
+    ("mining_ema_target", mining::ema_target as Body),
     ("mining_validate_proof", mining::validate_proof as Body),
     ("mining_varint", mining::varint as Body),
     ("prim_claim_decode", primitives::claim_decode as Body),

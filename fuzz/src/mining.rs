@@ -71,3 +71,46 @@ pub fn validate_proof(data: &[u8]) {
     };
     assert!(pokt_mining::validate_proof(&msg, &ctx).is_err());
 }
+
+/// `mining_ema_target`: the EMA and the next target against independent big-integer models, on
+/// any (prev, current, target relays). The EMA is within one unit (the truncation) plus 64-bit
+/// rounding of the exact `(current + 9·prev) / 10`; the target is exactly
+/// `min(2²⁵⁶ − 1, ⌊(2²⁵⁶ − 1) · T / ema⌋)` computed with 512-bit integers.
+pub fn ema_target(data: &[u8]) {
+    use crypto_bigint::{NonZero, U512};
+    let word = |i: usize| {
+        let mut b = [0u8; 8];
+        for (d, s) in b.iter_mut().zip(data.iter().skip(i * 8)) {
+            *d = *s;
+        }
+        u64::from_le_bytes(b)
+    };
+    let (prev, current, target_relays) = (word(0), word(1), word(2));
+
+    let e = pokt_mining::ema(prev, current);
+    let exact = (u128::from(current) + 9 * u128::from(prev)) / 10;
+    let diff = exact.abs_diff(u128::from(e));
+    // α is the float64 0.1, which exceeds 1/10 by ≈ 5.55·10⁻¹⁸ < 2⁻⁵⁷ (and 1 − α carries the
+    // same absolute error into the prev term); three roundings to 64-bit mantissas (≤ 2⁻⁶³
+    // relative each) and the final truncation add little: the bound below has a factor 2 margin.
+    let bound = 2 + (u128::from(current) >> 56) + (u128::from(prev) >> 56) + (exact >> 61);
+    assert!(diff <= bound, "ema({prev}, {current}) = {e}, exact {exact}");
+
+    let Some(t) = pokt_mining::next_target(target_relays, e) else {
+        assert_eq!(e, 0);
+        return;
+    };
+    assert_ne!(e, 0);
+    let base = U512::ONE.shl_vartime(256).wrapping_sub(&U512::ONE);
+    let num = base.wrapping_mul(&U512::from_u64(target_relays));
+    let q = num
+        .div_rem_vartime(&NonZero::new(U512::from_u64(e)).expect("ema is not 0"))
+        .0;
+    let model = if q > base { base } else { q };
+    let bytes = model.to_be_bytes();
+    assert_eq!(
+        t.as_bytes()[..],
+        bytes.as_ref()[32..],
+        "T {target_relays}, ema {e}"
+    );
+}

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod eval;
+mod mining_cmd;
 mod relay_cmd;
 mod session_cmd;
 mod simulate;
@@ -33,6 +34,25 @@ enum Command {
     Relay(RelayCommand),
     /// Run the Relay Mining simulator (embedded default scenario unless --scenario is given).
     Simulate(simulate::SimulateArgs),
+    /// Walk a service's difficulty (EMA and target) over a list of per-settlement relay counts.
+    Difficulty {
+        /// Relay counts, one per settlement, comma-separated (mined relays, or served relays
+        /// with --served).
+        #[arg(long, value_delimiter = ',', required = true)]
+        relays: Vec<u64>,
+        /// The service's target number of relays per settlement.
+        #[arg(long, default_value_t = 100_000)]
+        target_relays: u64,
+        /// Which controller feeds the EMA.
+        #[arg(long, value_enum, default_value = "poktroll")]
+        controller: mining_cmd::ControllerKind,
+        /// Read the counts as served relays; the mined count is ⌊served · p⌋.
+        #[arg(long)]
+        served: bool,
+    },
+    /// Proof tools.
+    #[command(subcommand)]
+    Proof(ProofCommand),
     /// Print the bech32 `pokt1…` address of a 33-byte compressed secp256k1 public key (hex).
     Address {
         /// The public key, 66 hex characters.
@@ -46,6 +66,24 @@ enum Command {
         /// List the topics and exit.
         #[arg(long)]
         list: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ProofCommand {
+    /// Judge a proof as the chain does; prints a JSON verdict naming the failed step; exits 1 when
+    /// the proof is invalid.
+    Verify {
+        /// `MsgCreateClaim` protobuf bytes, as a hex file.
+        #[arg(long)]
+        claim: std::path::PathBuf,
+        /// `MsgSubmitProof` protobuf bytes, as a hex file.
+        #[arg(long)]
+        proof: std::path::PathBuf,
+        /// The chain's context as JSON (suppliers, ring, supplier key, target, seed block hash,
+        /// window, strict); see `pokt proof verify --help` and spec/proofs.md.
+        #[arg(long)]
+        context: std::path::PathBuf,
     },
 }
 
@@ -102,6 +140,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
+        Command::Difficulty {
+            relays,
+            target_relays,
+            controller,
+            served,
+        } => {
+            mining_cmd::difficulty(&relays, target_relays, controller, served)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Proof(ProofCommand::Verify {
+            claim,
+            proof,
+            context,
+        }) => Ok(if mining_cmd::proof_verify(&claim, &proof, &context)? {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        }),
         Command::Simulate(args) => {
             simulate::run(args)?;
             Ok(ExitCode::SUCCESS)

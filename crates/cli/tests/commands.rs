@@ -110,3 +110,181 @@ fn relay_verify_command() {
         "valid"
     );
 }
+
+fn lines(out: &str) -> Vec<Value> {
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// `pokt difficulty`: the EMA sequence is the library's, and both controllers settle where
+/// spec/mining.md says (poktroll at p = √(T/R), the paper at p = T/R).
+#[test]
+fn difficulty_command_walks_the_ema() {
+    let (code, out) = pokt(
+        &[
+            "difficulty",
+            "--relays",
+            "250000,10,7",
+            "--target-relays",
+            "100000",
+        ],
+        "",
+    );
+    assert_eq!(code, 0);
+    let steps = lines(&out);
+    // The first settlement starts from {ema: mined}; then ema = big.Float EMA of the previous.
+    let e0 = pokt_mining::ema(250_000, 250_000);
+    let e1 = pokt_mining::ema(e0, 10);
+    let e2 = pokt_mining::ema(e1, 7);
+    let emas: Vec<u64> = steps.iter().map(|s| s["ema"].as_u64().unwrap()).collect();
+    assert_eq!(emas, vec![e0, e1, e2]);
+    assert_eq!(
+        steps[2]["target_hash"],
+        pokt_mining::next_target(100_000, e2).unwrap().to_hex()
+    );
+    let served = vec!["1000000"; 120].join(",");
+    for (controller, expected) in [("poktroll", 0.1), ("paper", 0.01)] {
+        let (code, out) = pokt(
+            &[
+                "difficulty",
+                "--served",
+                "--controller",
+                controller,
+                "--target-relays",
+                "10000",
+                "--relays",
+                &served,
+            ],
+            "",
+        );
+        assert_eq!(code, 0);
+        let p = lines(&out).last().unwrap()["probability_after"]
+            .as_f64()
+            .unwrap();
+        assert!((p - expected).abs() < expected * 0.02, "{controller}: {p}");
+    }
+    assert_eq!(pokt(&["difficulty", "--relays", "0"], "").0, 2);
+}
+
+/// `pokt proof verify` on files written from a real session tree: valid, then each kind of
+/// wrong context is refused with the step that failed.
+#[test]
+fn proof_verify_command() {
+    use pokt_crypto::SigningKey;
+    use pokt_mining::{FixedComputeUnits, Mined, SessionTree};
+    use pokt_primitives::{BlockHash, Message, Relay, RelayResponse, SessionHeader, TargetHash};
+    use pokt_relay::{RingMembers, new_request, ring_at, sign_request, sign_response};
+    use rand_chacha::rand_core::SeedableRng;
+
+    let app = SigningKey::from_bytes(&[1; 32]).unwrap();
+    let gw = SigningKey::from_bytes(&[2; 32]).unwrap();
+    let supplier = SigningKey::from_bytes(&[3; 32]).unwrap();
+    let header = SessionHeader {
+        application_address: app.address().to_string(),
+        service_id: "llm".into(),
+        session_id: "5b".repeat(32),
+        session_start_block_height: 11,
+        session_end_block_height: 20,
+    };
+    let ring = ring_at(
+        &RingMembers {
+            application: Some(app.verifying_key()),
+            delegated: vec![gw.verifying_key()],
+            pending_undelegations: vec![],
+        },
+        20,
+    )
+    .unwrap();
+    let mut tree = SessionTree::new(
+        header.clone(),
+        supplier.address().to_string(),
+        TargetHash::BASE,
+        FixedComputeUnits(3),
+    );
+    let mut rng = rand_chacha::ChaCha20Rng::from_seed([7; 32]);
+    for i in 0..8 {
+        let mut req = new_request(&header, &supplier.address(), format!("q{i}").into_bytes());
+        sign_request(&mut req, &ring, &gw, &mut rng).unwrap();
+        let mut res = RelayResponse {
+            payload: format!("a{i}").into_bytes(),
+            ..RelayResponse::default()
+        };
+        res.meta.session_header = Some(header.clone());
+        sign_response(&mut res, &supplier);
+        let relay = Relay {
+            req: Some(req),
+            res: Some(res),
+        };
+        assert_eq!(tree.offer(&relay), Mined::Inserted(3));
+    }
+    let seed = BlockHash::from_bytes([9; 32]);
+    let dir = std::env::temp_dir().join(format!("pokt-proof-verify-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let claim = dir.join("claim.hex");
+    let proof = dir.join("proof.hex");
+    std::fs::write(&claim, hex::encode(tree.claim().encode())).unwrap();
+    std::fs::write(&proof, hex::encode(tree.proof(&seed).encode())).unwrap();
+    let context = json!({
+        "session_suppliers": [supplier.address().to_string()],
+        "ring": ring.iter().map(|k| hex::encode(k.as_bytes())).collect::<Vec<_>>(),
+        "supplier_key": hex::encode(supplier.verifying_key().as_bytes()),
+        "target_hash": "ff".repeat(32),
+        "seed_block_hash": "09".repeat(32),
+        "compute_units_per_relay": 3,
+    });
+    let run = |ctx: &Value| {
+        let path = dir.join("context.json");
+        std::fs::write(&path, ctx.to_string()).unwrap();
+        let (code, out) = pokt(
+            &[
+                "proof",
+                "verify",
+                "--claim",
+                claim.to_str().unwrap(),
+                "--proof",
+                proof.to_str().unwrap(),
+                "--context",
+                path.to_str().unwrap(),
+            ],
+            "",
+        );
+        (code, serde_json::from_str::<Value>(&out).unwrap())
+    };
+    let (code, v) = run(&context);
+    assert_eq!((code, v["verdict"].as_str()), (0, Some("valid")), "{v}");
+    assert_eq!(v["weight"], 3);
+    let mut strict = context.clone();
+    strict["strict"] = json!(true);
+    assert_eq!(run(&strict).0, 0);
+    for (field, value, step) in [
+        ("seed_block_hash", json!("08".repeat(32)), "B5"),
+        ("in_proof_window", json!(false), "A3"),
+        (
+            "session_suppliers",
+            json!([app.address().to_string()]),
+            "A2",
+        ),
+        (
+            "ring",
+            json!([
+                hex::encode(app.verifying_key().as_bytes()),
+                hex::encode(supplier.verifying_key().as_bytes())
+            ]),
+            "B3",
+        ),
+        (
+            "supplier_key",
+            json!(hex::encode(gw.verifying_key().as_bytes())),
+            "B4",
+        ),
+        ("target_hash", json!("00".repeat(32)), "A10"),
+        ("compute_units_per_relay", json!(4), "claim"),
+    ] {
+        let mut bad = context.clone();
+        bad[field] = value;
+        let (code, v) = run(&bad);
+        assert_eq!((code, v["step"].as_str()), (1, Some(step)), "{field}: {v}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

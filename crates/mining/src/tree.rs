@@ -113,6 +113,17 @@ impl<W: WeightPolicy> SessionTree<W> {
         }
     }
 
+    /// The claim as the chain stores it (status pending validation); the proof requirement is
+    /// drawn from the SHA-256 of its canonical bytes ([`claim_hash`](crate::claim_hash)).
+    pub fn stored_claim(&self) -> pokt_primitives::Claim {
+        pokt_primitives::Claim {
+            supplier_operator_address: self.supplier.clone(),
+            session_header: Some(self.header.clone()),
+            root_hash: self.root().as_bytes().to_vec(),
+            proof_validation_status: pokt_primitives::ClaimProofStatus::default(),
+        }
+    }
+
     /// The canonical bytes of the claim message (what a host broadcasts).
     pub fn claim_bytes(&self) -> Vec<u8> {
         self.claim().encode()

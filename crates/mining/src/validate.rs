@@ -119,6 +119,28 @@ pub enum ProofError {
     ClosestProof,
 }
 
+impl ProofError {
+    /// The step of the chain's validation that failed (protocol.md §5.5): `"A1"` … `"A11"`,
+    /// `"B3"` … `"B6"`.
+    pub fn step(&self) -> &'static str {
+        match self {
+            Self::Basic(_) => "A1",
+            Self::Session(_) => "A2",
+            Self::Window => "A3",
+            Self::Decode(_) => "A4",
+            Self::Relay => "A5",
+            Self::RelayBasic(_) => "A6-A8",
+            Self::RelayHeader => "A9",
+            Self::Difficulty => "A10",
+            Self::Claim => "A11",
+            Self::RequestSignature(_) => "B3",
+            Self::ResponseSignature(_) => "B4",
+            Self::Path => "B5",
+            Self::ClosestProof => "B6",
+        }
+    }
+}
+
 /// A proof the chain would mark VALIDATED, with the relay it reveals.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValidatedProof {

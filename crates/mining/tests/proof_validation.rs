@@ -342,3 +342,57 @@ fn duplicates_are_not_counted_twice() {
     cleared.res.as_mut().unwrap().payload.clear();
     assert_eq!(relay.hash_bytes(), cleared.encode());
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    thread_local! {
+        // Built once per thread (the trie is not `Sync`; proptest runs cases on one thread).
+        static SHARED: &'static (World, MsgSubmitProof) = {
+            let w = world(40);
+            let msg = w.tree.proof(&BlockHash::from_bytes([9; 32]));
+            Box::leak(Box::new((w, msg)))
+        };
+    }
+
+    fn shared() -> &'static (World, MsgSubmitProof) {
+        SHARED.with(|w| *w)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// A proof is valid only for the path drawn from its own seed block and only against its
+        /// own claim root: any other seed or any other root is refused, strict or not.
+        #[test]
+        fn any_other_path_or_root_fails(seed in any::<[u8; 32]>(), byte in 0usize..48, bit in 0u8..8, strict in any::<bool>()) {
+            let (w, msg) = shared();
+            let sup = [w.supplier.address()];
+            let root = w.tree.root();
+            let key = w.supplier.verifying_key();
+            let good_seed = BlockHash::from_bytes([9; 32]);
+            let ctx = ProofContext {
+                session_header: &w.header,
+                session_suppliers: &sup,
+                in_proof_window: true,
+                target: &w.target,
+                claim_root: root.as_bytes(),
+                ring: &w.ring,
+                supplier_key: &key,
+                seed_block_hash: &good_seed,
+                strict,
+            };
+            prop_assert!(validate_proof(msg, &ctx).is_ok());
+            let other = BlockHash::from_bytes(seed);
+            prop_assume!(seed != [9; 32]);
+            prop_assert_eq!(
+                validate_proof(msg, &ProofContext { seed_block_hash: &other, ..ctx }),
+                Err(ProofError::Path)
+            );
+            let mut bad_root = *root.as_bytes();
+            bad_root[byte] ^= 1 << bit;
+            let verdict = validate_proof(msg, &ProofContext { claim_root: &bad_root, ..ctx });
+            prop_assert!(verdict.is_err());
+        }
+    }
+}
