@@ -33,4 +33,5 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("smst_gob_decode", smst::gob_decode as Body),
     ("smst_verify_closest", smst::verify_closest as Body),
     ("tokenomics_fraction", tokenomics::fraction as Body),
+    ("tokenomics_settle", tokenomics::settle as Body),
 ];

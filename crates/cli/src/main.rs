@@ -12,6 +12,7 @@ mod eval;
 mod mining_cmd;
 mod relay_cmd;
 mod session_cmd;
+mod settle_cmd;
 mod simulate;
 
 /// POKT Shannon protocol tools: simulate, inspect, decode and evaluate.
@@ -49,6 +50,15 @@ enum Command {
         /// Read the counts as served relays; the mined count is ⌊served · p⌋.
         #[arg(long)]
         served: bool,
+    },
+    /// Settle one block from a JSON scenario (the `settle` eval input, spec/eval.md) and print
+    /// the ledger operations, outcomes and events.
+    Settle {
+        /// The scenario JSON file; stdin when absent.
+        file: Option<std::path::PathBuf>,
+        /// Print JSON (the `settle` eval output) instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Proof tools.
     #[command(subcommand)]
@@ -158,6 +168,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } else {
             ExitCode::from(1)
         }),
+        Command::Settle { file, json } => {
+            let input = match file {
+                Some(p) => std::fs::read_to_string(p)?,
+                None => {
+                    let mut s = String::new();
+                    std::io::stdin().read_to_string(&mut s)?;
+                    s
+                }
+            };
+            settle_cmd::run(&input, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Simulate(args) => {
             simulate::run(args)?;
             Ok(ExitCode::SUCCESS)

@@ -38,6 +38,7 @@ pub(crate) const TOPICS: &[Topic] = &[
     ("smst", smst::smst),
     ("smst-verify-closest", smst::smst_verify_closest),
     ("claimed-upokt", tokenomics::claimed_upokt),
+    ("settle", crate::settle_cmd::eval),
     ("secp256k1-sign", crypto::secp256k1_sign),
     ("secp256k1-verify", crypto::secp256k1_verify),
     ("ring-sign", crypto::ring_sign),

@@ -1,0 +1,146 @@
+//! `pokt settle` and `pokt eval settle` through the real binary, on the worked mainnet example of
+//! crates/tokenomics/tests/settlement.rs (`mainnet_single_claim`), whose numbers are derived there.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use pokt_primitives::Address;
+use serde_json::{Value, json};
+
+fn pokt(args: &[&str], stdin: &str) -> (i32, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pokt"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+fn addr(b: u8) -> String {
+    Address::from_bytes([b; 20]).to_string()
+}
+
+/// The scenario: one mainnet claim of 10,000 relays × 100 CU at CUTTM 145,990, revenue shares
+/// 50/30/20, an application staking 1,000 POKT, two pending sessions.
+fn scenario() -> Value {
+    json!({
+        "params": "mainnet",
+        "claims": [{
+            "supplier_operator": addr(101), "supplier_owner": addr(150),
+            "rev_shares": [
+                {"address": addr(31), "percentage": 50},
+                {"address": addr(32), "percentage": 30},
+                {"address": addr(33), "percentage": 20}
+            ],
+            "application": addr(1), "service_id": "llm", "source_owner": addr(200),
+            "session_id": "01".repeat(32), "num_relays": 10000, "num_compute_units": 1000000,
+            "compute_units_per_relay": 100, "target_hash": "ff".repeat(32),
+            "compute_units_to_tokens_multiplier": 145990, "compute_unit_cost_granularity": 1000000
+        }],
+        "apps": { addr(1): {"stake": "1000000000", "per_session_spend_limit": null} },
+        "num_pending_sessions": 2,
+        "proposer": addr(7),
+        "application_min_stake": 1,
+        "mode": "go"
+    })
+}
+
+/// The committed example scenario is this one (`POKT_REGEN_SCENARIOS=1` rewrites it).
+#[test]
+fn example_scenario_is_current() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/settle_mainnet.json"
+    );
+    let text = serde_json::to_string_pretty(&scenario()).unwrap() + "\n";
+    if std::env::var_os("POKT_REGEN_SCENARIOS").is_some() {
+        std::fs::write(path, &text).unwrap();
+    }
+    assert_eq!(std::fs::read_to_string(path).unwrap(), text);
+}
+
+fn received(out: &Value, who: &str) -> u64 {
+    out["ops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["op"] == "transfer" && o["to"] == who)
+        .map(|o| o["amount"].as_str().unwrap().parse::<u64>().unwrap())
+        .sum()
+}
+
+#[test]
+fn settle_matches_the_worked_example() {
+    let (code, out) = pokt(&["eval", "settle"], &json!([scenario()]).to_string());
+    assert_eq!(code, 0);
+    let out: Value = serde_json::from_str(&out).unwrap();
+    let s = &out[0];
+    assert_eq!(s["outcomes"][0]["outcome"], "settled", "{s}");
+    assert_eq!(s["outcomes"][0]["settled_upokt"], "145990");
+    assert_eq!(s["burned"], "145990");
+    assert_eq!(s["minted"], "142341");
+    assert_eq!(received(s, &addr(31)), 56_225);
+    assert_eq!(received(s, &addr(32)), 33_734);
+    assert_eq!(received(s, &addr(33)), 22_489);
+    assert_eq!(received(s, &addr(7)), 19_927);
+    assert_eq!(received(s, &addr(200)), 3_558);
+    assert_eq!(s["app_stakes"][addr(1)], "999854009");
+
+    // `pokt settle --json` prints the same object; the table names every operation.
+    let (code, json_out) = pokt(&["settle", "--json"], &scenario().to_string());
+    assert_eq!(code, 0);
+    assert_eq!(serde_json::from_str::<Value>(&json_out).unwrap(), *s);
+    let (code, table) = pokt(&["settle"], &scenario().to_string());
+    assert_eq!(code, 0);
+    assert_eq!(
+        table
+            .lines()
+            .filter(|l| l.contains("relay_mint_share"))
+            .count(),
+        s["ops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["reason"]
+                .as_str()
+                .unwrap()
+                .starts_with("relay_mint_share"))
+            .count()
+    );
+    assert!(table.contains("minted 142341 uPOKT, burned 145990 uPOKT"));
+}
+
+#[test]
+fn settle_reports_bad_input_and_strict_refusals() {
+    let mut bad = scenario();
+    bad["claims"][0]["application"] = json!("pokt1notanaddress");
+    let (code, out) = pokt(&["eval", "settle"], &json!([bad]).to_string());
+    assert_eq!(code, 0);
+    assert!(out.contains("error"), "{out}");
+    // One uPOKT at mint ratio 0.975 mints 0: discarded in Go mode, refused in strict mode.
+    let mut tiny = scenario();
+    tiny["claims"][0]["num_relays"] = json!(1);
+    tiny["claims"][0]["num_compute_units"] = json!(1);
+    tiny["claims"][0]["compute_units_per_relay"] = json!(1);
+    tiny["claims"][0]["compute_units_to_tokens_multiplier"] = json!(1_000_000);
+    let (_, out) = pokt(&["eval", "settle"], &json!([tiny.clone()]).to_string());
+    let out: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(out[0]["outcomes"][0]["reason"], "zero_mint", "{out}");
+    tiny["mode"] = json!("strict");
+    let (_, out) = pokt(&["eval", "settle"], &json!([tiny.clone()]).to_string());
+    assert!(out.contains("strict mode refuses"), "{out}");
+    assert_eq!(pokt(&["settle"], &tiny.to_string()).0, 2);
+}
