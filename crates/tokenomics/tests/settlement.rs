@@ -323,3 +323,71 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Claimed uPOKT against the rational model: q = ⌊cu · cuttm · (2²⁵⁶ − 1) / (target ·
+    /// granularity)⌋ is the unique q with q · den ≤ num < (q + 1) · den, checked by 512-bit
+    /// multiplication (independent of the division the implementation performs).
+    #[test]
+    fn claimed_upokt_brackets_the_rational(cu in any::<u64>(), cuttm in any::<u64>(), gran in 1u64.., target in any::<[u8; 32]>()) {
+        use crypto_bigint::U512;
+        let t = TargetHash::from_bytes(target);
+        let widen = |b: &[u8]| { let mut w = [0u8; 64]; w[64 - b.len()..].copy_from_slice(b); U512::from_be_slice(&w) };
+        let base = widen(&[0xff; 32]);
+        let num = widen(&cu.to_be_bytes()).wrapping_mul(&widen(&cuttm.to_be_bytes())).wrapping_mul(&base);
+        let den = widen(&target).wrapping_mul(&widen(&gran.to_be_bytes()));
+        match claimed_upokt(cu, &t, cuttm, gran) {
+            Ok(q) => {
+                let q = widen(&q.to_be_bytes());
+                prop_assert!(q.wrapping_mul(&den) <= num);
+                prop_assert!(q.wrapping_add(&U512::ONE).wrapping_mul(&den) > num);
+            }
+            Err(ClaimedError::DivisionByZero) => prop_assert!(target == [0; 32]),
+            Err(ClaimedError::Overflow) => {
+                // The quotient needs more than 64 bits: 2⁶⁴ · den ≤ num.
+                prop_assert!(den.shl_vartime(64) <= num);
+            }
+        }
+    }
+
+    /// Claim order: where stakes cover every budget (no claim is refused for stake), reversing
+    /// the claims reverses the outcomes and leaves every account's total and every stake the same.
+    #[test]
+    fn order_does_not_change_amounts(claims in proptest::collection::vec((0u8..3, 0u8..3, 1u64..5_000, 1u64..20), 1..10)) {
+        let params = TokenomicsParams::mainnet().unwrap();
+        let cs: Vec<ClaimInput> = claims.iter().enumerate().map(|(i, (a, sess, r, cupr))| {
+            let mut c = claim(a + 1, *sess, *r, *cupr, 145_990);
+            c.supplier_operator = addr(100 + i as u8);
+            c
+        }).collect();
+        let run = |cs: &[ClaimInput]| {
+            settle_block(&BlockInput { claims: cs, apps: apps(&[(1, 1_000_000_000), (2, 20_000_000), (3, 3_000_000)]),
+                num_pending_sessions: 2, params: &params, proposer: addr(7), application_min_stake: 0,
+                mode: Mode::GoCompatible }).unwrap()
+        };
+        let forward = run(&cs);
+        prop_assume!(!forward.outcomes.iter().any(|o| matches!(o, Outcome::Discarded(DiscardReason::InsufficientStake))));
+        let mut rev = cs.clone();
+        rev.reverse();
+        let backward = run(&rev);
+        let mut outcomes = backward.outcomes.clone();
+        outcomes.reverse();
+        prop_assert_eq!(&forward.outcomes, &outcomes);
+        prop_assert_eq!(&forward.app_stakes, &backward.app_stakes);
+        let totals = |s: &BlockSettlement| {
+            let mut m: BTreeMap<Account, i128> = BTreeMap::new();
+            for op in &s.ops {
+                match op {
+                    LedgerOp::Mint { to, amount, .. } => *m.entry(*to).or_default() += i128::from(*amount),
+                    LedgerOp::Burn { from, amount, .. } => *m.entry(*from).or_default() -= i128::from(*amount),
+                    LedgerOp::Transfer { from, to, amount, .. } => {
+                        *m.entry(*from).or_default() -= i128::from(*amount);
+                        *m.entry(*to).or_default() += i128::from(*amount);
+                    }
+                }
+            }
+            m
+        };
+        prop_assert_eq!(totals(&forward), totals(&backward));
+    }
+}
