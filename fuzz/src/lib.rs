@@ -27,6 +27,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("mining_validate_proof", mining::validate_proof as Body),
     ("mining_varint", mining::varint as Body),
     ("prim_claim_decode", primitives::claim_decode as Body),
+    ("prim_http_decode", primitives::http_decode as Body),
     ("prim_relay_decode", primitives::relay_decode as Body),
     ("relay_accept", relay::accept as Body),
     ("relay_verify", relay::verify as Body),

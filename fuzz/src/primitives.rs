@@ -29,3 +29,10 @@ pub fn claim_decode(data: &[u8]) {
     canonical::<Claim>(data);
     canonical::<MsgSubmitProof>(data);
 }
+
+/// `prim_http_decode`: the HTTP payload messages a relay carries (`POKTHTTPRequest` and
+/// `POKTHTTPResponse`) from any bytes.
+pub fn http_decode(data: &[u8]) {
+    canonical::<pokt_primitives::PoktHttpRequest>(data);
+    canonical::<pokt_primitives::PoktHttpResponse>(data);
+}

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod decode_cmd;
 mod eval;
 mod mining_cmd;
 mod relay_cmd;
@@ -59,6 +60,15 @@ enum Command {
         /// Print JSON (the `settle` eval output) instead of a table.
         #[arg(long)]
         json: bool,
+    },
+    /// Decode protocol bytes (hex, or `-` for hex on stdin) and print them as JSON with the
+    /// hashes the chain computes over them.
+    Decode {
+        /// What the bytes are.
+        #[arg(value_enum)]
+        kind: decode_cmd::Kind,
+        /// The bytes as hex, or `-` to read the hex from stdin.
+        hex: String,
     },
     /// Proof tools.
     #[command(subcommand)]
@@ -178,6 +188,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             };
             settle_cmd::run(&input, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Decode { kind, hex: text } => {
+            let text = if text == "-" {
+                let mut s = String::new();
+                std::io::stdin().read_to_string(&mut s)?;
+                s
+            } else {
+                text
+            };
+            let bytes = hex::decode(text.trim())?;
+            let v = decode_cmd::decode(kind, &bytes)?;
+            println!("{}", serde_json::to_string_pretty(&v)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Simulate(args) => {

@@ -254,6 +254,18 @@ fn proof_verify_command() {
     let (code, v) = run(&context);
     assert_eq!((code, v["verdict"].as_str()), (0, Some("valid")), "{v}");
     assert_eq!(v["weight"], 3);
+    // `pokt decode msg-submit-proof` reveals the same relay.
+    let (code, out) = pokt(
+        &["decode", "msg-submit-proof", "-"],
+        &std::fs::read_to_string(&proof).unwrap(),
+    );
+    assert_eq!(code, 0);
+    let decoded: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        decoded["proof"]["revealed_relay"]["relay_hash"],
+        v["relay_hash"]
+    );
+    assert_eq!(decoded["proof"]["closest_weight"], 3);
     let mut strict = context.clone();
     strict["strict"] = json!(true);
     assert_eq!(run(&strict).0, 0);
@@ -287,4 +299,57 @@ fn proof_verify_command() {
         assert_eq!((code, v["step"].as_str()), (1, Some(step)), "{field}: {v}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `pokt decode` on the Go-encoded vectors: the hashes it prints are the vectors' hashes, for
+/// relays, requests, responses and claims; malformed bytes exit 2.
+#[test]
+fn decode_command_prints_the_vector_hashes() {
+    let d = data("primitives/tests/data/relay_encoding.json");
+    for r in d["relays"].as_array().unwrap().iter().take(10) {
+        let (code, out) = pokt(&["decode", "relay", r["relay"].as_str().unwrap()], "");
+        assert_eq!(code, 0);
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["relay_hash"], r["relay_hash"]);
+        assert_eq!(v["req"]["signable_hash"], r["request_signable_hash"]);
+        let (code, out) = pokt(
+            &["decode", "relay-response", "-"],
+            r["relay_response"].as_str().unwrap(),
+        );
+        assert_eq!(code, 0);
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["signable_hash"], r["response_signable_hash"]);
+    }
+    for c in d["claims"].as_array().unwrap().iter().take(10) {
+        let (code, out) = pokt(&["decode", "claim", c["claim"].as_str().unwrap()], "");
+        assert_eq!(code, 0);
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["claim_hash"], c["claim_hash"]);
+    }
+    let first = d["relays"][0]["relay"].as_str().unwrap();
+    assert_eq!(
+        pokt(&["decode", "relay", &first[..first.len() - 2]], "").0,
+        2
+    );
+    assert_eq!(pokt(&["decode", "session-header", "zz"], "").0, 2);
+    // An HTTP payload built here decodes to its parts.
+    let mut req = pokt_primitives::PoktHttpRequest {
+        method: "POST".into(),
+        url: "/v1/chat/completions".into(),
+        body: b"{}".to_vec(),
+        ..Default::default()
+    };
+    req.header.insert(
+        "content-type".into(),
+        pokt_primitives::HttpHeader {
+            key: "content-type".into(),
+            values: vec!["application/json".into()],
+        },
+    );
+    use pokt_primitives::Message;
+    let (code, out) = pokt(&["decode", "http-request", &hex::encode(req.encode())], "");
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["url"], "/v1/chat/completions");
+    assert_eq!(v["header"]["content-type"][0], "application/json");
 }

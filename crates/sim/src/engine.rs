@@ -195,7 +195,10 @@ pub fn run(sc: &Scenario, progress: Progress<'_>) -> Result<Report, String> {
     let params = if sc.tokenomics == "mainnet" {
         TokenomicsParams::mainnet()
     } else {
-        TokenomicsParams::defaults(address_of("dao", 0))
+        TokenomicsParams::defaults().map(|mut p| {
+            p.dao_reward_address = address_of("dao", 0);
+            p
+        })
     }
     .map_err(|e| e.to_string())?;
 

@@ -4,13 +4,12 @@
 extern crate alloc;
 
 mod claimed;
-mod fraction;
 mod settle;
 
 pub use claimed::{ClaimedError, claimed_upokt};
-pub use fraction::{Fraction, FractionError};
+pub use pokt_primitives::{Fraction, FractionError, Shares, TokenomicsParams};
 pub use settle::{
     Account, Actor, AppAccount, BlockInput, BlockSettlement, ClaimInput, DiscardReason, Event,
-    LedgerOp, Mode, Outcome, Reason, RevShare, SettleError, Shares, TokenomicsParams,
-    largest_remainder, proof_penalty, rev_share_split, settle_block,
+    LedgerOp, Mode, Outcome, Reason, RevShare, SettleError, largest_remainder, proof_penalty,
+    rev_share_split, settle_block,
 };

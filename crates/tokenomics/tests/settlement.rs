@@ -127,7 +127,8 @@ fn mainnet_single_claim() {
 }
 
 fn simple_params(mint_ratio: f64) -> TokenomicsParams {
-    let mut p = TokenomicsParams::defaults(addr(99)).unwrap();
+    let mut p = TokenomicsParams::defaults().unwrap();
+    p.dao_reward_address = addr(99);
     p.mint_ratio = Fraction::from_f64_shortest(mint_ratio).unwrap();
     p.global_inflation_per_claim = Fraction::ZERO;
     p

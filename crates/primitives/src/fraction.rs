@@ -8,7 +8,7 @@ use core::fmt;
 /// The chain stores shares and ratios as `float64` and converts them with
 /// `big.Rat.SetString(strconv.FormatFloat(f, 'f', -1, 64))`: the **shortest decimal** that
 /// round-trips, not the float's binary value. [`Fraction::from_f64_shortest`] does the same, so
-/// 0.975 is exactly 975/1000. [TOK-FRAC-1]
+/// 0.975 is exactly 975/1000. [TOK-FRAC-1] (spec/tokenomics.md)
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Fraction {
     num: u128,
@@ -40,6 +40,12 @@ impl Fraction {
     pub const ZERO: Self = Self { num: 0, den: 1 };
     /// One.
     pub const ONE: Self = Self { num: 1, den: 1 };
+
+    /// A fraction from parts already in lowest terms with a non-zero denominator (for
+    /// constants).
+    pub(crate) const fn from_parts(num: u128, den: u128) -> Self {
+        Self { num, den }
+    }
 
     /// `num / den`, reduced.
     pub fn new(num: u128, den: u128) -> Result<Self, FractionError> {
@@ -77,7 +83,7 @@ impl Fraction {
     /// The exact fraction of `f`'s shortest round-trip decimal form (Go's `Float64ToRat`).
     ///
     /// ```
-    /// use pokt_tokenomics::Fraction;
+    /// use pokt_primitives::Fraction;
     /// assert_eq!(Fraction::from_f64_shortest(0.975).unwrap(), Fraction::new(39, 40).unwrap());
     /// assert_eq!(Fraction::from_f64_shortest(1e-6).unwrap(), Fraction::new(1, 1_000_000).unwrap());
     /// ```
