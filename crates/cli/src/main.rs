@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 mod decode_cmd;
 mod eval;
+mod keys_cmd;
 mod mining_cmd;
 mod relay_cmd;
 mod session_cmd;
@@ -69,6 +70,13 @@ enum Command {
         kind: decode_cmd::Kind,
         /// The bytes as hex, or `-` to read the hex from stdin.
         hex: String,
+    },
+    /// Print the public key and address of a key whose secret is read from stdin (never
+    /// printed), of a key derived from a secret string, or of the placeholder ring key.
+    Keys {
+        /// How the key is given.
+        #[arg(long, value_enum, default_value = "secp256k1")]
+        from: keys_cmd::Source,
     },
     /// Proof tools.
     #[command(subcommand)]
@@ -201,6 +209,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let bytes = hex::decode(text.trim())?;
             let v = decode_cmd::decode(kind, &bytes)?;
             println!("{}", serde_json::to_string_pretty(&v)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys { from } => {
+            let mut input = zeroize::Zeroizing::new(String::new());
+            if from != keys_cmd::Source::Placeholder {
+                std::io::stdin().read_to_string(&mut input)?;
+            }
+            keys_cmd::run(from, &input)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Simulate(args) => {

@@ -353,3 +353,39 @@ fn decode_command_prints_the_vector_hashes() {
     assert_eq!(v["url"], "/v1/chat/completions");
     assert_eq!(v["header"]["content-type"][0], "application/json");
 }
+
+/// `pokt keys`: known keys give their known public keys and addresses; the secret never appears in
+/// the output.
+#[test]
+fn keys_command() {
+    let one = format!("{}01", "00".repeat(31));
+    let (code, out) = pokt(&["keys"], &one);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    // BIP-173's example key (the generator) under the `pokt` prefix.
+    assert_eq!(v["address"], "pokt1w508d6qejxtdg4y5r3zarvary0c5xw7k8mgwnq");
+    assert!(!out.contains(&one));
+    let (_, out) = pokt(&["keys", "--from", "placeholder"], "");
+    let placeholder: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        placeholder["address"],
+        "pokt1v9utztg8z8e6jv9xzv7rnt3m38570xsyjr2crf"
+    );
+    let (_, out) = pokt(
+        &["keys", "--from", "from-secret"],
+        pokt_crypto::PLACEHOLDER_SECRET,
+    );
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap(), placeholder);
+    // RFC 8032 §7.1, test 1.
+    let (_, out) = pokt(
+        &["keys", "--from", "ed25519"],
+        "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["public_key"],
+        "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+    );
+    assert_eq!(pokt(&["keys"], "00").0, 2);
+    assert_eq!(pokt(&["keys"], &"00".repeat(32)).0, 2);
+}

@@ -1,40 +1,70 @@
-//! Ring signatures (ring of 2, issue target ≤ 150 µs) and Cosmos secp256k1.
+//! Ring signatures for rings of 2, 4 and 8 (sign; verify with the ring's points worked out per
+//! call and against a prepared ring), Cosmos secp256k1, and ed25519 single and batch verification.
+//! Issue targets (ring of 2): verify ≤ 150 µs, sign ≤ 150 µs.
 #![allow(missing_docs, clippy::unwrap_used)]
 
-use criterion::{Criterion, criterion_group, criterion_main};
-use pokt_crypto::{SigningKey, ring};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use pokt_crypto::{
+    Ed25519SigningKey, RelaySigner, RelayVerifier, SigningKey, ed25519_verify_batch, ring,
+};
 use rand_chacha::rand_core::SeedableRng;
 
 fn bench(c: &mut Criterion) {
-    let keys: Vec<SigningKey> = (1u8..=2)
+    let keys: Vec<SigningKey> = (1u8..=8)
         .map(|i| SigningKey::from_bytes(&[i; 32]).unwrap())
         .collect();
-    let ring_keys: Vec<_> = keys.iter().map(SigningKey::verifying_key).collect();
     let mut rng = rand_chacha::ChaCha20Rng::from_seed([0; 32]);
     let m = [42u8; 32];
-    c.bench_function("ring sign (2)", |b| {
-        b.iter(|| ring::sign(&m, &ring_keys, 1, &keys[1], &mut rng).unwrap())
-    });
-    let sig = ring::sign(&m, &ring_keys, 1, &keys[1], &mut rng).unwrap();
-    c.bench_function("ring verify (2)", |b| b.iter(|| sig.verify(&m).unwrap()));
-    let prepared = ring::PreparedRing::new(&ring_keys).unwrap();
-    c.bench_function("ring verify prepared (2)", |b| {
-        b.iter(|| sig.verify_prepared(&m, &prepared).unwrap())
-    });
-    let bytes = sig.encode();
-    c.bench_function("ring decode + verify (2)", |b| {
-        b.iter(|| {
-            ring::RingSignature::decode(&bytes)
-                .unwrap()
-                .verify(&m)
-                .unwrap()
-        })
-    });
+    let mut g = c.benchmark_group("ring");
+    for n in [2usize, 4, 8] {
+        let ring_keys: Vec<_> = keys[..n].iter().map(SigningKey::verifying_key).collect();
+        g.bench_with_input(BenchmarkId::new("sign", n), &n, |b, _| {
+            b.iter(|| ring::sign(&m, &ring_keys, 1, &keys[1], &mut rng).unwrap())
+        });
+        let sig = ring::sign(&m, &ring_keys, 1, &keys[1], &mut rng).unwrap();
+        g.bench_with_input(BenchmarkId::new("verify", n), &n, |b, _| {
+            b.iter(|| sig.verify(&m).unwrap())
+        });
+        let prepared = ring::PreparedRing::new(&ring_keys).unwrap();
+        g.bench_with_input(BenchmarkId::new("verify prepared", n), &n, |b, _| {
+            b.iter(|| sig.verify_prepared(&m, &prepared).unwrap())
+        });
+        let bytes = sig.encode();
+        g.bench_with_input(BenchmarkId::new("decode + verify", n), &n, |b, _| {
+            b.iter(|| {
+                ring::RingSignature::decode(&bytes)
+                    .unwrap()
+                    .verify(&m)
+                    .unwrap()
+            })
+        });
+    }
+    g.finish();
+
     let s = keys[0].sign(b"response");
     let vk = keys[0].verifying_key();
     c.bench_function("secp256k1 sign", |b| b.iter(|| keys[0].sign(b"response")));
     c.bench_function("secp256k1 verify", |b| {
         b.iter(|| vk.verify(b"response", s.as_ref()).unwrap())
+    });
+
+    let ed: Vec<Ed25519SigningKey> = (0u8..64)
+        .map(|i| Ed25519SigningKey::from_bytes(&[i; 32]))
+        .collect();
+    let msgs: Vec<Vec<u8>> = (0u8..64).map(|i| vec![i; 64]).collect();
+    let sigs: Vec<Vec<u8>> = ed.iter().zip(&msgs).map(|(k, m)| k.sign_bytes(m)).collect();
+    let vks: Vec<_> = ed.iter().map(RelaySigner::verifier).collect();
+    c.bench_function("ed25519 verify", |b| {
+        b.iter(|| vks[0].verify_bytes(&msgs[0], &sigs[0]).unwrap())
+    });
+    let items: Vec<(&[u8], &[u8], _)> = msgs
+        .iter()
+        .zip(&sigs)
+        .zip(&vks)
+        .map(|((m, s), k)| (m.as_slice(), s.as_slice(), *k))
+        .collect();
+    c.bench_function("ed25519 batch verify (64)", |b| {
+        b.iter(|| ed25519_verify_batch(&items).unwrap())
     });
 }
 

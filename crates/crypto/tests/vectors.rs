@@ -174,3 +174,65 @@ fn ring_signatures_verify_and_ours_verify_too() {
     }
     assert_eq!(quirk, 16, "the vectors mark 16 quirk signatures");
 }
+
+/// Every single-bit mutation of a signature's bytes, of the message, and of each ring member's
+/// key fails verification (a Go vector signature over a ring of 2, and one of ours over 4).
+#[test]
+fn every_single_bit_mutation_fails() {
+    use pokt_crypto::ring::{PreparedRing, RingSignature, sign};
+    use rand_chacha::rand_core::SeedableRng;
+    let d = load("ring_signatures.json");
+    let case = d["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["valid"].as_bool().unwrap() && c["ring"].as_array().unwrap().len() == 2)
+        .unwrap();
+    let go_sig = hx(&case["signature"]);
+    let go_msg: [u8; 32] = hx(&case["message"]).try_into().unwrap();
+    let keys: Vec<SigningKey> = (1u8..=4)
+        .map(|i| SigningKey::from_bytes(&[i; 32]).unwrap())
+        .collect();
+    let ring: Vec<VerifyingKey> = keys.iter().map(SigningKey::verifying_key).collect();
+    let mut rng = rand_chacha::ChaCha20Rng::from_seed([3; 32]);
+    let m = [0x5a; 32];
+    let ours = sign(&m, &ring, 2, &keys[2], &mut rng).unwrap().encode();
+    for (bytes, msg) in [(go_sig, go_msg), (ours, m)] {
+        let sig = RingSignature::decode(&bytes).unwrap();
+        assert!(sig.verify(&msg).is_ok());
+        let members: Vec<VerifyingKey> = sig.ring().copied().collect();
+        let mut flipped = 0;
+        for bit in 0..bytes.len() * 8 {
+            let mut b = bytes.clone();
+            b[bit / 8] ^= 1 << (bit % 8);
+            assert!(
+                RingSignature::decode(&b).map_or(true, |s| s.verify(&msg).is_err()),
+                "signature bit {bit}"
+            );
+            flipped += 1;
+        }
+        for bit in 0..256 {
+            let mut other = msg;
+            other[bit / 8] ^= 1 << (bit % 8);
+            assert!(sig.verify(&other).is_err(), "message bit {bit}");
+            flipped += 1;
+        }
+        // A ring member changed by one bit: either not a key at all, or a different ring, which
+        // the subset rule refuses.
+        for (i, k) in members.iter().enumerate() {
+            for bit in 0..33 * 8 {
+                let mut kb = k.to_bytes();
+                kb[bit / 8] ^= 1 << (bit % 8);
+                if let Ok(mutated) = VerifyingKey::from_sec1(&kb) {
+                    let mut expected = members.clone();
+                    expected[i] = mutated;
+                    assert!(!sig.keys_subset_of(&expected), "member {i} bit {bit}");
+                    let prepared = PreparedRing::new(&expected).unwrap();
+                    assert!(sig.verify_prepared(&msg, &prepared).is_err());
+                }
+                flipped += 1;
+            }
+        }
+        assert!(flipped > 2_000);
+    }
+}
