@@ -39,6 +39,10 @@ pub(crate) struct SimulateArgs {
     /// Skip the PNG plots.
     #[arg(long)]
     no_plots: bool,
+    /// Run one of the paper's experiments instead of a scenario: events, controllers,
+    /// proof-economics, bias-map, low-volume (see spec/sim.md).
+    #[arg(long)]
+    experiment: Option<String>,
     /// Print the embedded default scenario and exit.
     #[arg(long)]
     print_default_scenario: bool,
@@ -47,6 +51,29 @@ pub(crate) struct SimulateArgs {
 pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<()> {
     if args.print_default_scenario {
         print!("{}", pokt_sim::DEFAULT_SCENARIO);
+        return Ok(());
+    }
+    if let Some(name) = &args.experiment {
+        let t0 = Instant::now();
+        let r =
+            pokt_sim::run_experiment(name, args.seed.unwrap_or(42)).map_err(anyhow::Error::msg)?;
+        println!(
+            "experiment {}: {:.2} s\n",
+            r.name,
+            t0.elapsed().as_secs_f64()
+        );
+        println!("{}", r.table);
+        std::fs::create_dir_all(&args.out)
+            .with_context(|| format!("creating {}", args.out.display()))?;
+        let path = args.out.join(format!("experiment-{}.csv", r.name));
+        let mut text = r.csv_header.clone();
+        text.push('\n');
+        for row in &r.csv_rows {
+            text.push_str(row);
+            text.push('\n');
+        }
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        println!("wrote {}", path.display());
         return Ok(());
     }
     let mut sc = match &args.scenario {

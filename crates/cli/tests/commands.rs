@@ -389,3 +389,26 @@ fn keys_command() {
     assert_eq!(pokt(&["keys"], "00").0, 2);
     assert_eq!(pokt(&["keys"], &"00".repeat(32)).0, 2);
 }
+
+/// `pokt simulate --experiment` runs the quick Monte Carlo experiments and writes their CSV.
+#[test]
+fn simulate_experiments() {
+    let dir = std::env::temp_dir().join(format!("pokt-exp-{}", std::process::id()));
+    for name in ["bias-map", "low-volume"] {
+        let (code, out) = pokt(
+            &[
+                "simulate",
+                "--experiment",
+                name,
+                "--out",
+                dir.to_str().unwrap(),
+            ],
+            "",
+        );
+        assert_eq!(code, 0, "{out}");
+        let csv = std::fs::read_to_string(dir.join(format!("experiment-{name}.csv"))).unwrap();
+        assert!(csv.lines().count() > 5, "{csv}");
+    }
+    assert_eq!(pokt(&["simulate", "--experiment", "nope"], "").0, 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

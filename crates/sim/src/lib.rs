@@ -1,12 +1,14 @@
 #![doc = include_str!("../README.md")]
 
 mod engine;
+mod experiments;
 mod output;
 mod rng;
 mod scenario;
 mod traffic;
 
 pub use engine::{AdversaryReport, FlowRow, Flows, Progress, Report, Row, run};
+pub use experiments::{EXPERIMENTS, ExperimentReport, run_experiment};
 pub use output::{summary_table, write_csv, write_plots};
 pub use rng::SimRng;
 pub use scenario::{
