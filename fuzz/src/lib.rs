@@ -32,6 +32,8 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("relay_accept", relay::accept as Body),
     ("relay_verify", relay::verify as Body),
     ("smst_gob_decode", smst::gob_decode as Body),
+    ("smst_ops", smst::ops as Body),
+    ("smst_snapshot_decode", smst::snapshot_decode as Body),
     ("smst_verify_closest", smst::verify_closest as Body),
     ("tokenomics_fraction", tokenomics::fraction as Body),
     ("tokenomics_settle", tokenomics::settle as Body),

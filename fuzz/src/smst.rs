@@ -95,3 +95,82 @@ pub fn gob_decode(data: &[u8]) {
         assert_eq!(decode_proof(&encode_proof(&p)).expect("re-encoded"), p);
     }
 }
+
+/// `smst_ops`: any sequence of updates, overwrites and deletes (3 bytes each: op/key, key,
+/// weight) against a model (a map of key → weight): the root's count and sum are the model's, every
+/// present key proves, every deleted key proves absent, a closest proof verifies strictly, and
+/// the snapshot and the write batches reload to the same root.
+pub fn ops(data: &[u8]) {
+    use pokt_smst::{LeafStore, MemoryStore, verify_sum_proof};
+    use std::collections::BTreeMap;
+    let mode = if data.first().is_some_and(|b| b & 1 == 1) {
+        ValueMode::Hashed
+    } else {
+        ValueMode::Raw
+    };
+    let mut t = PoktSmst::new_tracked(mode);
+    let mut store = MemoryStore::new();
+    let mut model: BTreeMap<[u8; 2], ([u8; 2], u64)> = BTreeMap::new();
+    for (i, op) in data.chunks_exact(3).enumerate() {
+        let key = [op[0] & 0x3f, op[1] & 0x0f];
+        let weight = u64::from(op[2]);
+        if op[0] & 0xc0 == 0xc0 {
+            assert_eq!(t.delete(&key), model.remove(&key).is_some());
+        } else {
+            t.update(&key, &[op[1], op[2]], weight);
+            model.insert(key, ([op[1], op[2]], weight));
+        }
+        if i % 7 == 0 {
+            store.apply(&t.take_batch());
+        }
+    }
+    store.apply(&t.take_batch());
+    let root = t.root();
+    assert_eq!(root.count(), model.len() as u64);
+    assert_eq!(root.sum(), model.values().map(|(_, w)| w).sum::<u64>());
+    for (key, (value, weight)) in model.iter().take(8) {
+        let p = t.prove(key);
+        assert!(verify_sum_proof::<Sha256Hasher>(
+            &p, &root, key, value, *weight, mode
+        ));
+    }
+    let absent = [0x3f, 0x1f];
+    assert!(verify_sum_proof::<Sha256Hasher>(
+        &t.prove(&absent),
+        &root,
+        &absent,
+        &[],
+        0,
+        mode
+    ));
+    if !model.is_empty() {
+        let mut path = [0u8; 32];
+        for (d, s) in path.iter_mut().zip(data.iter().rev()) {
+            *d = *s;
+        }
+        assert!(verify_closest_proof::<Sha256Hasher>(
+            &t.prove_closest(&path),
+            &root
+        ));
+    }
+    let reloaded = PoktSmst::from_store(mode, &store).expect("store reloads");
+    assert_eq!(reloaded.root(), root);
+    assert_eq!(
+        PoktSmst::from_snapshot(&t.to_snapshot())
+            .expect("snapshot")
+            .root(),
+        root
+    );
+    let _ = store.load();
+}
+
+/// `smst_snapshot_decode`: any bytes as a trie snapshot: an error, or a trie whose snapshot is a
+/// fixed point (re-encoding and decoding again gives the same bytes and the same root).
+pub fn snapshot_decode(data: &[u8]) {
+    if let Ok(t) = PoktSmst::from_snapshot(data) {
+        let once = t.to_snapshot();
+        let again = PoktSmst::from_snapshot(&once).expect("our snapshot decodes");
+        assert_eq!(again.to_snapshot(), once);
+        assert_eq!(again.root(), t.root());
+    }
+}

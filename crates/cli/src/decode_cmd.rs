@@ -23,6 +23,9 @@ pub(crate) enum Kind {
     MsgCreateClaim,
     /// `pocket.proof.MsgSubmitProof` (with its closest proof decoded).
     MsgSubmitProof,
+    /// A gob-encoded compact closest proof (`MsgSubmitProof.proof`); with `--root`, both
+    /// verdicts.
+    Proof,
     /// `pocket.session.SessionHeader`.
     SessionHeader,
     /// `sdk.types.POKTHTTPRequest` (a relay request's payload for HTTP services).
@@ -81,7 +84,7 @@ fn response(r: &RelayResponse) -> Value {
     })
 }
 
-fn root(bytes: &[u8]) -> Value {
+fn root_json(bytes: &[u8]) -> Value {
     match <[u8; 48]>::try_from(bytes) {
         Ok(r) => {
             let r = pokt_smst::Root(r);
@@ -120,10 +123,35 @@ fn relay(r: &Relay) -> Value {
     })
 }
 
-/// Decodes `bytes` as `kind` into JSON.
-pub(crate) fn decode(kind: Kind, bytes: &[u8]) -> anyhow::Result<Value> {
+/// Both closest-proof verdicts against a claim root.
+fn verdicts(bytes: &[u8], root: &[u8]) -> anyhow::Result<Value> {
+    let root: [u8; 48] = root
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("--root must be 48 bytes"))?;
+    let root = pokt_smst::Root(root);
+    let p = pokt_smst::gob::decode_compact_closest_proof(bytes)
+        .map_err(|e| e.to_string())
+        .and_then(|c| pokt_smst::gob::decompact_closest_proof(&c).map_err(|e| e.to_string()));
+    Ok(match p {
+        Ok(p) => json!({
+            "strict": pokt_smst::verify_closest_proof::<pokt_smst::Sha256Hasher>(&p, &root),
+            "go": pokt_smst::verify_closest_proof_go_compatible::<pokt_smst::Sha256Hasher>(&p, &root, pokt_smst::ValueMode::Raw),
+        }),
+        Err(_) => json!({ "strict": false, "go": false }),
+    })
+}
+
+/// Decodes `bytes` as `kind` into JSON; for a proof with `root`, adds both verdicts.
+pub(crate) fn decode(kind: Kind, bytes: &[u8], root: Option<&[u8]>) -> anyhow::Result<Value> {
     let what = format!("{kind:?} bytes");
     Ok(match kind {
+        Kind::Proof => {
+            let mut v = proof(bytes);
+            if let (Some(r), Value::Object(m)) = (root, &mut v) {
+                m.insert("verdicts".into(), verdicts(bytes, r)?);
+            }
+            v
+        }
         Kind::Relay => relay(&Relay::decode(bytes).context(what)?),
         Kind::RelayRequest => request(&RelayRequest::decode(bytes).context(what)?),
         Kind::RelayResponse => response(&RelayResponse::decode(bytes).context(what)?),
@@ -132,7 +160,7 @@ pub(crate) fn decode(kind: Kind, bytes: &[u8]) -> anyhow::Result<Value> {
             json!({
                 "supplier_operator_address": c.supplier_operator_address,
                 "session_header": opt_header(c.session_header.as_ref()),
-                "root_hash": root(&c.root_hash),
+                "root_hash": root_json(&c.root_hash),
                 "proof_validation_status": format!("{:?}", c.proof_validation_status),
                 "claim_hash": hex::encode(c.hash()),
             })
@@ -142,7 +170,7 @@ pub(crate) fn decode(kind: Kind, bytes: &[u8]) -> anyhow::Result<Value> {
             json!({
                 "supplier_operator_address": c.supplier_operator_address,
                 "session_header": opt_header(c.session_header.as_ref()),
-                "root_hash": root(&c.root_hash),
+                "root_hash": root_json(&c.root_hash),
             })
         }
         Kind::MsgSubmitProof => {

@@ -70,6 +70,9 @@ enum Command {
         kind: decode_cmd::Kind,
         /// The bytes as hex, or `-` to read the hex from stdin.
         hex: String,
+        /// For `proof`: the claim's 48-byte root (hex); prints the strict and Go verdicts.
+        #[arg(long)]
+        root: Option<String>,
     },
     /// Print the public key and address of a key whose secret is read from stdin (never
     /// printed), of a key derived from a secret string, or of the placeholder ring key.
@@ -198,7 +201,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             settle_cmd::run(&input, json)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Decode { kind, hex: text } => {
+        Command::Decode {
+            kind,
+            hex: text,
+            root,
+        } => {
             let text = if text == "-" {
                 let mut s = String::new();
                 std::io::stdin().read_to_string(&mut s)?;
@@ -207,7 +214,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 text
             };
             let bytes = hex::decode(text.trim())?;
-            let v = decode_cmd::decode(kind, &bytes)?;
+            let root = root.map(|r| hex::decode(r.trim())).transpose()?;
+            let v = decode_cmd::decode(kind, &bytes, root.as_deref())?;
             println!("{}", serde_json::to_string_pretty(&v)?);
             Ok(ExitCode::SUCCESS)
         }

@@ -266,6 +266,16 @@ fn proof_verify_command() {
         v["relay_hash"]
     );
     assert_eq!(decoded["proof"]["closest_weight"], 3);
+    // `pokt decode proof --root`: both verdicts, true for the claim's root, false for another.
+    let gob = hex::encode(tree.proof(&seed).proof);
+    let root_hex = hex::encode(tree.root().as_bytes());
+    let (code, out) = pokt(&["decode", "proof", &gob, "--root", &root_hex], "");
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["verdicts"], json!({"strict": true, "go": true}));
+    let (_, out) = pokt(&["decode", "proof", &gob, "--root", &"00".repeat(48)], "");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["verdicts"], json!({"strict": false, "go": false}));
     let mut strict = context.clone();
     strict["strict"] = json!(true);
     assert_eq!(run(&strict).0, 0);

@@ -7,6 +7,7 @@ pub mod gob;
 mod hasher;
 mod node;
 mod proof;
+mod store;
 mod trie;
 
 pub use hasher::{Blake3Hasher, Sha256Hasher, TrieHasher};
@@ -18,6 +19,7 @@ pub use proof::{
     ClosestProof, SparseMerkleProof, verify_closest_proof, verify_closest_proof_go_compatible,
     verify_path_proof, verify_sum_proof,
 };
+pub use store::{LeafStore, MemoryStore, StoreError, WriteBatch};
 pub use trie::{Root, Smst, ValueMode};
 
 /// Errors of the trie's checked operations.

@@ -101,6 +101,8 @@ pub struct Smst<H: TrieHasher> {
     tree: OnceCell<Tree>,
     sum: u64,
     sum_overflowed: bool,
+    /// Paths changed since the last [`take_batch`](Self::take_batch), when writes are tracked.
+    dirty: Option<alloc::collections::BTreeSet<[u8; 32]>>,
     _h: PhantomData<H>,
 }
 
@@ -113,7 +115,71 @@ impl<H: TrieHasher> Smst<H> {
             tree: OnceCell::new(),
             sum: 0,
             sum_overflowed: false,
+            dirty: None,
             _h: PhantomData,
+        }
+    }
+
+    /// An empty trie that records its writes for a persistent store: every change since the
+    /// last [`take_batch`](Self::take_batch) is returned as one batch. [SMST-STORE-1]
+    pub fn new_tracked(mode: ValueMode) -> Self {
+        let mut t = Self::new(mode);
+        t.dirty = Some(alloc::collections::BTreeSet::new());
+        t
+    }
+
+    /// Reloads a trie from a store's leaves (path → stored leaf value, as
+    /// [`take_batch`](Self::take_batch) wrote them). Only the leaves are read; the hashed form is
+    /// rebuilt lazily, on the first root or proof. The result tracks writes. Refuses a leaf whose
+    /// stored form is malformed. [SMST-STORE-1]
+    pub fn from_leaves(
+        mode: ValueMode,
+        leaves: impl IntoIterator<Item = ([u8; 32], Vec<u8>)>,
+    ) -> Result<Self, crate::StoreError> {
+        let mut t = Self::new_tracked(mode);
+        for (path, stored) in leaves {
+            let n = stored.len();
+            let count = read_u64(stored.get(n.saturating_sub(8)..).unwrap_or(&[]));
+            let value_ok = match mode {
+                ValueMode::Raw => n >= 16,
+                ValueMode::Hashed => n == 16 + 32,
+            };
+            if !value_ok || count != 1 {
+                return Err(crate::StoreError::Leaf);
+            }
+            let (s, o) = t.sum.overflowing_add(stored_weight(&stored));
+            t.sum = s;
+            t.sum_overflowed |= o;
+            if t.leaves.insert(path, stored).is_some() {
+                return Err(crate::StoreError::Duplicate);
+            }
+        }
+        Ok(t)
+    }
+
+    /// The leaves as a store holds them: (path, stored value ‖ weight ‖ count), in path order.
+    pub fn leaves(&self) -> impl Iterator<Item = (&[u8; 32], &[u8])> {
+        self.leaves.iter().map(|(p, v)| (p, v.as_slice()))
+    }
+
+    /// The writes since the last call (puts of changed leaves, deletes of removed ones), for a
+    /// host's key-value store; empty when writes are not tracked. [SMST-STORE-1]
+    pub fn take_batch(&mut self) -> crate::WriteBatch {
+        let mut batch = crate::WriteBatch::default();
+        if let Some(dirty) = self.dirty.as_mut() {
+            for path in core::mem::take(dirty) {
+                match self.leaves.get(&path) {
+                    Some(v) => batch.puts.push((path, v.clone())),
+                    None => batch.deletes.push(path),
+                }
+            }
+        }
+        batch
+    }
+
+    fn touch(&mut self, path: [u8; 32]) {
+        if let Some(d) = self.dirty.as_mut() {
+            d.insert(path);
         }
     }
 
@@ -148,6 +214,7 @@ impl<H: TrieHasher> Smst<H> {
         self.sum = s;
         self.sum_overflowed |= o;
         self.tree = OnceCell::new();
+        self.touch(path);
     }
 
     /// Like [`update`](Self::update) but refuses (and leaves the trie unchanged) when the total
@@ -180,10 +247,12 @@ impl<H: TrieHasher> Smst<H> {
 
     /// Removes `key`; returns whether it was present. [SMST-DELETE-1]
     pub fn delete(&mut self, key: &[u8]) -> bool {
-        match self.leaves.remove(&Self::path(key)) {
+        let path = Self::path(key);
+        match self.leaves.remove(&path) {
             Some(old) => {
                 self.sum = self.sum.wrapping_sub(stored_weight(&old));
                 self.tree = OnceCell::new();
+                self.touch(path);
                 true
             }
             None => false,
