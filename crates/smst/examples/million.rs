@@ -1,10 +1,24 @@
-//! Inserts 1,000,000 relays into a POKT session trie and computes the root, timing each step.
-//! `cargo run --release -p pokt-smst --example million`
+//! Inserts 1,000,000 relays (32-byte-hashed keys, 64-byte values, weight 100) into a POKT session
+//! trie and prints insert, root, commit, prove_closest and strict-verify times and the process's
+//! peak RSS. `cargo run --release -p pokt-smst --example million`
 #![allow(clippy::unwrap_used)]
 
 use std::time::Instant;
 
 use pokt_smst::{PoktSmst, Sha256Hasher, ValueMode, verify_closest_proof};
+
+/// Peak resident set size in MiB (Linux; `None` elsewhere).
+fn peak_rss_mib() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = s
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
 
 fn main() {
     let t0 = Instant::now();
@@ -15,19 +29,31 @@ fn main() {
     let t1 = Instant::now();
     let root = t.root();
     let t2 = Instant::now();
-    let p = t.prove_closest(&[0x5a; 32]);
-    let n = 10_000;
+    let committed = t.commit();
     let t3 = Instant::now();
-    for _ in 0..n {
-        assert!(verify_closest_proof::<Sha256Hasher>(&p, &root));
-    }
+    assert_eq!(committed, root);
+    let n = 10_000u32;
+    let paths: Vec<[u8; 32]> = (0..n)
+        .map(|i| PoktSmst::path(&(i ^ 0x5a5a_5a5a).to_le_bytes()))
+        .collect();
     let t4 = Instant::now();
+    let proofs: Vec<_> = paths.iter().map(|p| t.prove_closest(p)).collect();
+    let t5 = Instant::now();
+    for p in &proofs {
+        assert!(verify_closest_proof::<Sha256Hasher>(p, &root));
+    }
+    let t6 = Instant::now();
+    let per = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1e6 / f64::from(n);
     println!(
-        "1M inserts {:.3} s, root {:.3} s (total {:.3} s), strict verify {:.2} µs, root sum {} count {}",
+        "1M inserts {:.3} s, root {:.3} s (insert + root {:.3} s), commit (unchanged) {:.1} µs, \
+         prove_closest {:.2} µs, strict verify {:.2} µs, peak RSS {} MiB; sum {} count {}",
         (t1 - t0).as_secs_f64(),
         (t2 - t1).as_secs_f64(),
         (t2 - t0).as_secs_f64(),
-        (t4 - t3).as_secs_f64() * 1e6 / f64::from(n),
+        (t3 - t2).as_secs_f64() * 1e6,
+        per(t4, t5),
+        per(t5, t6),
+        peak_rss_mib().map_or("?".into(), |m| format!("{m:.0}")),
         root.sum(),
         root.count()
     );

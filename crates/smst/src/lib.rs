@@ -6,6 +6,7 @@ extern crate alloc;
 pub mod gob;
 mod hasher;
 mod node;
+mod pathmap;
 mod proof;
 mod store;
 mod trie;

@@ -1,6 +1,5 @@
 //! The sparse Merkle sum trie.
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use core::cell::OnceCell;
 use core::marker::PhantomData;
@@ -78,8 +77,20 @@ struct Node {
 #[derive(Clone, Debug, Default)]
 struct Tree {
     paths: Vec<[u8; 32]>,
+    /// Leaf nodes `0..n`, then (in `inner`) inner nodes `n..`.
     nodes: Vec<Node>,
+    inner: Vec<Node>,
     root: u32,
+}
+
+impl Tree {
+    fn get(&self, i: u32) -> Option<&Node> {
+        let i = i as usize;
+        match i.checked_sub(self.nodes.len()) {
+            None => self.nodes.get(i),
+            Some(j) => self.inner.get(j),
+        }
+    }
 }
 
 /// A sparse Merkle sum trie over `H`, byte-compatible with pokt-network/smt v0.14.1: the same
@@ -97,7 +108,7 @@ struct Tree {
 #[derive(Clone, Debug)]
 pub struct Smst<H: TrieHasher> {
     mode: ValueMode,
-    leaves: BTreeMap<[u8; 32], Vec<u8>>,
+    leaves: crate::pathmap::PathMap,
     tree: OnceCell<Tree>,
     sum: u64,
     sum_overflowed: bool,
@@ -111,7 +122,7 @@ impl<H: TrieHasher> Smst<H> {
     pub fn new(mode: ValueMode) -> Self {
         Self {
             mode,
-            leaves: BTreeMap::new(),
+            leaves: crate::pathmap::PathMap::new(),
             tree: OnceCell::new(),
             sum: 0,
             sum_overflowed: false,
@@ -159,7 +170,7 @@ impl<H: TrieHasher> Smst<H> {
 
     /// The leaves as a store holds them: (path, stored value ‖ weight ‖ count), in path order.
     pub fn leaves(&self) -> impl Iterator<Item = (&[u8; 32], &[u8])> {
-        self.leaves.iter().map(|(p, v)| (p, v.as_slice()))
+        self.leaves.iter()
     }
 
     /// The writes since the last call (puts of changed leaves, deletes of removed ones), for a
@@ -169,7 +180,7 @@ impl<H: TrieHasher> Smst<H> {
         if let Some(dirty) = self.dirty.as_mut() {
             for path in core::mem::take(dirty) {
                 match self.leaves.get(&path) {
-                    Some(v) => batch.puts.push((path, v.clone())),
+                    Some(v) => batch.puts.push((path, v.to_vec())),
                     None => batch.deletes.push(path),
                 }
             }
@@ -194,10 +205,15 @@ impl<H: TrieHasher> Smst<H> {
     }
 
     fn stored(&self, value: &[u8], weight: u64) -> Vec<u8> {
-        let mut v = match self.mode {
-            ValueMode::Raw => value.to_vec(),
-            ValueMode::Hashed => H::digest(&[value]).to_vec(),
+        let len = match self.mode {
+            ValueMode::Raw => value.len(),
+            ValueMode::Hashed => 32,
         };
+        let mut v = Vec::with_capacity(len.saturating_add(16));
+        match self.mode {
+            ValueMode::Raw => v.extend_from_slice(value),
+            ValueMode::Hashed => v.extend_from_slice(&H::digest(&[value])),
+        }
         v.extend_from_slice(&weight.to_be_bytes());
         v.extend_from_slice(&1u64.to_be_bytes());
         v
@@ -276,7 +292,7 @@ impl<H: TrieHasher> Smst<H> {
     }
 
     fn tree(&self) -> &Tree {
-        self.tree.get_or_init(|| build::<H>(&self.leaves))
+        self.tree.get_or_init(|| build::<H>(&self.leaves, true))
     }
 
     /// Hashes the trie (if it changed) and keeps the hashed form for proofs. Cheap when nothing
@@ -288,15 +304,11 @@ impl<H: TrieHasher> Smst<H> {
     /// The root. [SMST-ROOT-1]
     pub fn root(&self) -> Root {
         let t = self.tree();
-        Root(
-            t.nodes
-                .get(t.root as usize)
-                .map_or(PLACEHOLDER, |n| n.digest),
-        )
+        Root(t.get(t.root).map_or(PLACEHOLDER, |n| n.digest))
     }
 
     fn node(&self, i: u32) -> Option<&Node> {
-        self.tree().nodes.get(i as usize)
+        self.tree().get(i)
     }
 
     fn digest_of(&self, i: u32) -> Digest48 {
@@ -312,10 +324,7 @@ impl<H: TrieHasher> Smst<H> {
                     .get(p as usize)
                     .copied()
                     .unwrap_or([0; 32]);
-                leaf_preimage(
-                    &path,
-                    self.leaves.get(&path).map_or(&[][..], |v| v.as_slice()),
-                )
+                leaf_preimage(&path, self.leaves.get(&path).unwrap_or(&[]))
             }
             Some(Kind::Inner(l, r)) if l == NONE || r == NONE => self.extension_preimage(i, depth),
             Some(Kind::Inner(l, r)) => inner_preimage(&self.digest_of(l), &self.digest_of(r)),
@@ -333,7 +342,7 @@ impl<H: TrieHasher> Smst<H> {
         while let Some(Node {
             kind: Kind::Inner(l, r),
             ..
-        }) = t.nodes.get(cur as usize)
+        }) = t.get(cur)
         {
             if *l != NONE && *r != NONE {
                 break;
@@ -344,7 +353,7 @@ impl<H: TrieHasher> Smst<H> {
         // A leaf below: descend the leftmost non-empty children.
         let mut leaf = cur;
         let path = loop {
-            match t.nodes.get(leaf as usize).map(|n| n.kind) {
+            match t.get(leaf).map(|n| n.kind) {
                 Some(Kind::Inner(l, r)) => leaf = if l == NONE { r } else { l },
                 Some(Kind::Leaf(p)) => break t.paths.get(p as usize).copied().unwrap_or([0; 32]),
                 None => break [0; 32],
@@ -372,7 +381,7 @@ impl<H: TrieHasher> Smst<H> {
         while let Some(Node {
             kind: Kind::Inner(l, r),
             ..
-        }) = t.nodes.get(cur as usize)
+        }) = t.get(cur)
         {
             let mut b = bit(path, depth);
             if closest {
@@ -465,7 +474,7 @@ impl<H: TrieHasher> Smst<H> {
                 .collect(),
             depth: i64::try_from(sides.len()).unwrap_or(i64::MAX),
             closest_path: lp.to_vec(),
-            closest_value_hash: self.leaves.get(&lp).cloned().unwrap_or_default(),
+            closest_value_hash: self.leaves.get(&lp).map(<[u8]>::to_vec).unwrap_or_default(),
             closest_proof: self.proof_from(&sides),
         }
     }
@@ -477,45 +486,125 @@ fn stored_weight(stored: &[u8]) -> u64 {
 
 /// Builds the canonical tree: a leaf sits where it becomes alone in its subtree; every inner node
 /// has at least one non-empty child. [SMST-ROOT-1]
-fn build<H: TrieHasher>(leaves: &BTreeMap<[u8; 32], Vec<u8>>) -> Tree {
+fn build<H: TrieHasher>(leaves: &crate::pathmap::PathMap, par: bool) -> Tree {
     let n = leaves.len();
     let mut t = Tree {
         paths: Vec::with_capacity(n),
-        nodes: Vec::with_capacity(n.saturating_mul(2)),
+        nodes: Vec::with_capacity(n),
+        inner: Vec::new(),
         root: NONE,
     };
-    for (i, (p, v)) in leaves.iter().enumerate() {
-        t.paths.push(*p);
-        t.nodes.push(Node {
-            digest: leaf_digest::<H>(p, v),
-            kind: Kind::Leaf(u32::try_from(i).unwrap_or(NONE)),
-        });
+    let entries: Vec<(&[u8; 32], &[u8])> = leaves.iter().collect();
+    t.paths.extend(entries.iter().map(|(p, _)| **p));
+    let leaf = |(i, (p, v)): (usize, &(&[u8; 32], &[u8]))| Node {
+        digest: leaf_digest::<H>(*p, v),
+        kind: Kind::Leaf(u32::try_from(i).unwrap_or(NONE)),
+    };
+    #[cfg(feature = "parallel")]
+    if par && n >= PARALLEL_MIN {
+        use rayon::prelude::*;
+        t.nodes
+            .par_extend(entries.par_iter().enumerate().map(|(i, e)| leaf((i, e))));
+    } else {
+        t.nodes.extend(entries.iter().enumerate().map(leaf));
     }
+    #[cfg(not(feature = "parallel"))]
+    t.nodes.extend(entries.iter().enumerate().map(leaf));
+    drop(entries);
     if n > 0 {
-        t.root = build_range::<H>(&mut t, 0, n, 0);
+        let mut inner = Vec::with_capacity(n);
+        let base = u32::try_from(n).unwrap_or(NONE);
+        t.root = build_range::<H>(&t.paths, &t.nodes, &mut inner, base, 0, n, 0, par);
+        t.inner = inner;
     }
     t
 }
 
-fn build_range<H: TrieHasher>(t: &mut Tree, lo: usize, hi: usize, depth: usize) -> u32 {
+/// Below this many leaves the tree is built on one thread.
+#[cfg(feature = "parallel")]
+const PARALLEL_MIN: usize = 1 << 14;
+
+/// Builds the subtree of leaves `lo..hi` at `depth`, appending its inner nodes to `out`, whose
+/// first element will sit at node index `base`; leaves are nodes `0..n`. Returns the subtree's
+/// node index. With the `parallel` feature, large ranges near the top build their two halves on
+/// two threads and splice the right half's inner nodes after the left's.
+#[allow(clippy::too_many_arguments)]
+fn build_range<H: TrieHasher>(
+    paths: &[[u8; 32]],
+    leaves: &[Node],
+    out: &mut Vec<Node>,
+    base: u32,
+    lo: usize,
+    hi: usize,
+    depth: usize,
+    par: bool,
+) -> u32 {
     if hi <= lo {
         return NONE;
     }
     if hi.saturating_sub(lo) == 1 || depth >= 256 {
         return u32::try_from(lo).unwrap_or(NONE);
     }
-    let slice = t.paths.get(lo..hi).unwrap_or(&[]);
+    let slice = paths.get(lo..hi).unwrap_or(&[]);
     let mid = lo.saturating_add(slice.partition_point(|p| bit(p, depth) == 0));
     let next = depth.saturating_add(1);
-    let l = build_range::<H>(t, lo, mid, next);
-    let r = build_range::<H>(t, mid, hi, next);
-    let d = |t: &Tree, i: u32| t.nodes.get(i as usize).map_or(PLACEHOLDER, |n| n.digest);
-    let digest = inner_digest::<H>(&d(t, l), &d(t, r));
-    t.nodes.push(Node {
+    let (l, r);
+    #[cfg(feature = "parallel")]
+    let split = par && depth < 3 && hi.saturating_sub(lo) >= PARALLEL_MIN;
+    #[cfg(not(feature = "parallel"))]
+    let split = par && false;
+    if split {
+        #[cfg(feature = "parallel")]
+        {
+            let mut right = Vec::new();
+            let (lr, rr) = rayon::join(
+                || build_range::<H>(paths, leaves, out, base, lo, mid, next, par),
+                || build_range::<H>(paths, leaves, &mut right, base, mid, hi, next, par),
+            );
+            // The right half was numbered as if it started where the left one starts.
+            let shift = u32::try_from(out.len()).unwrap_or(NONE);
+            let n = base;
+            let fix = |i: u32| {
+                if i != NONE && i >= n {
+                    i.saturating_add(shift)
+                } else {
+                    i
+                }
+            };
+            for node in &mut right {
+                if let Kind::Inner(a, b) = node.kind {
+                    node.kind = Kind::Inner(fix(a), fix(b));
+                }
+            }
+            out.append(&mut right);
+            l = lr;
+            r = fix(rr);
+        }
+        #[cfg(not(feature = "parallel"))]
+        {
+            l = NONE;
+            r = NONE;
+        }
+    } else {
+        l = build_range::<H>(paths, leaves, out, base, lo, mid, next, par);
+        r = build_range::<H>(paths, leaves, out, base, mid, hi, next, par);
+    }
+    let d = |i: u32| -> Digest48 {
+        if i == NONE {
+            PLACEHOLDER
+        } else if i < base {
+            leaves.get(i as usize).map_or(PLACEHOLDER, |x| x.digest)
+        } else {
+            out.get(i.saturating_sub(base) as usize)
+                .map_or(PLACEHOLDER, |x| x.digest)
+        }
+    };
+    let digest = inner_digest::<H>(&d(l), &d(r));
+    out.push(Node {
         digest,
         kind: Kind::Inner(l, r),
     });
-    u32::try_from(t.nodes.len().saturating_sub(1)).unwrap_or(NONE)
+    base.saturating_add(u32::try_from(out.len().saturating_sub(1)).unwrap_or(NONE))
 }
 
 #[cfg(test)]
@@ -528,6 +617,32 @@ mod tests {
     use super::*;
     use crate::{Blake3Hasher, Sha256Hasher, verify_closest_proof, verify_sum_proof};
     use proptest::prelude::*;
+
+    /// The parallel build (two threads near the top, leaf digests in parallel) gives the same
+    /// nodes as the one-thread build, on a trie large enough to split three levels deep.
+    #[test]
+    fn parallel_build_equals_sequential() {
+        let mut t = Smst::<Sha256Hasher>::new(ValueMode::Raw);
+        for i in 0u32..70_000 {
+            t.update(&i.to_le_bytes(), &[1, 2, 3], u64::from(i % 7));
+        }
+        let (a, b) = (
+            build::<Sha256Hasher>(&t.leaves, true),
+            build::<Sha256Hasher>(&t.leaves, false),
+        );
+        assert_eq!(a.root, b.root);
+        assert_eq!(a.inner.len(), b.inner.len());
+        for (x, y) in a
+            .nodes
+            .iter()
+            .chain(&a.inner)
+            .zip(b.nodes.iter().chain(&b.inner))
+        {
+            assert_eq!(x.digest, y.digest);
+        }
+        let p = t.prove_closest(&[0x42; 32]);
+        assert!(verify_closest_proof::<Sha256Hasher>(&p, &t.root()));
+    }
 
     fn xor_less(a: &[u8; 32], b: &[u8; 32], q: &[u8; 32]) -> bool {
         let x: Vec<u8> = a.iter().zip(q).map(|(x, y)| x ^ y).collect();
