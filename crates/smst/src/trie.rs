@@ -242,7 +242,7 @@ impl<H: TrieHasher> Smst<H> {
         weight: u64,
     ) -> Result<(), crate::SmstError> {
         let path = Self::path(key);
-        let old = self.leaves.get(&path).map_or(0, |v| stored_weight(v));
+        let old = self.leaves.get(&path).map_or(0, stored_weight);
         self.sum
             .checked_sub(old)
             .and_then(|s| s.checked_add(weight))
