@@ -150,3 +150,60 @@ fn hostile_streams() {
     }
     assert!(decode_compact_closest_proof(&g).is_ok());
 }
+
+/// No single-bit mutation of a valid compact closest proof's gob bytes passes the strict
+/// verifier unless what it decodes to is itself the honest closest proof of its own path: the
+/// same proof, the same proof without its sibling data (a flip in the stream's field bookkeeping
+/// can drop that optional field, which only serves proof updates; when present it must hash to
+/// the first side node, so a corrupted one fails), or the proof of a path that differs below the
+/// leaf's depth (the same leaf is the closest to both paths; binding the proof to the drawn path
+/// is the chain's separate check, [MINING-PROOF-1] step B5).
+#[test]
+fn no_single_bit_mutation_passes_strict() {
+    let mut trie = PoktSmst::new(ValueMode::Raw);
+    for i in 0u16..60 {
+        trie.update(&i.to_be_bytes(), &[i as u8; 12], u64::from(i) + 1);
+    }
+    let root = trie.root();
+    for q in [[0u8; 32], [0x5a; 32], [0xff; 32]] {
+        let proof = trie.prove_closest(&q);
+        assert!(verify_closest_proof::<Sha256Hasher>(&proof, &root));
+        let bytes = encode_compact_closest_proof(&compact_closest_proof(&proof));
+        let mut same = 0;
+        for bit in 0..bytes.len() * 8 {
+            let mut b = bytes.clone();
+            b[bit / 8] ^= 1 << (bit % 8);
+            let Ok(c) = decode_compact_closest_proof(&b) else {
+                continue;
+            };
+            let Ok(p) = decompact_closest_proof(&c) else {
+                continue;
+            };
+            let mut stripped = proof.clone();
+            stripped.closest_proof.sibling_data.clear();
+            if p == proof || p == stripped {
+                same += 1;
+                continue;
+            }
+            if verify_closest_proof::<Sha256Hasher>(&p, &root) {
+                let q: [u8; 32] = p.path.clone().try_into().unwrap();
+                let mut honest = trie.prove_closest(&q);
+                if p.closest_proof.sibling_data.is_empty() {
+                    honest.closest_proof.sibling_data.clear();
+                }
+                assert_eq!(
+                    p, honest,
+                    "bit {bit}: a strict pass that is not the honest proof"
+                );
+                same += 1;
+            }
+        }
+        // The passes are the query-path bits below the leaf's depth and a few bookkeeping bits;
+        // every other flip is refused (by the decoder or by the verifier).
+        assert!(
+            same < 8 * bytes.len() / 2,
+            "{same} of {} flips pass",
+            8 * bytes.len()
+        );
+    }
+}
