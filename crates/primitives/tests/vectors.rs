@@ -1,7 +1,7 @@
 //! Canonical encodings and hashes against the Go-produced relay vectors.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use pokt_primitives::{Address, Claim, Message, Relay, RelayRequest, RelayResponse};
+use pokt_primitives::{Address, Claim, Message, Relay, RelayRequest, RelayResponse, SessionHeader};
 use serde_json::Value;
 
 fn load(name: &str) -> Value {
@@ -88,6 +88,17 @@ fn hostile_bytes_are_refused() {
     }
     // A known length-delimited field sent as a varint.
     assert!(Relay::decode(&[0x08, 0x01]).is_err());
+    // Invalid UTF-8 in a string field; a length that runs past the end; a truncated varint.
+    assert!(SessionHeader::decode(&[0x0a, 0x01, 0xff]).is_err());
+    assert!(SessionHeader::decode(&[0x0a, 0x05, b'a']).is_err());
+    assert!(SessionHeader::decode(&[0x28, 0x80]).is_err());
+    // A height that is not an int64 varint of at most 10 bytes.
+    assert!(
+        SessionHeader::decode(&[
+            0x28, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01
+        ])
+        .is_err()
+    );
 }
 
 #[test]
@@ -98,5 +109,106 @@ fn addresses() {
         let a = Address::from_public_key(&key);
         assert_eq!(a.as_str(), c["address"].as_str().unwrap());
         assert_eq!(a.as_bytes().to_vec(), hx(&c["hash160"]));
+    }
+}
+
+mod properties {
+    use pokt_primitives::*;
+    use proptest::prelude::*;
+
+    fn header() -> impl Strategy<Value = Option<SessionHeader>> {
+        proptest::option::of(
+            (
+                "[a-z0-9]{0,10}",
+                "[a-z-]{0,8}",
+                "[0-9a-f]{0,64}",
+                any::<i64>(),
+                any::<i64>(),
+            )
+                .prop_map(|(a, s, id, start, end)| SessionHeader {
+                    application_address: a,
+                    service_id: s,
+                    session_id: id,
+                    session_start_block_height: start,
+                    session_end_block_height: end,
+                }),
+        )
+    }
+
+    fn bytes() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(any::<u8>(), 0..40)
+    }
+
+    fn relay() -> impl Strategy<Value = Relay> {
+        let req =
+            (header(), bytes(), "[a-z0-9]{0,12}", bytes()).prop_map(|(h, sig, sup, payload)| {
+                let mut r = RelayRequest {
+                    payload,
+                    ..RelayRequest::default()
+                };
+                r.meta.session_header = h;
+                r.meta.signature = sig;
+                r.meta.supplier_operator_address = sup;
+                r
+            });
+        let res = (
+            header(),
+            bytes(),
+            bytes(),
+            bytes(),
+            proptest::option::of((".{0,6}", any::<u32>())),
+        )
+            .prop_map(|(h, sig, payload, ph, err)| {
+                let mut r = RelayResponse {
+                    payload,
+                    payload_hash: ph,
+                    ..RelayResponse::default()
+                };
+                r.meta.session_header = h;
+                r.meta.supplier_operator_signature = sig;
+                r.relay_miner_error = err.map(|(m, code)| RelayMinerError {
+                    codespace: m.clone(),
+                    code,
+                    description: String::new(),
+                    message: m,
+                });
+                r
+            });
+        (proptest::option::of(req), proptest::option::of(res))
+            .prop_map(|(req, res)| Relay { req, res })
+    }
+
+    proptest! {
+        /// Any message round-trips: decode(encode(m)) = m, and the encoding is canonical (a fixed
+        /// point); every strict prefix of a non-empty encoding that cuts a field fails or decodes
+        /// to a different message.
+        #[test]
+        fn relays_round_trip(r in relay(), cut in any::<prop::sample::Index>()) {
+            let bytes = r.encode();
+            let back = Relay::decode(&bytes).unwrap();
+            prop_assert_eq!(&back, &r);
+            prop_assert_eq!(back.encode(), bytes.clone());
+            if !bytes.is_empty() {
+                let k = cut.index(bytes.len());
+                prop_assert!(Relay::decode(&bytes[..k]).map_or(true, |m| m != r));
+            }
+        }
+
+        #[test]
+        fn claims_round_trip(h in header(), sup in "[a-z0-9]{0,12}", root in bytes(), status in 0i32..4) {
+            let c = Claim {
+                supplier_operator_address: sup,
+                session_header: h,
+                root_hash: root,
+                proof_validation_status: match status {
+                    0 => ClaimProofStatus::PendingValidation,
+                    1 => ClaimProofStatus::Validated,
+                    2 => ClaimProofStatus::Invalid,
+                    v => ClaimProofStatus::Other(v),
+                },
+            };
+            let bytes = c.encode();
+            prop_assert_eq!(Claim::decode(&bytes).unwrap(), c);
+        }
     }
 }
