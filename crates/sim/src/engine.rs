@@ -23,6 +23,9 @@ use pokt_tokenomics::{
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use pokt_primitives::Message;
+use pokt_smst::{PoktSmst, Root, ValueMode};
+
 use crate::rng::SimRng;
 use crate::scenario::{ControllerKind, MiningMode, Scenario};
 
@@ -135,10 +138,14 @@ pub struct Report {
     pub relays_exact: u64,
     /// Relays whose mined count was drawn.
     pub relays_sampled: u64,
+    /// Claims whose root came from a real session tree (exact mode) and whose proof requirement
+    /// was drawn from the real claim's hash.
+    pub claims_with_tree_roots: u64,
 }
 
-/// One supplier's part of an application's session: (service, supplier, served, mined, exact).
-type Served = (usize, usize, u64, u64, bool);
+/// One supplier's part of an application's session: (service, supplier, served, mined, and in
+/// exact mode the root of the real session tree of the mined relays).
+type Served = (usize, usize, u64, u64, Option<Root>);
 
 /// A claim waiting for its windows and settlement.
 #[derive(Clone, Debug)]
@@ -341,13 +348,21 @@ pub fn run(sc: &Scenario, progress: Progress<'_>) -> Result<Report, String> {
                         MiningMode::Sampled => false,
                         MiningMode::Auto => served <= sc.exact_max_relays,
                     };
-                    let mined = if exact {
-                        mine_exactly(session.header.session_id.as_bytes(), op, served, &target)
+                    let (mined, root) = if exact {
+                        let cu = sc.services[svc].compute_units_per_relay;
+                        let (m, r) = mine_exactly(
+                            session.header.session_id.as_bytes(),
+                            op,
+                            served,
+                            &target,
+                            cu,
+                        );
+                        (m, Some(r))
                     } else {
-                        rng.binomial(served, probabilities[svc])
+                        (rng.binomial(served, probabilities[svc]), None)
                     };
                     let _ = spec;
-                    out.push((svc, si, served, mined, exact));
+                    out.push((svc, si, served, mined, root));
                 }
                 Ok(out)
             })
@@ -369,9 +384,9 @@ pub fn run(sc: &Scenario, progress: Progress<'_>) -> Result<Report, String> {
             })
             .collect();
         for (ai, res) in per_app.into_iter().enumerate() {
-            for (svc, si, served, mined, exact) in res? {
+            for (svc, si, served, mined, root) in res? {
                 let row = &mut rows[svc];
-                if exact {
+                if root.is_some() {
                     report.relays_exact += served;
                 } else {
                     report.relays_sampled += served;
@@ -420,7 +435,35 @@ pub fn run(sc: &Scenario, progress: Progress<'_>) -> Result<Report, String> {
                     input.compute_unit_cost_granularity,
                 )
                 .unwrap_or(u64::MAX);
-                let claim_hash = synthetic_claim_hash(&input);
+                // A real claim when the relays were mined one by one into a session tree: the
+                // chain's claim checks, and the claim hash over its canonical bytes; otherwise a
+                // synthetic hash of the claim's identifying fields.
+                let claim_hash = match root.filter(|_| fake == 0) {
+                    Some(root) => {
+                        pokt_mining::validate_claim(
+                            root.as_bytes(),
+                            spec.compute_units_per_relay,
+                            true,
+                        )
+                        .map_err(|e| format!("a real session tree made a bad claim: {e}"))?;
+                        report.claims_with_tree_roots += 1;
+                        let claim = pokt_primitives::Claim {
+                            supplier_operator_address: suppliers[si].to_string(),
+                            session_header: Some(pokt_primitives::SessionHeader {
+                                application_address: apps[ai].to_string(),
+                                service_id: services[svc].as_str().into(),
+                                session_id: session_id.to_hex(),
+                                session_start_block_height: start,
+                                session_end_block_height: start + sc.num_blocks_per_session as i64
+                                    - 1,
+                            }),
+                            root_hash: root.as_bytes().to_vec(),
+                            proof_validation_status: pokt_primitives::ClaimProofStatus::default(),
+                        };
+                        pokt_mining::claim_hash(&claim.encode())
+                    }
+                    None => synthetic_claim_hash(&input),
+                };
                 let draw = proof_requirement(
                     &claim_hash,
                     &seed_hash,
@@ -494,25 +537,33 @@ pub fn run(sc: &Scenario, progress: Progress<'_>) -> Result<Report, String> {
 
 /// Hashes `served` relays of a supplier's session one by one and counts those below the target
 /// (pokt-mining's applicability rule on a synthetic relay hash).
+/// Hashes each synthetic relay, compares it with the target, and inserts the mined ones into a
+/// real session tree (pokt-smst, SHA-256, raw values; key = relay hash, weight = compute units per
+/// relay). Returns the mined count and the tree's root (the claim's root).
 fn mine_exactly(
     session_id: &[u8; 32],
     supplier: &Address,
     served: u64,
     target: &TargetHash,
-) -> u64 {
+    compute_units_per_relay: u64,
+) -> (u64, Root) {
     let prefix = Sha256::new()
         .chain_update(session_id)
         .chain_update(supplier.as_bytes());
-    (0..served)
-        .filter(|i| {
-            let h: [u8; 32] = prefix
-                .clone()
-                .chain_update(i.to_le_bytes())
-                .finalize()
-                .into();
-            is_volume_applicable(&RelayHash::from_bytes(h), target)
-        })
-        .count() as u64
+    let mut tree = PoktSmst::new(ValueMode::Raw);
+    let mut mined = 0u64;
+    for i in 0..served {
+        let h: [u8; 32] = prefix
+            .clone()
+            .chain_update(i.to_le_bytes())
+            .finalize()
+            .into();
+        if is_volume_applicable(&RelayHash::from_bytes(h), target) {
+            tree.update(&h, &i.to_le_bytes(), compute_units_per_relay);
+            mined += 1;
+        }
+    }
+    (mined, tree.root())
 }
 
 fn session_id_for(

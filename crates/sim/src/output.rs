@@ -83,8 +83,8 @@ pub fn summary_table(r: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "relays mined exactly: {}, by binomial draw: {}",
-        r.relays_exact, r.relays_sampled
+        "relays mined exactly: {}, by binomial draw: {}; claims with real session-tree roots: {}",
+        r.relays_exact, r.relays_sampled, r.claims_with_tree_roots
     );
     out
 }

@@ -59,6 +59,13 @@ fn sampled_agrees_with_exact() {
     let (ms, ss) = tail(&sampled);
     assert!(exact.relays_exact > 0 && exact.relays_sampled == 0);
     assert!(sampled.relays_sampled > 0 && sampled.relays_exact == 0);
+    // Exact mode claims from real session trees (every claim passed the chain's claim checks).
+    assert!(exact.claims_with_tree_roots > 0);
+    assert_eq!(
+        exact.claims_with_tree_roots,
+        exact.claims_settled + exact.claims_expired + exact.claims_discarded
+    );
+    assert_eq!(sampled.claims_with_tree_roots, 0);
     let (pe, ps) = (me / se, ms / ss);
     assert!(pe < 0.9, "the difficulty bit: p = {pe}");
     assert!(
