@@ -97,6 +97,12 @@ impl Address {
         core::str::from_utf8(&self.text).unwrap_or("")
     }
 
+    /// The bech32 string's ASCII bytes (what the chain hashes and sorts), without re-checking
+    /// them as UTF-8.
+    pub fn as_bech32_bytes(&self) -> &[u8] {
+        &self.text
+    }
+
     /// The bech32 string as an owned `String`.
     pub fn to_bech32(&self) -> String {
         String::from(self.as_str())

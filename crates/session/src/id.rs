@@ -20,7 +20,7 @@ pub fn session_id_preimage(
     session_start_height: i64,
 ) -> Vec<u8> {
     let service = service_id.as_str().as_bytes();
-    let app = application.as_str().as_bytes();
+    let app = application.as_bech32_bytes();
     let mut out = Vec::with_capacity(32 + service.len() + app.len() + 11);
     if let Some(h) = block_hash {
         out.extend_from_slice(h.as_bytes());
@@ -71,7 +71,7 @@ pub fn supplier_weight(preimage: &[u8], operator: &Address) -> i64 {
     let mut h = Sha3_256::new();
     h.update(preimage);
     h.update([DELIMITER]);
-    h.update(operator.as_str().as_bytes());
+    h.update(operator.as_bech32_bytes());
     let d = h.finalize();
     let mut first = [0u8; 8];
     first.copy_from_slice(&d[..8]);
@@ -93,12 +93,29 @@ pub fn select_suppliers<'a>(
     if candidates.len() < num_suppliers {
         return candidates.iter().collect();
     }
-    let mut weighted: Vec<(i64, &Address)> = candidates
-        .iter()
-        .map(|a| (supplier_weight(preimage, a), a))
-        .collect();
+    // The preimage and delimiter are absorbed once; each candidate continues from a copy.
+    let mut prefix = Sha3_256::new();
+    prefix.update(preimage);
+    prefix.update([DELIMITER]);
+    let weight = |a: &'a Address| -> (i64, &'a Address) {
+        let d = prefix.clone().chain_update(a.as_bech32_bytes()).finalize();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&d[..8]);
+        (i64::from_be_bytes(first), a)
+    };
+    // Hashing the candidates is the whole cost (two Keccak permutations each): large candidate
+    // sets are hashed on all cores with the `parallel` feature.
+    #[cfg(feature = "parallel")]
+    let mut weighted: Vec<(i64, &Address)> = if candidates.len() >= 1024 {
+        use rayon::prelude::*;
+        candidates.par_iter().map(weight).collect()
+    } else {
+        candidates.iter().map(weight).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let mut weighted: Vec<(i64, &Address)> = candidates.iter().map(weight).collect();
     fn key<'k>(x: &(i64, &'k Address)) -> (i64, &'k [u8]) {
-        (x.0, x.1.as_str().as_bytes())
+        (x.0, x.1.as_bech32_bytes())
     }
     if num_suppliers < weighted.len() && num_suppliers > 0 {
         // Only the first `num_suppliers` need ordering.
@@ -123,7 +140,7 @@ pub fn filter_candidates(
         .filter(|c| &c.service == service && c.is_active(query_height))
         .collect();
     fn key<'k>(c: &&'k ServiceConfig) -> (i64, &'k [u8]) {
-        (c.activation_height, c.operator.as_str().as_bytes())
+        (c.activation_height, c.operator.as_bech32_bytes())
     }
     // The chain's store already iterates in this order; sort only when the caller's order differs.
     // Equal keys are the same operator, so an unstable sort gives the same result.
