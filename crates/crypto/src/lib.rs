@@ -3,6 +3,7 @@
 
 extern crate alloc;
 
+mod glv;
 mod hash;
 mod placeholder;
 pub mod ring;
