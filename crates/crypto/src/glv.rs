@@ -113,7 +113,7 @@ fn wnaf(h: &Half, w: u32) -> Vec<i32> {
                 add_small(&mut k, (-d) as u64);
             }
         }
-        out.push(d as i32);
+        out.push(i32::try_from(d).unwrap_or(0));
         k = [k[0] >> 1 | k[1] << 63, k[1] >> 1 | k[2] << 63, k[2] >> 1];
     }
     out
@@ -221,7 +221,7 @@ pub(crate) fn lincomb(terms: &[(Scalar, &Tables)]) -> Option<ProjectivePoint> {
             if d != 0 {
                 let p = t.table.get((d.unsigned_abs() as usize) / 2)?;
                 acc = if (d < 0) != t.neg {
-                    acc + &(-*p)
+                    acc + (-*p)
                 } else {
                     acc + p
                 };
