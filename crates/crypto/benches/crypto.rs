@@ -21,6 +21,11 @@ fn bench(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("sign", n), &n, |b, _| {
             b.iter(|| ring::sign(&m, &ring_keys, 1, &keys[1], &mut rng).unwrap())
         });
+        let prepared_ring = ring::PreparedRing::new(&ring_keys).unwrap();
+        let signer = ring::PreparedSigner::new(&keys[1]);
+        g.bench_with_input(BenchmarkId::new("sign prepared", n), &n, |b, _| {
+            b.iter(|| ring::sign_prepared(&m, &prepared_ring, &signer, &mut rng).unwrap())
+        });
         let sig = ring::sign(&m, &ring_keys, 1, &keys[1], &mut rng).unwrap();
         g.bench_with_input(BenchmarkId::new("verify", n), &n, |b, _| {
             b.iter(|| sig.verify(&m).unwrap())

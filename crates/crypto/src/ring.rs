@@ -225,6 +225,124 @@ pub fn sign(
     })
 }
 
+/// A signer ready for many signatures over prepared rings: its secret scalar, its hash-to-curve
+/// point, and its key image with the image's multiplication tables, computed once (the key image
+/// depends on the key only, not on the ring). The secret zeroizes on drop and never prints.
+pub struct PreparedSigner {
+    secret: Scalar,
+    public: VerifyingKey,
+    hp: ProjectivePoint,
+    image: ProjectivePoint,
+    image_tables: Option<crate::glv::Tables>,
+}
+
+impl core::fmt::Debug for PreparedSigner {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "PreparedSigner({:?}, <secret>)", self.public)
+    }
+}
+
+impl Drop for PreparedSigner {
+    fn drop(&mut self) {
+        self.secret = Scalar::ZERO;
+        // Keep the write from being optimised away.
+        core::hint::black_box(&self.secret);
+    }
+}
+
+impl PreparedSigner {
+    /// Prepares `key`.
+    pub fn new(key: &SigningKey) -> Self {
+        let secret = decode_scalar(&key.to_bytes());
+        let public = key.verifying_key();
+        let hp = hp(&public);
+        let image = hp * secret;
+        Self {
+            secret,
+            public,
+            hp,
+            image,
+            image_tables: crate::glv::Tables::new(&image, IMAGE_WINDOW),
+        }
+    }
+
+    /// The signer's public key.
+    pub fn verifying_key(&self) -> VerifyingKey {
+        self.public
+    }
+
+    /// The key image every signature by this key carries.
+    pub fn key_image(&self) -> [u8; 33] {
+        encode_point(&self.image)
+    }
+}
+
+/// [`sign`] over a prepared ring (its keys in the order given to [`PreparedRing::new`]) with a
+/// prepared signer: the same signature `sign` makes from the same randomness, faster — the other
+/// members' terms use the precomputed tables; the nonce and the secret are only multiplied in
+/// constant time, as in `sign`. [CRYPTO-RING-1]
+pub fn sign_prepared(
+    m: &[u8; 32],
+    ring: &PreparedRing,
+    signer: &PreparedSigner,
+    rng: &mut impl CryptoRng,
+) -> Result<RingSignature, CryptoError> {
+    let n = ring.keys.len();
+    let j = ring.index_of(&signer.public).ok_or(CryptoError)?;
+    if !(2..=MAX_RING_SIZE).contains(&n) {
+        return Err(CryptoError);
+    }
+    let u = random_scalar(rng);
+    let mut c = alloc::vec![Scalar::ZERO; n];
+    let mut s = alloc::vec![Scalar::ZERO; n];
+    let next = |i: usize| {
+        if i.saturating_add(1) == n {
+            0
+        } else {
+            i.saturating_add(1)
+        }
+    };
+    let mut i = next(j);
+    *c.get_mut(i).ok_or(CryptoError)? =
+        challenge(m, &ProjectivePoint::mul_by_generator(&u), &(signer.hp * u));
+    while i != j {
+        let si = random_scalar(rng);
+        let ci = *c.get(i).ok_or(CryptoError)?;
+        let (pp, hpp) = *ring.points.get(i).ok_or(CryptoError)?;
+        // Public values only (see `sign`).
+        let fast = match (&ring.g_tables, ring.tables.get(i), &signer.image_tables) {
+            (Some(tg), Some(Some((tp, th))), Some(ti)) => {
+                crate::glv::lincomb(&[(si, tg), (ci, tp)])
+                    .zip(crate::glv::lincomb(&[(si, th), (ci, ti)]))
+            }
+            _ => None,
+        };
+        let (l, r) = match fast {
+            Some(lr) => lr,
+            None => (
+                ProjectivePoint::lincomb_vartime(&[(ProjectivePoint::GENERATOR, si), (pp, ci)]),
+                ProjectivePoint::lincomb_vartime(&[(hpp, si), (signer.image, ci)]),
+            ),
+        };
+        *s.get_mut(i).ok_or(CryptoError)? = si;
+        let k = next(i);
+        *c.get_mut(k).ok_or(CryptoError)? = challenge(m, &l, &r);
+        i = k;
+    }
+    *s.get_mut(j).ok_or(CryptoError)? = u - *c.get(j).ok_or(CryptoError)? * signer.secret;
+    Ok(RingSignature {
+        c0: encode_scalar(c.first().ok_or(CryptoError)?),
+        key_image: encode_point(&signer.image),
+        image: signer.image,
+        points: ring.points.iter().map(|(p, _)| *p).collect(),
+        members: s
+            .iter()
+            .map(encode_scalar)
+            .zip(ring.keys.iter().copied())
+            .collect(),
+    })
+}
+
 impl RingSignature {
     /// Decodes ring-go's serialization `BE32(n) ‖ c0 ‖ I ‖ (s_i ‖ P_i)…`. The size field is checked
     /// against the actual length **before** anything is allocated, so hostile sizes cost nothing;
@@ -262,6 +380,60 @@ impl RingSignature {
                 .ok_or(CryptoError)?;
             points.push(decode_point(&p)?);
             members.push((s, VerifyingKey::from_valid(p)));
+        }
+        Ok(Self {
+            c0,
+            key_image,
+            members,
+            image,
+            points,
+        })
+    }
+
+    /// [`decode`](Self::decode) for a signature expected over `ring`: every member key must be one
+    /// of the ring's (compared as bytes), and its point is taken from the prepared ring instead of
+    /// being decompressed again. Fails (without saying which) when the bytes are malformed or a
+    /// key is not in the ring; [`decode`](Self::decode) tells the two apart.
+    pub fn decode_prepared(bytes: &[u8], ring: &PreparedRing) -> Result<Self, CryptoError> {
+        let size_bytes: [u8; 4] = bytes
+            .get(..4)
+            .and_then(|b| b.try_into().ok())
+            .ok_or(CryptoError)?;
+        let n = usize::try_from(u32::from_be_bytes(size_bytes)).map_err(|_| CryptoError)?;
+        if n > MAX_RING_SIZE
+            || n.checked_mul(MEMBER).and_then(|x| x.checked_add(HEADER)) != Some(bytes.len())
+        {
+            return Err(CryptoError);
+        }
+        let c0: [u8; 32] = bytes
+            .get(4..36)
+            .and_then(|b| b.try_into().ok())
+            .ok_or(CryptoError)?;
+        let key_image: [u8; 33] = bytes
+            .get(36..HEADER)
+            .and_then(|b| b.try_into().ok())
+            .ok_or(CryptoError)?;
+        let image = decode_point(&key_image)?;
+        let mut members = Vec::with_capacity(n);
+        let mut points = Vec::with_capacity(n);
+        for chunk in bytes.get(HEADER..).unwrap_or(&[]).chunks_exact(MEMBER) {
+            let s: [u8; 32] = chunk
+                .get(..32)
+                .and_then(|b| b.try_into().ok())
+                .ok_or(CryptoError)?;
+            let key = chunk.get(32..).ok_or(CryptoError)?;
+            let i = ring
+                .keys
+                .iter()
+                .position(|k| k.as_bytes().as_slice() == key)
+                .ok_or(CryptoError)?;
+            let (k, (p, _)) = ring
+                .keys
+                .get(i)
+                .zip(ring.points.get(i))
+                .ok_or(CryptoError)?;
+            points.push(*p);
+            members.push((s, *k));
         }
         Ok(Self {
             c0,
@@ -417,6 +589,20 @@ mod tests {
             shuffled.rotate_left(flip % n);
             prop_assert!(sig.verify_prepared(&m, &PreparedRing::new(&shuffled).unwrap()).is_ok());
             let short = PreparedRing::new(&ring[1..]).unwrap();
+            let full = PreparedRing::new(&shuffled).unwrap();
+            prop_assert_eq!(RingSignature::decode_prepared(&bytes, &full).unwrap(), sig.clone());
+            prop_assert!(RingSignature::decode_prepared(&bytes, &short).is_err());
+            prop_assert!(RingSignature::decode_prepared(&bytes[..bytes.len() - 1], &full).is_err());
+            // The prepared signer makes the same signature from the same randomness.
+            let prepared_ring = PreparedRing::new(&ring).unwrap();
+            let signer_p = PreparedSigner::new(&keys[signer]);
+            let mut r1 = rand_chacha::ChaCha20Rng::from_seed(m);
+            let mut r2 = rand_chacha::ChaCha20Rng::from_seed(m);
+            let a = sign(&m, &ring, signer, &keys[signer], &mut r1).unwrap();
+            let b = sign_prepared(&m, &prepared_ring, &signer_p, &mut r2).unwrap();
+            prop_assert_eq!(a.encode(), b.encode());
+            prop_assert!(b.verify_prepared(&m, &prepared_ring).is_ok());
+            prop_assert_eq!(signer_p.key_image(), key_image(&keys[signer]).unwrap());
             prop_assert!(sig.verify_prepared(&m, &short).is_err());
             prop_assert!(sig.verify_prepared(&other, &PreparedRing::new(&ring).unwrap()).is_err());
         }

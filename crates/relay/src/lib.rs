@@ -11,9 +11,9 @@ pub use accept::{
     AcceptanceContext, AcceptedRelay, Rejection, accept_relay, validate_session_header,
 };
 /// A ring with its points worked out once (re-exported from `pokt-crypto`).
-pub use pokt_crypto::ring::PreparedRing;
+pub use pokt_crypto::ring::{PreparedRing, PreparedSigner};
 pub use ring::{RingMembers, ring_at};
 pub use sign::{
-    RelayError, new_request, sign_request, sign_response, verify_request_signature,
-    verify_request_signature_prepared, verify_response, wire_header,
+    RelayError, new_request, sign_request, sign_request_prepared, sign_response,
+    verify_request_signature, verify_request_signature_prepared, verify_response, wire_header,
 };

@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 
-use pokt_crypto::ring::{PreparedRing, RingSignature, sign};
+use pokt_crypto::ring::{PreparedRing, PreparedSigner, RingSignature, sign, sign_prepared};
 use pokt_crypto::{RelaySigner, RelayVerifier, SigningKey, VerifyingKey};
 use pokt_primitives::{RelayRequest, RelayResponse};
 use rand_core::CryptoRng;
@@ -80,6 +80,24 @@ pub fn sign_request(
     Ok(())
 }
 
+/// [`sign_request`] for a gateway that signs many requests over the same ring: the ring and the
+/// signer are prepared once ([`PreparedRing`], [`PreparedSigner`]); the signature is the one
+/// `sign_request` makes from the same randomness. [RELAY-SIGN-1]
+pub fn sign_request_prepared(
+    req: &mut RelayRequest,
+    ring: &PreparedRing,
+    signer: &PreparedSigner,
+    rng: &mut impl CryptoRng,
+) -> Result<(), RelayError> {
+    if !ring.keys().contains(&signer.verifying_key()) {
+        return Err(RelayError::SignerNotInRing);
+    }
+    let sig = sign_prepared(&req.signable_hash(), ring, signer, rng)
+        .map_err(|_| RelayError::BadSignature)?;
+    req.meta.signature = sig.encode();
+    Ok(())
+}
+
 /// The chain's request check: valid session header, a decodable ring signature whose keys all
 /// belong to `expected_ring`, verifying over the signable hash. [RELAY-VERIFY-1]
 pub fn verify_request_signature(
@@ -101,15 +119,26 @@ pub fn verify_request_signature_prepared(
     req: &RelayRequest,
     expected_ring: &PreparedRing,
 ) -> Result<(), RelayError> {
-    let sig = decode_request_signature(req)?;
-    if !sig.keys_subset_of(expected_ring.keys()) {
-        return Err(RelayError::RingNotSubset);
-    }
+    check_request_header(req)?;
+    // Members' points come from the prepared ring (no decompression); on failure the full
+    // decoder says whether the bytes were malformed or a key is outside the ring.
+    let sig = match RingSignature::decode_prepared(&req.meta.signature, expected_ring) {
+        Ok(sig) => sig,
+        Err(_) => {
+            let sig = RingSignature::decode(&req.meta.signature)
+                .map_err(|_| RelayError::MalformedSignature)?;
+            return Err(if sig.keys_subset_of(expected_ring.keys()) {
+                RelayError::MalformedSignature
+            } else {
+                RelayError::RingNotSubset
+            });
+        }
+    };
     sig.verify_prepared(&req.signable_hash(), expected_ring)
         .map_err(|_| RelayError::BadSignature)
 }
 
-fn decode_request_signature(req: &RelayRequest) -> Result<RingSignature, RelayError> {
+fn check_request_header(req: &RelayRequest) -> Result<(), RelayError> {
     let header = req
         .meta
         .session_header
@@ -119,6 +148,11 @@ fn decode_request_signature(req: &RelayRequest) -> Result<RingSignature, RelayEr
     if req.meta.signature.is_empty() {
         return Err(RelayError::MalformedSignature);
     }
+    Ok(())
+}
+
+fn decode_request_signature(req: &RelayRequest) -> Result<RingSignature, RelayError> {
+    check_request_header(req)?;
     RingSignature::decode(&req.meta.signature).map_err(|_| RelayError::MalformedSignature)
 }
 
@@ -195,6 +229,9 @@ mod tests {
                 session_end_block_height: end,
             });
             sign_request(&mut req, &ring, key, &mut rand_chacha::ChaCha20Rng::from_seed([seed; 32])).unwrap();
+            let mut again = req.clone();
+            sign_request_prepared(&mut again, &PreparedRing::new(&ring).unwrap(), &PreparedSigner::new(key), &mut rand_chacha::ChaCha20Rng::from_seed([seed; 32])).unwrap();
+            prop_assert_eq!(&again.meta.signature, &req.meta.signature);
             prop_assert!(verify_request_signature(&req, &ring).is_ok());
             let other: alloc::vec::Vec<VerifyingKey> = ring.iter().copied().filter(|k| *k != key.verifying_key()).collect();
             prop_assert_eq!(verify_request_signature(&req, &other), Err(RelayError::RingNotSubset));
