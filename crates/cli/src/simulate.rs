@@ -40,7 +40,7 @@ pub(crate) struct SimulateArgs {
     #[arg(long)]
     no_plots: bool,
     /// Run one of the paper's experiments instead of a scenario: events, controllers,
-    /// proof-economics, bias-map, low-volume (see spec/sim.md).
+    /// proof-economics, bias-map, low-volume (see spec/simulation.md).
     #[arg(long)]
     experiment: Option<String>,
     /// Print the embedded default scenario and exit.
