@@ -66,6 +66,7 @@ fn main() -> anyhow::Result<()> {
         proposer: addr(7),
         application_min_stake: 1_000_000,
         mode: Mode::GoCompatible,
+        expiry: Default::default(),
     })?;
 
     for (i, o) in s.outcomes.iter().enumerate() {
@@ -75,6 +76,12 @@ fn main() -> anyhow::Result<()> {
                 settled_upokt,
             } => println!("claim {i}: claimed {claimed_upokt} uPOKT, settled {settled_upokt}"),
             Outcome::Discarded(r) => println!("claim {i}: discarded ({r:?})"),
+            Outcome::Expired {
+                failure,
+                penalty_upokt,
+            } => println!(
+                "claim {i}: expired ({failure:?} proof), supplier penalised {penalty_upokt} uPOKT"
+            ),
         }
     }
     println!("\nledger operations:");

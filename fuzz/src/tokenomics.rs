@@ -135,6 +135,7 @@ pub fn settle(data: &[u8]) {
         proposer: addr(140),
         application_min_stake: b.amount(),
         mode,
+        expiry: Default::default(),
     };
     let Ok(s) = settle_block(&input) else {
         return;

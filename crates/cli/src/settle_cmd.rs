@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use pokt_primitives::{Address, ServiceId, SessionId, TargetHash};
 use pokt_tokenomics::{
     Account, Actor, AppAccount, BlockInput, BlockSettlement, ClaimInput, DiscardReason, Event,
-    Fraction, LedgerOp, Mode, Outcome, Reason, RevShare, Shares, TokenomicsParams, settle_block,
+    Expiry, Fraction, LedgerOp, Mode, Outcome, ProofFailure, Reason, RevShare, Shares,
+    TokenomicsParams, settle_block,
 };
 use serde_json::{Map, Value, json};
 
@@ -124,6 +125,50 @@ pub(crate) struct Block {
     proposer: Address,
     application_min_stake: u64,
     mode: Mode,
+    expiry: Expiry,
+}
+
+/// Reads the optional `expiry` object: `failed_proofs` ({claim index: "missing"|"invalid"}),
+/// `supplier_stakes`, `penalty_upokt`, `supplier_min_stake_upokt`.
+fn expiry(case: &Obj) -> Result<Expiry, String> {
+    let Some(e) = case.get("expiry") else {
+        return Ok(Expiry::default());
+    };
+    let e = e.as_object().ok_or("field expiry is not an object")?;
+    let mut out = Expiry {
+        penalty_upokt: uint(e, "penalty_upokt")?,
+        supplier_min_stake_upokt: uint(e, "supplier_min_stake_upokt")?,
+        ..Expiry::default()
+    };
+    for (k, v) in obj(e, "failed_proofs")? {
+        let i: usize = k
+            .parse()
+            .map_err(|_| format!("failed_proofs: {k} is not a claim index"))?;
+        let f = match v.as_str() {
+            Some("missing") => ProofFailure::Missing,
+            Some("invalid") => ProofFailure::Invalid,
+            _ => {
+                return Err(format!(
+                    "failed_proofs: {k}: neither \"missing\" nor \"invalid\""
+                ));
+            }
+        };
+        out.failed_proofs.insert(i, f);
+    }
+    for (a, v) in obj(e, "supplier_stakes")? {
+        let stake = match v {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        }
+        .ok_or_else(|| format!("supplier_stakes: {a} is not a u64"))?;
+        out.supplier_stakes.insert(
+            a.parse()
+                .map_err(|e| format!("supplier_stakes: {a}: {e}"))?,
+            stake,
+        );
+    }
+    Ok(out)
 }
 
 /// Reads a block description (the `settle` topic's input object).
@@ -163,6 +208,7 @@ pub(crate) fn parse(case: &Obj) -> Result<Block, String> {
         proposer: address(case, "proposer")?,
         application_min_stake: uint(case, "application_min_stake")?,
         mode,
+        expiry: expiry(case)?,
     })
 }
 
@@ -177,6 +223,7 @@ impl Block {
             proposer: self.proposer,
             application_min_stake: self.application_min_stake,
             mode: self.mode,
+            expiry: self.expiry.clone(),
         })
         .map_err(|e| e.to_string())
     }
@@ -241,6 +288,13 @@ fn op_json(op: &LedgerOp) -> Value {
     }
 }
 
+fn failure_name(f: ProofFailure) -> &'static str {
+    match f {
+        ProofFailure::Missing => "missing",
+        ProofFailure::Invalid => "invalid",
+    }
+}
+
 fn discard(d: &DiscardReason) -> String {
     match d {
         DiscardReason::InvalidClaim => "invalid_claim".into(),
@@ -275,6 +329,9 @@ fn event_json(e: &Event) -> Value {
         Event::ApplicationUnbondingStarted { application } => json!({
             "event": "application_unbonding_started", "application": application.to_string()
         }),
+        Event::SupplierUnbondingStarted { supplier_operator } => json!({
+            "event": "supplier_unbonding_started", "supplier_operator": supplier_operator.to_string()
+        }),
     }
 }
 
@@ -290,6 +347,11 @@ pub(crate) fn to_json(s: &BlockSettlement) -> Value {
             } => json!({"outcome": "settled", "claimed_upokt": claimed_upokt.to_string(),
                         "settled_upokt": settled_upokt.to_string()}),
             Outcome::Discarded(d) => json!({"outcome": "discarded", "reason": discard(d)}),
+            Outcome::Expired {
+                failure,
+                penalty_upokt,
+            } => json!({"outcome": "expired", "failure": failure_name(*failure),
+                        "penalty_upokt": penalty_upokt.to_string()}),
         })
         .collect();
     let stakes: Map<String, Value> = s
@@ -302,6 +364,7 @@ pub(crate) fn to_json(s: &BlockSettlement) -> Value {
         "outcomes": outcomes,
         "events": s.events.iter().map(event_json).collect::<Vec<_>>(),
         "app_stakes": stakes,
+        "supplier_stakes": s.supplier_stakes.iter().map(|(a, v)| (a.to_string(), Value::String(v.to_string()))).collect::<Map<String, Value>>(),
         "minted": s.minted().to_string(),
         "burned": s.burned().to_string(),
     })
@@ -366,6 +429,13 @@ pub(crate) fn run(input: &str, as_json: bool) -> anyhow::Result<()> {
                 settled_upokt,
             } => println!("claim {i}: settled {settled_upokt} uPOKT (claimed {claimed_upokt})"),
             Outcome::Discarded(d) => println!("claim {i}: discarded ({})", discard(d)),
+            Outcome::Expired {
+                failure,
+                penalty_upokt,
+            } => println!(
+                "claim {i}: expired (proof {}), supplier penalised {penalty_upokt} uPOKT",
+                failure_name(*failure)
+            ),
         }
     }
     for e in &s.events {

@@ -144,3 +144,33 @@ fn settle_reports_bad_input_and_strict_refusals() {
     assert!(out.contains("strict mode refuses"), "{out}");
     assert_eq!(pokt(&["settle"], &tiny.to_string()).0, 2);
 }
+
+/// The optional `expiry` input: a missing proof expires the claim and penalises its supplier.
+#[test]
+fn settle_expires_claims_with_failed_proofs() {
+    let mut sc = scenario();
+    sc["expiry"] = json!({
+        "failed_proofs": {"0": "missing"},
+        "supplier_stakes": { addr(101): "5" },
+        "penalty_upokt": 1,
+        "supplier_min_stake_upokt": 5
+    });
+    let (code, out) = pokt(&["eval", "settle"], &json!([sc]).to_string());
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let s = &v[0];
+    assert_eq!(
+        s["outcomes"][0],
+        json!({"outcome": "expired", "failure": "missing", "penalty_upokt": "1"})
+    );
+    assert_eq!(s["supplier_stakes"][addr(101)], "4");
+    assert_eq!(s["burned"], "1");
+    assert_eq!(s["minted"], "0");
+    assert!(
+        s["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["event"] == "supplier_unbonding_started")
+    );
+}

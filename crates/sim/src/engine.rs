@@ -634,6 +634,7 @@ fn settle(
         proposer: address_of("proposer", 0),
         application_min_stake: 0,
         mode: Mode::GoCompatible,
+        expiry: Default::default(),
     };
     let out = settle_block(&input).map_err(|e| e.to_string())?;
     for (app, stake) in &out.app_stakes {
@@ -691,6 +692,8 @@ fn settle(
                 }
             }
             Outcome::Discarded(_) => report.claims_discarded += 1,
+            // Expired claims are handled above and never passed in (`expiry` is empty).
+            Outcome::Expired { .. } => {}
         }
     }
     for (svc, mined) in settled_relays {

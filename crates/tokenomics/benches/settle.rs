@@ -93,6 +93,7 @@ fn bench(c: &mut Criterion) {
                     proposer: addr(0, 9),
                     application_min_stake: 1,
                     mode: Mode::GoCompatible,
+                    expiry: Default::default(),
                 })
                 .unwrap()
             })

@@ -10,6 +10,6 @@ pub use claimed::{ClaimedError, claimed_upokt};
 pub use pokt_primitives::{Fraction, FractionError, Shares, TokenomicsParams};
 pub use settle::{
     Account, Actor, AppAccount, BlockInput, BlockSettlement, ClaimInput, DiscardReason, Event,
-    LedgerOp, Mode, Outcome, Reason, RevShare, SettleError, largest_remainder, proof_penalty,
-    rev_share_split, settle_block,
+    Expiry, LedgerOp, Mode, Outcome, ProofFailure, Reason, RevShare, SettleError,
+    largest_remainder, proof_penalty, rev_share_split, settle_block,
 };

@@ -69,6 +69,30 @@ pub struct AppAccount {
     pub per_session_spend_limit: Option<u64>,
 }
 
+/// Why a claim whose proof was required did not settle. [TOK-EXPIRE-1]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ProofFailure {
+    /// No proof was submitted (`PROOF_MISSING`).
+    Missing,
+    /// The proof failed validation (`PROOF_INVALID`).
+    Invalid,
+}
+
+/// Claims that expire instead of settling, and what their suppliers' penalties need.
+/// [TOK-EXPIRE-1]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Expiry {
+    /// Claims (by index into [`BlockInput::claims`]) whose proof was required (re-evaluated at
+    /// settlement) and is not validated.
+    pub failed_proofs: BTreeMap<usize, ProofFailure>,
+    /// Supplier stakes by operator address (a supplier not listed has stake 0).
+    pub supplier_stakes: BTreeMap<Address, u64>,
+    /// `proof_missing_penalty` in uPOKT.
+    pub penalty_upokt: u64,
+    /// The supplier module's `min_stake` in uPOKT: below it a penalised supplier starts unbonding.
+    pub supplier_min_stake_upokt: u64,
+}
+
 /// Everything one block's settlement reads.
 #[derive(Clone, Debug)]
 pub struct BlockInput<'a> {
@@ -87,6 +111,8 @@ pub struct BlockInput<'a> {
     pub application_min_stake: u64,
     /// Edge-case handling.
     pub mode: Mode,
+    /// Claims that expire for a failed required proof (default: none).
+    pub expiry: Expiry,
 }
 
 /// Where tokens sit.
@@ -178,6 +204,13 @@ pub enum Outcome {
     },
     /// Discarded: no payment.
     Discarded(DiscardReason),
+    /// Expired: its required proof failed; nothing paid, the supplier penalised.
+    Expired {
+        /// Missing or invalid.
+        failure: ProofFailure,
+        /// uPOKT taken from the supplier's stake (the penalty, capped at the stake).
+        penalty_upokt: u64,
+    },
 }
 
 /// Why a claim was discarded.
@@ -224,6 +257,11 @@ pub enum Event {
         /// The application.
         application: Address,
     },
+    /// A penalised supplier's stake fell below the minimum: forced unbonding at the session end.
+    SupplierUnbondingStarted {
+        /// The supplier.
+        supplier_operator: Address,
+    },
 }
 
 /// The result of settling one block.
@@ -237,6 +275,9 @@ pub struct BlockSettlement {
     pub events: Vec<Event>,
     /// Application stakes after settlement.
     pub app_stakes: BTreeMap<Address, u64>,
+    /// Supplier stakes after penalties (those given in [`Expiry::supplier_stakes`], and any
+    /// penalised supplier).
+    pub supplier_stakes: BTreeMap<Address, u64>,
 }
 
 impl BlockSettlement {
@@ -436,8 +477,10 @@ pub fn settle_block(input: &BlockInput<'_>) -> Result<BlockSettlement, SettleErr
     let gi = params.global_inflation_per_claim;
     let mut out = BlockSettlement {
         app_stakes: input.apps.iter().map(|(a, acc)| (*a, acc.stake)).collect(),
+        supplier_stakes: input.expiry.supplier_stakes.clone(),
         ..BlockSettlement::default()
     };
+    let failed = |i: usize| input.expiry.failed_proofs.get(&i).copied();
 
     // Phase 1: claimants per (app, session) and each claim's value.
     let mut claimants: BTreeMap<(Address, SessionId), u64> = BTreeMap::new();
@@ -485,7 +528,10 @@ pub fn settle_block(input: &BlockInput<'_>) -> Result<BlockSettlement, SettleErr
     };
     let mut unused: BTreeMap<(Address, SessionId), u64> = BTreeMap::new();
     let mut excess: BTreeMap<(Address, SessionId), u64> = BTreeMap::new();
-    for (c, v) in input.claims.iter().zip(&values) {
+    for (i, (c, v)) in input.claims.iter().zip(&values).enumerate() {
+        if failed(i).is_some() {
+            continue;
+        }
         if let Ok(v) = v {
             let floor = budget_floor(c);
             let stake = v
@@ -501,7 +547,34 @@ pub fn settle_block(input: &BlockInput<'_>) -> Result<BlockSettlement, SettleErr
 
     // Phase 2: per claim.
     let m = params.overservicing_bonus_multiplier.max(1);
+    let mut unbonding: Vec<Address> = Vec::new();
     for (index, (c, v)) in input.claims.iter().zip(values).enumerate() {
+        // Expiry: a required proof that was not validated; nothing paid, the supplier slashed.
+        if let Some(failure) = failed(index) {
+            let stake = out
+                .supplier_stakes
+                .get(&c.supplier_operator)
+                .copied()
+                .unwrap_or(0);
+            let (ops, left, below) = proof_penalty(
+                stake,
+                input.expiry.penalty_upokt,
+                input.expiry.supplier_min_stake_upokt,
+            );
+            out.ops.extend(ops);
+            out.supplier_stakes.insert(c.supplier_operator, left);
+            if below && !unbonding.contains(&c.supplier_operator) {
+                unbonding.push(c.supplier_operator);
+                out.events.push(Event::SupplierUnbondingStarted {
+                    supplier_operator: c.supplier_operator,
+                });
+            }
+            out.outcomes.push(Outcome::Expired {
+                failure,
+                penalty_upokt: stake.saturating_sub(left),
+            });
+            continue;
+        }
         let claimed = match v {
             Ok(v) => v,
             Err(r) => {

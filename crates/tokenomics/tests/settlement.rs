@@ -91,6 +91,7 @@ fn mainnet_single_claim() {
         proposer: addr(7),
         application_min_stake: 1,
         mode: Mode::GoCompatible,
+        expiry: Default::default(),
     };
     let s = settle_block(&input).unwrap();
     // 1,000,000 CU × (2^256−1)/(2^256−1) × 145,990 / 1,000,000 = 145,990 uPOKT; budget floor
@@ -151,6 +152,7 @@ fn overservicing_is_capped_per_claimant() {
         proposer: addr(7),
         application_min_stake: 600,
         mode: Mode::GoCompatible,
+        expiry: Default::default(),
     };
     let s = settle_block(&input).unwrap();
     // Budget floor = 1,000 / 2 pending sessions / 2 claimants = 250 each; with no inflation the
@@ -192,6 +194,7 @@ fn one_upokt_at_mint_ratio_0975() {
         proposer: addr(7),
         application_min_stake: 0,
         mode: Mode::GoCompatible,
+        expiry: Default::default(),
     };
     let s = settle_block(&input).unwrap();
     // Go: the claim is discarded, no ledger op, but the cached app stake already lost 1 uPOKT.
@@ -219,6 +222,7 @@ fn invalid_claims_are_discarded() {
         proposer: addr(7),
         application_min_stake: 0,
         mode: Mode::GoCompatible,
+        expiry: Default::default(),
     };
     assert_eq!(
         settle_block(&input).unwrap().outcomes,
@@ -311,7 +315,7 @@ proptest! {
             c
         }).collect();
         let input = BlockInput { claims: &cs, apps: apps(&app_list), num_pending_sessions: 2, params: &params,
-                                 proposer: addr(7), application_min_stake: 0, mode: Mode::GoCompatible };
+                                 proposer: addr(7), application_min_stake: 0, mode: Mode::GoCompatible , expiry: Default::default() };
         let s = settle_block(&input).unwrap();
         let minted = s.minted();
         let distributed: u64 = s.ops.iter().map(|o| match o {
@@ -364,7 +368,7 @@ proptest! {
         let run = |cs: &[ClaimInput]| {
             settle_block(&BlockInput { claims: cs, apps: apps(&[(1, 1_000_000_000), (2, 20_000_000), (3, 3_000_000)]),
                 num_pending_sessions: 2, params: &params, proposer: addr(7), application_min_stake: 0,
-                mode: Mode::GoCompatible }).unwrap()
+                mode: Mode::GoCompatible , expiry: Default::default() }).unwrap()
         };
         let forward = run(&cs);
         prop_assume!(!forward.outcomes.iter().any(|o| matches!(o, Outcome::Discarded(DiscardReason::InsufficientStake))));
@@ -391,4 +395,62 @@ proptest! {
         };
         prop_assert_eq!(totals(&forward), totals(&backward));
     }
+}
+
+/// Expiry: a claim whose required proof is missing settles nothing and costs its supplier the
+/// penalty (mainnet: 1 uPOKT); a stake that falls below the minimum starts forced unbonding. The
+/// expired claim still counts as a claimant of its (application, session), so the other claim's
+/// budget is the stake / 2 pending sessions / 2 claimants (protocol.md §5.6, §6.2).
+#[test]
+fn expired_claims_are_penalised_and_still_count_as_claimants() {
+    let params = TokenomicsParams::mainnet().unwrap();
+    let mut a = claim(1, 1, 10_000, 100, 145_990);
+    a.supplier_operator = addr(101);
+    let mut b = claim(1, 1, 10_000, 100, 145_990);
+    b.supplier_operator = addr(102);
+    let claims = [a, b];
+    let mut expiry = Expiry {
+        penalty_upokt: 1,
+        supplier_min_stake_upokt: 100,
+        ..Expiry::default()
+    };
+    expiry.failed_proofs.insert(0, ProofFailure::Missing);
+    expiry.supplier_stakes.insert(addr(101), 100);
+    // Stake 400,000: floor = 400,000 / 2 / 2 = 100,000 < the claim's 145,990 (+1 inflation).
+    let input = BlockInput {
+        claims: &claims,
+        apps: apps(&[(1, 400_000)]),
+        num_pending_sessions: 2,
+        params: &params,
+        proposer: addr(7),
+        application_min_stake: 1,
+        mode: Mode::GoCompatible,
+        expiry,
+    };
+    let s = settle_block(&input).unwrap();
+    assert_eq!(
+        s.outcomes[0],
+        Outcome::Expired {
+            failure: ProofFailure::Missing,
+            penalty_upokt: 1
+        }
+    );
+    assert!(s.ops.contains(&LedgerOp::Burn {
+        from: Account::SupplierModule,
+        amount: 1,
+        reason: Reason::ProofPenalty
+    }));
+    assert_eq!(s.supplier_stakes[&addr(101)], 99);
+    assert!(s.events.contains(&Event::SupplierUnbondingStarted {
+        supplier_operator: addr(101)
+    }));
+    // maxClaimable = 100,000; maxSettlement = ⌊100,000 / (1 + 10⁻⁶)⌋ = 99,999.
+    assert_eq!(
+        s.outcomes[1],
+        Outcome::Settled {
+            claimed_upokt: 145_990,
+            settled_upokt: 99_999
+        }
+    );
+    assert_eq!(s.burned(), 99_999 + 1);
 }
