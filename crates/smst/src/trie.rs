@@ -114,6 +114,8 @@ pub struct Smst<H: TrieHasher> {
     sum_overflowed: bool,
     /// Paths changed since the last [`take_batch`](Self::take_batch), when writes are tracked.
     dirty: Option<alloc::collections::BTreeSet<[u8; 32]>>,
+    /// Reused buffer for a leaf's stored form.
+    scratch: Vec<u8>,
     _h: PhantomData<H>,
 }
 
@@ -127,6 +129,7 @@ impl<H: TrieHasher> Smst<H> {
             sum: 0,
             sum_overflowed: false,
             dirty: None,
+            scratch: Vec::new(),
             _h: PhantomData,
         }
     }
@@ -204,27 +207,27 @@ impl<H: TrieHasher> Smst<H> {
         H::digest(&[key])
     }
 
-    fn stored(&self, value: &[u8], weight: u64) -> Vec<u8> {
-        let len = match self.mode {
-            ValueMode::Raw => value.len(),
-            ValueMode::Hashed => 32,
-        };
-        let mut v = Vec::with_capacity(len.saturating_add(16));
-        match self.mode {
-            ValueMode::Raw => v.extend_from_slice(value),
-            ValueMode::Hashed => v.extend_from_slice(&H::digest(&[value])),
+    /// Writes the stored form of a leaf (value or its hash ‖ weight ‖ count 1) into `out`.
+    fn stored_into(mode: ValueMode, value: &[u8], weight: u64, out: &mut Vec<u8>) {
+        out.clear();
+        match mode {
+            ValueMode::Raw => out.extend_from_slice(value),
+            ValueMode::Hashed => out.extend_from_slice(&H::digest(&[value])),
         }
-        v.extend_from_slice(&weight.to_be_bytes());
-        v.extend_from_slice(&1u64.to_be_bytes());
-        v
+        out.extend_from_slice(&weight.to_be_bytes());
+        out.extend_from_slice(&1u64.to_be_bytes());
     }
 
     /// Inserts or replaces `key` with `value` and `weight`. [SMST-UPDATE-1]
     pub fn update(&mut self, key: &[u8], value: &[u8], weight: u64) {
         let path = Self::path(key);
-        let stored = self.stored(value, weight);
-        if let Some(old) = self.leaves.insert(path, stored) {
-            self.sum = self.sum.wrapping_sub(stored_weight(&old));
+        // One scratch buffer for every update: the map copies the bytes into its arena.
+        let mut buf = core::mem::take(&mut self.scratch);
+        Self::stored_into(self.mode, value, weight, &mut buf);
+        let old = self.leaves.insert_slice(path, &buf);
+        self.scratch = buf;
+        if let Some(old_weight) = old {
+            self.sum = self.sum.wrapping_sub(old_weight);
         }
         let (s, o) = self.sum.overflowing_add(weight);
         self.sum = s;
@@ -494,25 +497,24 @@ fn build<H: TrieHasher>(leaves: &crate::pathmap::PathMap, par: bool) -> Tree {
         inner: Vec::new(),
         root: NONE,
     };
-    let entries: Vec<(&[u8; 32], &[u8])> = leaves.iter().collect();
-    t.paths.extend(entries.iter().map(|(p, _)| **p));
-    let leaf = |(i, (p, v)): (usize, &(&[u8; 32], &[u8]))| Node {
-        digest: leaf_digest::<H>(*p, v),
+    t.paths.extend(leaves.iter().map(|(p, _)| *p));
+    let leaf = |(i, p): (usize, &[u8; 32])| Node {
+        digest: leaf_digest::<H>(p, leaves.get(p).unwrap_or(&[])),
         kind: Kind::Leaf(u32::try_from(i).unwrap_or(NONE)),
     };
     #[cfg(feature = "parallel")]
     if par && n >= PARALLEL_MIN {
         use rayon::prelude::*;
-        t.nodes
-            .par_extend(entries.par_iter().enumerate().map(|(i, e)| leaf((i, e))));
+        t.nodes.par_extend(t.paths.par_iter().enumerate().map(leaf));
     } else {
-        t.nodes.extend(entries.iter().enumerate().map(leaf));
+        t.nodes.extend(t.paths.iter().enumerate().map(leaf));
     }
     #[cfg(not(feature = "parallel"))]
-    t.nodes.extend(entries.iter().enumerate().map(leaf));
-    drop(entries);
+    t.nodes.extend(t.paths.iter().enumerate().map(leaf));
     if n > 0 {
-        let mut inner = Vec::with_capacity(n);
+        // Random paths make about 1.44·n inner nodes (n − 1 branches plus single-child chains):
+        // reserve enough that the vector never reallocates (and briefly doubles) while building.
+        let mut inner = Vec::with_capacity(n.saturating_add(n / 2));
         let base = u32::try_from(n).unwrap_or(NONE);
         t.root = build_range::<H>(&t.paths, &t.nodes, &mut inner, base, 0, n, 0, par);
         t.inner = inner;
