@@ -105,7 +105,7 @@ fn challenge(m: &[u8; 32], l: &ProjectivePoint, r: &ProjectivePoint) -> Scalar {
 /// A relay miner verifies many requests against the same application ring in a session; verifying
 /// against a prepared ring skips two point decompressions and a hash-to-curve per member, and
 /// applies the chain's subset rule at the same time ([`RingSignature::verify_prepared`]).
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct PreparedRing {
     keys: Vec<VerifyingKey>,
     points: Vec<(ProjectivePoint, ProjectivePoint)>,
@@ -113,6 +113,35 @@ pub struct PreparedRing {
     /// for the fast double multiplications of [`RingSignature::verify_prepared`].
     g_tables: Option<crate::glv::Tables>,
     tables: Vec<Option<(crate::glv::Tables, crate::glv::Tables)>>,
+    /// Key images seen with this ring (a session's relays are signed by a few keys): the
+    /// decompressed point and its tables, so neither is recomputed per relay (`std` only).
+    #[cfg(feature = "std")]
+    images: std::sync::RwLock<Vec<CachedImage>>,
+}
+
+/// A key image's bytes, point and multiplication tables.
+#[cfg(feature = "std")]
+type CachedImage = (
+    [u8; 33],
+    ProjectivePoint,
+    Option<alloc::sync::Arc<crate::glv::Tables>>,
+);
+
+/// How many key images a prepared ring remembers.
+#[cfg(feature = "std")]
+const IMAGE_CACHE: usize = 16;
+
+impl Clone for PreparedRing {
+    fn clone(&self) -> Self {
+        Self {
+            keys: self.keys.clone(),
+            points: self.points.clone(),
+            g_tables: self.g_tables.clone(),
+            tables: self.tables.clone(),
+            #[cfg(feature = "std")]
+            images: std::sync::RwLock::new(Vec::new()),
+        }
+    }
 }
 
 /// Window of the generator's tables (64 odd multiples) and of each ring member's (16).
@@ -129,6 +158,8 @@ impl PreparedRing {
             points: Vec::with_capacity(keys.len()),
             g_tables: crate::glv::Tables::new(&ProjectivePoint::GENERATOR, G_WINDOW),
             tables: Vec::with_capacity(keys.len()),
+            #[cfg(feature = "std")]
+            images: std::sync::RwLock::new(Vec::new()),
         };
         for k in keys {
             if !out.keys.contains(k) {
@@ -147,6 +178,35 @@ impl PreparedRing {
     /// The ring's keys, in the order given (without duplicates).
     pub fn keys(&self) -> &[VerifyingKey] {
         &self.keys
+    }
+
+    /// A key image's point and tables: remembered from an earlier signature when possible.
+    fn image(
+        &self,
+        bytes: &[u8; 33],
+    ) -> Result<
+        (
+            ProjectivePoint,
+            Option<alloc::sync::Arc<crate::glv::Tables>>,
+        ),
+        CryptoError,
+    > {
+        #[cfg(feature = "std")]
+        if let Ok(cache) = self.images.read() {
+            if let Some((_, p, t)) = cache.iter().find(|(b, _, _)| b == bytes) {
+                return Ok((*p, t.clone()));
+            }
+        }
+        let p = decode_point(bytes)?;
+        let t = crate::glv::Tables::new(&p, IMAGE_WINDOW).map(alloc::sync::Arc::new);
+        #[cfg(feature = "std")]
+        if let Ok(mut cache) = self.images.write() {
+            if cache.len() >= IMAGE_CACHE {
+                cache.remove(0);
+            }
+            cache.push((*bytes, p, t.clone()));
+        }
+        Ok((p, t))
     }
 
     fn index_of(&self, k: &VerifyingKey) -> Option<usize> {
@@ -413,7 +473,7 @@ impl RingSignature {
             .get(36..HEADER)
             .and_then(|b| b.try_into().ok())
             .ok_or(CryptoError)?;
-        let image = decode_point(&key_image)?;
+        let (image, _) = ring.image(&key_image)?;
         let mut members = Vec::with_capacity(n);
         let mut points = Vec::with_capacity(n);
         for chunk in bytes.get(HEADER..).unwrap_or(&[]).chunks_exact(MEMBER) {
@@ -490,7 +550,7 @@ impl RingSignature {
             return Err(CryptoError);
         }
         let image = self.image;
-        let image_tables = crate::glv::Tables::new(&image, IMAGE_WINDOW);
+        let image_tables = ring.image(&self.key_image).ok().and_then(|(_, t)| t);
         let c0 = decode_scalar(&self.c0);
         let mut c = c0;
         for (s, p) in &self.members {
@@ -498,7 +558,7 @@ impl RingSignature {
             let i = ring.index_of(p).ok_or(CryptoError)?;
             let (pp, hpp) = *ring.points.get(i).ok_or(CryptoError)?;
             // GLV + precomputed tables; the generic multiplication if anything is missing.
-            let fast = match (&ring.g_tables, ring.tables.get(i), &image_tables) {
+            let fast = match (&ring.g_tables, ring.tables.get(i), image_tables.as_deref()) {
                 (Some(tg), Some(Some((tp, th))), Some(ti)) => {
                     crate::glv::lincomb(&[(s, tg), (c, tp)])
                         .zip(crate::glv::lincomb(&[(s, th), (c, ti)]))
@@ -605,6 +665,30 @@ mod tests {
             prop_assert_eq!(signer_p.key_image(), key_image(&keys[signer]).unwrap());
             prop_assert!(sig.verify_prepared(&m, &short).is_err());
             prop_assert!(sig.verify_prepared(&other, &PreparedRing::new(&ring).unwrap()).is_err());
+        }
+    }
+
+    /// One prepared ring across many signatures: cached key images (hits, and evictions past
+    /// the cache size) never change a verdict.
+    #[test]
+    fn image_cache_keeps_verdicts() {
+        let keys: Vec<SigningKey> = (1u8..=20)
+            .map(|i| SigningKey::from_bytes(&[i; 32]).unwrap())
+            .collect();
+        let ring: Vec<VerifyingKey> = keys.iter().map(SigningKey::verifying_key).collect();
+        let prepared = PreparedRing::new(&ring).unwrap();
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed([4; 32]);
+        for round in 0..2 {
+            for (j, k) in keys.iter().enumerate() {
+                let m = [u8::try_from(j + round).unwrap(); 32];
+                let sig = sign(&m, &ring, j, k, &mut rng).unwrap();
+                let bytes = sig.encode();
+                let decoded = RingSignature::decode_prepared(&bytes, &prepared).unwrap();
+                assert!(decoded.verify_prepared(&m, &prepared).is_ok(), "signer {j}");
+                let mut other = m;
+                other[0] ^= 1;
+                assert!(decoded.verify_prepared(&other, &prepared).is_err());
+            }
         }
     }
 
