@@ -224,6 +224,45 @@ impl RelayMiningDifficulty {
     pub fn probability_f64(&self) -> f64 {
         target_fraction_f64(&self.target_hash)
     }
+
+    /// The probability that a relay is mined, exactly: `target / (2²⁵⁶ − 1)`. [MINING-DIFF-1]
+    pub fn probability(&self) -> Ratio256 {
+        Ratio256 {
+            numerator: *self.target_hash.as_bytes(),
+            denominator: *TargetHash::BASE.as_bytes(),
+        }
+    }
+
+    /// The reward multiplier, exactly: `(2²⁵⁶ − 1) / target`, the inverse of the probability (a
+    /// mined relay stands for this many relays when a claim is valued); `None` for a zero
+    /// target. [MINING-DIFF-1]
+    pub fn reward_multiplier(&self) -> Option<Ratio256> {
+        if self.target_hash.as_bytes().iter().all(|b| *b == 0) {
+            return None;
+        }
+        Some(Ratio256 {
+            numerator: *TargetHash::BASE.as_bytes(),
+            denominator: *self.target_hash.as_bytes(),
+        })
+    }
+}
+
+/// An exact non-negative ratio of two 256-bit big-endian integers (probabilities and reward
+/// multipliers of a difficulty target).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Ratio256 {
+    /// The numerator, 32 bytes big-endian.
+    pub numerator: [u8; 32],
+    /// The denominator, 32 bytes big-endian (never zero when built by this crate).
+    pub denominator: [u8; 32],
+}
+
+impl Ratio256 {
+    /// The ratio as the nearest-ish `f64` (reporting only).
+    pub fn to_f64(&self) -> f64 {
+        let v = |b: &[u8; 32]| b.iter().fold(0.0f64, |acc, x| acc * 256.0 + f64::from(*x));
+        v(&self.numerator) / v(&self.denominator)
+    }
 }
 
 /// `target / (2²⁵⁶ − 1)` as the nearest-ish `f64` (≤ 1 ulp-scale error; not for consensus).
@@ -242,6 +281,30 @@ pub fn target_fraction_f64(target: &TargetHash) -> f64 {
 #[allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exact_probability_and_multiplier() {
+        let mut half = [0xff; 32];
+        half[0] = 0x7f;
+        let d = RelayMiningDifficulty {
+            num_relays_ema: 200,
+            target_hash: TargetHash::from_bytes(half),
+        };
+        let p = d.probability();
+        let m = d.reward_multiplier().unwrap();
+        // Inverse of each other, exactly.
+        assert_eq!((p.numerator, p.denominator), (m.denominator, m.numerator));
+        assert!((p.to_f64() - 0.5).abs() < 1e-15);
+        assert!((m.to_f64() - 2.0).abs() < 1e-15);
+        assert!((p.to_f64() - d.probability_f64()).abs() < 1e-15);
+        let base = RelayMiningDifficulty::default_for(10);
+        assert_eq!(base.probability().to_f64(), 1.0);
+        let zero = RelayMiningDifficulty {
+            num_relays_ema: 1,
+            target_hash: TargetHash::from_bytes([0; 32]),
+        };
+        assert_eq!(zero.reward_multiplier(), None);
+    }
 
     #[test]
     fn float_edges() {

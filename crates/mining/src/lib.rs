@@ -13,7 +13,7 @@ mod validate;
 
 pub use controller::{Controller, DifficultyHistory, EstimatedRelayEma, MinedRelayEma};
 pub use difficulty::{
-    RelayMiningDifficulty, ema, is_volume_applicable, next_target, target_fraction_f64,
+    Ratio256, RelayMiningDifficulty, ema, is_volume_applicable, next_target, target_fraction_f64,
 };
 pub use gorand::{GoRand, go_varint, seeded_float};
 pub use proof::{ProofRequirement, RequirementDraw, claim_hash, proof_path, proof_requirement};
