@@ -2,32 +2,11 @@
 //! crates/tokenomics/tests/settlement.rs (`mainnet_single_claim`), whose numbers are derived there.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use pokt_primitives::Address;
 use serde_json::{Value, json};
 
-fn pokt(args: &[&str], stdin: &str) -> (i32, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pokt"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-    )
-}
+mod common;
+use common::pokt;
 
 fn addr(b: u8) -> String {
     Address::from_bytes([b; 20]).to_string()

@@ -234,55 +234,12 @@ pub fn sign(
         return Err(CryptoError);
     }
     let x = decode_scalar(&key.to_bytes());
-    let hps: Vec<ProjectivePoint> = ring.iter().map(hp).collect();
-    let pts: Vec<ProjectivePoint> = ring
+    let points: Vec<(ProjectivePoint, ProjectivePoint)> = ring
         .iter()
-        .map(|p| decode_point(p.as_bytes()))
-        .collect::<Result<_, _>>()?;
-    let hj = hps.get(signer).ok_or(CryptoError)?;
-    let image = *hj * x;
-    let u = random_scalar(rng);
-    let mut c = alloc::vec![Scalar::ZERO; n];
-    let mut s = alloc::vec![Scalar::ZERO; n];
-    let next = |i: usize| {
-        if i.saturating_add(1) == n {
-            0
-        } else {
-            i.saturating_add(1)
-        }
-    };
-    let mut i = next(signer);
-    *c.get_mut(i).ok_or(CryptoError)? =
-        challenge(m, &ProjectivePoint::mul_by_generator(&u), &(*hj * u));
-    while i != signer {
-        let si = random_scalar(rng);
-        let ci = *c.get(i).ok_or(CryptoError)?;
-        // Every input here is public once the signature is out (s_i is random and published, c_i
-        // and the points are public): variable-time multiplication leaks nothing. The secret
-        // nonce and key are only used above (constant time) and in the last step.
-        let l = ProjectivePoint::lincomb_vartime(&[
-            (ProjectivePoint::GENERATOR, si),
-            (*pts.get(i).ok_or(CryptoError)?, ci),
-        ]);
-        let r =
-            ProjectivePoint::lincomb_vartime(&[(*hps.get(i).ok_or(CryptoError)?, si), (image, ci)]);
-        *s.get_mut(i).ok_or(CryptoError)? = si;
-        let j = next(i);
-        *c.get_mut(j).ok_or(CryptoError)? = challenge(m, &l, &r);
-        i = j;
-    }
-    *s.get_mut(signer).ok_or(CryptoError)? = u - *c.get(signer).ok_or(CryptoError)? * x;
-    Ok(RingSignature {
-        c0: encode_scalar(c.first().ok_or(CryptoError)?),
-        key_image: encode_point(&image),
-        image,
-        points: pts,
-        members: s
-            .iter()
-            .map(encode_scalar)
-            .zip(ring.iter().copied())
-            .collect(),
-    })
+        .map(|p| Ok((decode_point(p.as_bytes())?, hp(p))))
+        .collect::<Result<_, CryptoError>>()?;
+    let hj = points.get(signer).ok_or(CryptoError)?.1;
+    sign_ring(m, ring, &points, None, signer, &x, &hj, hj * x, rng)
 }
 
 /// A signer ready for many signatures over prepared rings: its secret scalar, its hash-to-curve
@@ -352,6 +309,49 @@ pub fn sign_prepared(
     if !(2..=MAX_RING_SIZE).contains(&n) {
         return Err(CryptoError);
     }
+    let tables = ring
+        .g_tables
+        .as_ref()
+        .zip(signer.image_tables.as_ref())
+        .map(|(g, im)| (g, ring.tables.as_slice(), im));
+    sign_ring(
+        m,
+        &ring.keys,
+        &ring.points,
+        tables,
+        j,
+        &signer.secret,
+        &signer.hp,
+        signer.image,
+        rng,
+    )
+}
+
+/// Per-member multiplication tables of a prepared ring: (G's, each member's, the image's).
+type SignTables<'a> = (
+    &'a crate::glv::Tables,
+    &'a [Option<(crate::glv::Tables, crate::glv::Tables)>],
+    &'a crate::glv::Tables,
+);
+
+/// The signing loop shared by [`sign`] and [`sign_prepared`]: member `j` signs with secret `x`,
+/// hash-to-curve point `hj` and key image `image`. The nonce and the secret are multiplied only
+/// in constant time; the other members' terms are public (s_i is random and published, c_i and
+/// the points are public), so they use variable-time multiplication — the GLV tables when the
+/// ring is prepared.
+#[allow(clippy::too_many_arguments)]
+fn sign_ring(
+    m: &[u8; 32],
+    keys: &[VerifyingKey],
+    points: &[(ProjectivePoint, ProjectivePoint)],
+    tables: Option<SignTables<'_>>,
+    j: usize,
+    x: &Scalar,
+    hj: &ProjectivePoint,
+    image: ProjectivePoint,
+    rng: &mut impl CryptoRng,
+) -> Result<RingSignature, CryptoError> {
+    let n = keys.len();
     let u = random_scalar(rng);
     let mut c = alloc::vec![Scalar::ZERO; n];
     let mut s = alloc::vec![Scalar::ZERO; n];
@@ -364,41 +364,37 @@ pub fn sign_prepared(
     };
     let mut i = next(j);
     *c.get_mut(i).ok_or(CryptoError)? =
-        challenge(m, &ProjectivePoint::mul_by_generator(&u), &(signer.hp * u));
+        challenge(m, &ProjectivePoint::mul_by_generator(&u), &(*hj * u));
     while i != j {
         let si = random_scalar(rng);
         let ci = *c.get(i).ok_or(CryptoError)?;
-        let (pp, hpp) = *ring.points.get(i).ok_or(CryptoError)?;
-        // Public values only (see `sign`).
-        let fast = match (&ring.g_tables, ring.tables.get(i), &signer.image_tables) {
-            (Some(tg), Some(Some((tp, th))), Some(ti)) => {
-                crate::glv::lincomb(&[(si, tg), (ci, tp)])
-                    .zip(crate::glv::lincomb(&[(si, th), (ci, ti)]))
-            }
-            _ => None,
-        };
-        let (l, r) = match fast {
-            Some(lr) => lr,
-            None => (
+        let (pp, hpp) = *points.get(i).ok_or(CryptoError)?;
+        let glv = tables.and_then(|(tg, members, ti)| {
+            let (tp, th) = members.get(i)?.as_ref()?;
+            crate::glv::lincomb(&[(si, tg), (ci, tp)])
+                .zip(crate::glv::lincomb(&[(si, th), (ci, ti)]))
+        });
+        let (l, r) = glv.unwrap_or_else(|| {
+            (
                 ProjectivePoint::lincomb_vartime(&[(ProjectivePoint::GENERATOR, si), (pp, ci)]),
-                ProjectivePoint::lincomb_vartime(&[(hpp, si), (signer.image, ci)]),
-            ),
-        };
+                ProjectivePoint::lincomb_vartime(&[(hpp, si), (image, ci)]),
+            )
+        });
         *s.get_mut(i).ok_or(CryptoError)? = si;
         let k = next(i);
         *c.get_mut(k).ok_or(CryptoError)? = challenge(m, &l, &r);
         i = k;
     }
-    *s.get_mut(j).ok_or(CryptoError)? = u - *c.get(j).ok_or(CryptoError)? * signer.secret;
+    *s.get_mut(j).ok_or(CryptoError)? = u - *c.get(j).ok_or(CryptoError)? * *x;
     Ok(RingSignature {
         c0: encode_scalar(c.first().ok_or(CryptoError)?),
-        key_image: encode_point(&signer.image),
-        image: signer.image,
-        points: ring.points.iter().map(|(p, _)| *p).collect(),
+        key_image: encode_point(&image),
+        image,
+        points: points.iter().map(|(p, _)| *p).collect(),
         members: s
             .iter()
             .map(encode_scalar)
-            .zip(ring.keys.iter().copied())
+            .zip(keys.iter().copied())
             .collect(),
     })
 }
@@ -408,45 +404,8 @@ impl RingSignature {
     /// against the actual length **before** anything is allocated, so hostile sizes cost nothing;
     /// trailing bytes are refused. [CRYPTO-RING-2]
     pub fn decode(bytes: &[u8]) -> Result<Self, CryptoError> {
-        let size_bytes: [u8; 4] = bytes
-            .get(..4)
-            .and_then(|b| b.try_into().ok())
-            .ok_or(CryptoError)?;
-        let n = usize::try_from(u32::from_be_bytes(size_bytes)).map_err(|_| CryptoError)?;
-        if n > MAX_RING_SIZE
-            || n.checked_mul(MEMBER).and_then(|x| x.checked_add(HEADER)) != Some(bytes.len())
-        {
-            return Err(CryptoError);
-        }
-        let c0: [u8; 32] = bytes
-            .get(4..36)
-            .and_then(|b| b.try_into().ok())
-            .ok_or(CryptoError)?;
-        let key_image: [u8; 33] = bytes
-            .get(36..HEADER)
-            .and_then(|b| b.try_into().ok())
-            .ok_or(CryptoError)?;
-        let image = decode_point(&key_image)?;
-        let mut members = Vec::with_capacity(n);
-        let mut points = Vec::with_capacity(n);
-        for chunk in bytes.get(HEADER..).unwrap_or(&[]).chunks_exact(MEMBER) {
-            let s: [u8; 32] = chunk
-                .get(..32)
-                .and_then(|b| b.try_into().ok())
-                .ok_or(CryptoError)?;
-            let p: [u8; 33] = chunk
-                .get(32..)
-                .and_then(|b| b.try_into().ok())
-                .ok_or(CryptoError)?;
-            points.push(decode_point(&p)?);
-            members.push((s, VerifyingKey::from_valid(p)));
-        }
-        Ok(Self {
-            c0,
-            key_image,
-            members,
-            image,
-            points,
+        Self::decode_with(bytes, decode_point, |key| {
+            Ok((VerifyingKey::from_valid(*key), decode_point(key)?))
         })
     }
 
@@ -455,6 +414,32 @@ impl RingSignature {
     /// being decompressed again. Fails (without saying which) when the bytes are malformed or a
     /// key is not in the ring; [`decode`](Self::decode) tells the two apart.
     pub fn decode_prepared(bytes: &[u8], ring: &PreparedRing) -> Result<Self, CryptoError> {
+        Self::decode_with(
+            bytes,
+            |image| ring.image(image).map(|(p, _)| p),
+            |key| {
+                let i = ring
+                    .keys
+                    .iter()
+                    .position(|k| k.as_bytes() == key)
+                    .ok_or(CryptoError)?;
+                let (k, (p, _)) = ring
+                    .keys
+                    .get(i)
+                    .zip(ring.points.get(i))
+                    .ok_or(CryptoError)?;
+                Ok((*k, *p))
+            },
+        )
+    }
+
+    /// The framing shared by both decoders; `image` and `member` turn the 33-byte points into
+    /// curve points (decompressing them, or looking them up).
+    fn decode_with(
+        bytes: &[u8],
+        image: impl Fn(&[u8; 33]) -> Result<ProjectivePoint, CryptoError>,
+        member: impl Fn(&[u8; 33]) -> Result<(VerifyingKey, ProjectivePoint), CryptoError>,
+    ) -> Result<Self, CryptoError> {
         let size_bytes: [u8; 4] = bytes
             .get(..4)
             .and_then(|b| b.try_into().ok())
@@ -473,7 +458,7 @@ impl RingSignature {
             .get(36..HEADER)
             .and_then(|b| b.try_into().ok())
             .ok_or(CryptoError)?;
-        let (image, _) = ring.image(&key_image)?;
+        let image = image(&key_image)?;
         let mut members = Vec::with_capacity(n);
         let mut points = Vec::with_capacity(n);
         for chunk in bytes.get(HEADER..).unwrap_or(&[]).chunks_exact(MEMBER) {
@@ -481,19 +466,13 @@ impl RingSignature {
                 .get(..32)
                 .and_then(|b| b.try_into().ok())
                 .ok_or(CryptoError)?;
-            let key = chunk.get(32..).ok_or(CryptoError)?;
-            let i = ring
-                .keys
-                .iter()
-                .position(|k| k.as_bytes().as_slice() == key)
+            let key: [u8; 33] = chunk
+                .get(32..)
+                .and_then(|b| b.try_into().ok())
                 .ok_or(CryptoError)?;
-            let (k, (p, _)) = ring
-                .keys
-                .get(i)
-                .zip(ring.points.get(i))
-                .ok_or(CryptoError)?;
-            points.push(*p);
-            members.push((s, *k));
+            let (k, p) = member(&key)?;
+            points.push(p);
+            members.push((s, k));
         }
         Ok(Self {
             c0,
@@ -536,8 +515,8 @@ impl RingSignature {
     /// and require the last to equal `c0`. Scalars ≥ n are reduced as Go reduces them.
     /// [CRYPTO-RING-1]
     pub fn verify(&self, m: &[u8; 32]) -> Result<(), CryptoError> {
-        self.verify_with(m, |i, p| {
-            Ok((*self.points.get(i).ok_or(CryptoError)?, hp(p)))
+        self.verify_with(m, None, |i, p| {
+            Ok((*self.points.get(i).ok_or(CryptoError)?, hp(p), None))
         })
     }
 
@@ -546,41 +525,35 @@ impl RingSignature {
     /// [`keys_subset_of`](Self::keys_subset_of) followed by [`verify`](Self::verify), faster.
     /// [CRYPTO-RING-1] [CRYPTO-RING-4]
     pub fn verify_prepared(&self, m: &[u8; 32], ring: &PreparedRing) -> Result<(), CryptoError> {
-        if self.members.len() < 2 {
-            return Err(CryptoError);
-        }
-        let image = self.image;
         let image_tables = ring.image(&self.key_image).ok().and_then(|(_, t)| t);
-        let c0 = decode_scalar(&self.c0);
-        let mut c = c0;
-        for (s, p) in &self.members {
-            let s = decode_scalar(s);
+        let fast = ring.g_tables.as_ref().zip(image_tables.as_deref());
+        self.verify_with(m, fast, |_, p| {
             let i = ring.index_of(p).ok_or(CryptoError)?;
             let (pp, hpp) = *ring.points.get(i).ok_or(CryptoError)?;
-            // GLV + precomputed tables; the generic multiplication if anything is missing.
-            let fast = match (&ring.g_tables, ring.tables.get(i), image_tables.as_deref()) {
-                (Some(tg), Some(Some((tp, th))), Some(ti)) => {
-                    crate::glv::lincomb(&[(s, tg), (c, tp)])
-                        .zip(crate::glv::lincomb(&[(s, th), (c, ti)]))
-                }
-                _ => None,
-            };
-            let (l, r) = match fast {
-                Some(lr) => lr,
-                None => (
-                    ProjectivePoint::lincomb_vartime(&[(ProjectivePoint::GENERATOR, s), (pp, c)]),
-                    ProjectivePoint::lincomb_vartime(&[(hpp, s), (image, c)]),
-                ),
-            };
-            c = challenge(m, &l, &r);
-        }
-        if c == c0 { Ok(()) } else { Err(CryptoError) }
+            let tables = ring.tables.get(i).and_then(Option::as_ref);
+            Ok((pp, hpp, tables))
+        })
     }
 
-    fn verify_with(
+    /// The verification loop. `points` gives each member's key point, hash-to-curve point and (if
+    /// prepared) their tables; with `fast` = (G's tables, the image's tables) and a member's
+    /// tables, both double multiplications take the GLV path, otherwise k256's. Everything here
+    /// is public, so variable time is safe.
+    fn verify_with<'t>(
         &self,
         m: &[u8; 32],
-        points: impl Fn(usize, &VerifyingKey) -> Result<(ProjectivePoint, ProjectivePoint), CryptoError>,
+        fast: Option<(&'t crate::glv::Tables, &'t crate::glv::Tables)>,
+        points: impl Fn(
+            usize,
+            &VerifyingKey,
+        ) -> Result<
+            (
+                ProjectivePoint,
+                ProjectivePoint,
+                Option<&'t (crate::glv::Tables, crate::glv::Tables)>,
+            ),
+            CryptoError,
+        >,
     ) -> Result<(), CryptoError> {
         if self.members.len() < 2 {
             return Err(CryptoError);
@@ -590,11 +563,18 @@ impl RingSignature {
         let mut c = c0;
         for (i, (s, p)) in self.members.iter().enumerate() {
             let s = decode_scalar(s);
-            let (pp, hpp) = points(i, p)?;
-            // Everything here is public: variable-time multi-scalar multiplication is safe and
-            // faster.
-            let l = ProjectivePoint::lincomb_vartime(&[(ProjectivePoint::GENERATOR, s), (pp, c)]);
-            let r = ProjectivePoint::lincomb_vartime(&[(hpp, s), (image, c)]);
+            let (pp, hpp, tables) = points(i, p)?;
+            let glv = match (fast, tables) {
+                (Some((tg, ti)), Some((tp, th))) => crate::glv::lincomb(&[(s, tg), (c, tp)])
+                    .zip(crate::glv::lincomb(&[(s, th), (c, ti)])),
+                _ => None,
+            };
+            let (l, r) = glv.unwrap_or_else(|| {
+                (
+                    ProjectivePoint::lincomb_vartime(&[(ProjectivePoint::GENERATOR, s), (pp, c)]),
+                    ProjectivePoint::lincomb_vartime(&[(hpp, s), (image, c)]),
+                )
+            });
             c = challenge(m, &l, &r);
         }
         if c == c0 { Ok(()) } else { Err(CryptoError) }

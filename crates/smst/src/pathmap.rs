@@ -142,59 +142,36 @@ impl PathMap {
 
     /// Inserts a stored leaf, returning the previous one's weight (the 8 bytes before its last 8).
     pub(crate) fn insert_slice(&mut self, p: [u8; 32], v: &[u8]) -> Option<u64> {
+        self.put(p, v, |old| {
+            let n = old.len();
+            let w = old
+                .get(n.saturating_sub(16)..n.saturating_sub(8))
+                .unwrap_or(&[]);
+            w.try_into().map_or(0, u64::from_be_bytes)
+        })
+    }
+
+    /// Inserts, returning the previous value.
+    pub(crate) fn insert(&mut self, p: [u8; 32], v: Vec<u8>) -> Option<Vec<u8>> {
+        self.put(p, &v, <[u8]>::to_vec)
+    }
+
+    /// Inserts or replaces; `old` sees the replaced value (before the arena may compact).
+    fn put<R>(&mut self, p: [u8; 32], v: &[u8], old: impl FnOnce(&[u8]) -> R) -> Option<R> {
         let i = self.index(&p);
         let found = self
             .buckets
             .get(i)?
             .binary_search_by(|e| cmp_path(&e.0, &p));
         let (off, len) = self.store(v);
-        let old = match found {
+        let out = match found {
             Ok(j) => {
                 let e = self.buckets.get_mut(i)?.get_mut(j)?;
                 let (o, l) = (e.1, e.2);
                 e.1 = off;
                 e.2 = len;
                 self.garbage = self.garbage.saturating_add(l as usize);
-                let old = self.value(o, l);
-                let n = old.len();
-                let w = old
-                    .get(n.saturating_sub(16)..n.saturating_sub(8))
-                    .unwrap_or(&[]);
-                Some(w.try_into().map_or(0, u64::from_be_bytes))
-            }
-            Err(j) => {
-                let b = self.buckets.get_mut(i)?;
-                if b.len() == b.capacity() {
-                    b.reserve_exact(4usize.max(b.len() / 4));
-                }
-                b.insert(j, (p, off, len));
-                self.len = self.len.saturating_add(1);
-                if self.bits < MAX_BITS && self.len > LOAD.saturating_mul(self.buckets.len()) {
-                    self.grow();
-                }
-                None
-            }
-        };
-        self.maybe_compact();
-        old
-    }
-
-    /// Inserts, returning the previous value.
-    pub(crate) fn insert(&mut self, p: [u8; 32], v: Vec<u8>) -> Option<Vec<u8>> {
-        let i = self.index(&p);
-        let found = self
-            .buckets
-            .get(i)?
-            .binary_search_by(|e| cmp_path(&e.0, &p));
-        let (off, len) = self.store(&v);
-        let old = match found {
-            Ok(j) => {
-                let e = self.buckets.get_mut(i)?.get_mut(j)?;
-                let (o, l) = (e.1, e.2);
-                e.1 = off;
-                e.2 = len;
-                self.garbage = self.garbage.saturating_add(l as usize);
-                Some(self.value(o, l).to_vec())
+                Some(old(self.value(o, l)))
             }
             Err(j) => {
                 let b = self.buckets.get_mut(i)?;
@@ -212,7 +189,7 @@ impl PathMap {
             }
         };
         self.maybe_compact();
-        old
+        out
     }
 
     pub(crate) fn remove(&mut self, p: &[u8; 32]) -> Option<Vec<u8>> {
