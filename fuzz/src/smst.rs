@@ -36,7 +36,7 @@ pub fn verify_closest(data: &[u8]) {
         closest_path: get(3),
         closest_value_hash: get(4),
         closest_proof: SparseMerkleProof {
-            side_nodes: (5..c.len().min(13)).map(get).collect(),
+            side_nodes: (5..c.len().min(13)).map(|i| get(i).into()).collect(),
             non_membership_leaf_data: Vec::new(),
             sibling_data: get(13),
         },

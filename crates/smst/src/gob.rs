@@ -13,7 +13,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::proof::{ClosestProof, SparseMerkleProof};
+use crate::proof::{ClosestProof, SideNode, SparseMerkleProof};
 
 /// Why gob bytes did not decode.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -305,6 +305,7 @@ impl Wr {
 enum F<'a> {
     Bytes(&'a [u8]),
     BytesList(&'a [Vec<u8>]),
+    Nodes(&'a [SideNode]),
     Int(i64),
     IntList(&'a [i64]),
     Struct(Vec<F<'a>>),
@@ -315,6 +316,7 @@ impl F<'_> {
         match self {
             F::Bytes(b) => b.is_empty(),
             F::BytesList(l) => l.is_empty(),
+            F::Nodes(l) => l.is_empty(),
             F::Int(i) => *i == 0,
             F::IntList(l) => l.is_empty(),
             F::Struct(_) => false,
@@ -333,6 +335,12 @@ fn write_struct(w: &mut Wr, fields: &[F<'_>]) {
         match f {
             F::Bytes(b) => w.bytes(b),
             F::BytesList(l) => {
+                w.uint(u64::try_from(l.len()).unwrap_or(0));
+                for b in *l {
+                    w.bytes(b);
+                }
+            }
+            F::Nodes(l) => {
                 w.uint(u64::try_from(l.len()).unwrap_or(0));
                 for b in *l {
                     w.bytes(b);
@@ -465,7 +473,7 @@ const DEF_COMPACT_CLOSEST: Def = Def::Struct(
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CompactProof {
     /// The non-placeholder side nodes, bottom-up.
-    pub side_nodes: Vec<Vec<u8>>,
+    pub side_nodes: Vec<SideNode>,
     /// As in [`SparseMerkleProof`].
     pub non_membership_leaf_data: Vec<u8>,
     /// Bit i (most significant first) set ⇔ side node i of the full proof is the placeholder.
@@ -496,7 +504,7 @@ pub struct CompactClosestProof {
 
 fn proof_fields(p: &SparseMerkleProof) -> Vec<F<'_>> {
     alloc::vec![
-        F::BytesList(&p.side_nodes),
+        F::Nodes(&p.side_nodes),
         F::Bytes(&p.non_membership_leaf_data),
         F::Bytes(&p.sibling_data)
     ]
@@ -504,7 +512,7 @@ fn proof_fields(p: &SparseMerkleProof) -> Vec<F<'_>> {
 
 fn compact_fields(p: &CompactProof) -> Vec<F<'_>> {
     alloc::vec![
-        F::BytesList(&p.side_nodes),
+        F::Nodes(&p.side_nodes),
         F::Bytes(&p.non_membership_leaf_data),
         F::Bytes(&p.bit_mask),
         F::Int(p.num_side_nodes),
@@ -624,7 +632,10 @@ fn proof_from(v: Val) -> Result<SparseMerkleProof, GobError> {
     const W: &str = "SparseMerkleProof";
     let mut m = fields_of(v, W)?;
     Ok(SparseMerkleProof {
-        side_nodes: bytes_list(take_list(&mut m, "SideNodes", W)?, W)?,
+        side_nodes: bytes_list(take_list(&mut m, "SideNodes", W)?, W)?
+            .into_iter()
+            .map(SideNode::from)
+            .collect(),
         non_membership_leaf_data: take_bytes(&mut m, "NonMembershipLeafData", W)?,
         sibling_data: take_bytes(&mut m, "SiblingData", W)?,
     })
@@ -634,7 +645,10 @@ fn compact_from(v: Val) -> Result<CompactProof, GobError> {
     const W: &str = "SparseCompactMerkleProof";
     let mut m = fields_of(v, W)?;
     Ok(CompactProof {
-        side_nodes: bytes_list(take_list(&mut m, "SideNodes", W)?, W)?,
+        side_nodes: bytes_list(take_list(&mut m, "SideNodes", W)?, W)?
+            .into_iter()
+            .map(SideNode::from)
+            .collect(),
         non_membership_leaf_data: take_bytes(&mut m, "NonMembershipLeafData", W)?,
         bit_mask: take_bytes(&mut m, "BitMask", W)?,
         num_side_nodes: take_int(&mut m, "NumSideNodes", W)?,
@@ -749,7 +763,7 @@ pub fn decompact_proof(c: &CompactProof) -> Result<SparseMerkleProof, GobError> 
     let mut side = Vec::with_capacity(n);
     for i in 0..n {
         if crate::node::bit(&c.bit_mask, i) == 1 {
-            side.push(crate::node::PLACEHOLDER.to_vec());
+            side.push(SideNode::from(crate::node::PLACEHOLDER));
         } else {
             side.push(
                 it.next()

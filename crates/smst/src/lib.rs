@@ -17,8 +17,8 @@ pub use node::{
     preimage_digest,
 };
 pub use proof::{
-    ClosestProof, SparseMerkleProof, verify_closest_proof, verify_closest_proof_go_compatible,
-    verify_path_proof, verify_sum_proof,
+    ClosestProof, SideNode, SparseMerkleProof, verify_closest_proof,
+    verify_closest_proof_go_compatible, verify_path_proof, verify_sum_proof,
 };
 pub use store::{LeafStore, MemoryStore, StoreError, WriteBatch};
 pub use trie::{Root, Smst, ValueMode};

@@ -17,6 +17,9 @@ use alloc::vec::Vec;
 /// A path and where its stored leaf sits in the arena (offset, length).
 type Entry = ([u8; 32], u64, u32);
 
+/// Where a stored leaf sits in the arena (offset, length); valid until the map next changes.
+pub(crate) type Loc = (u64, u32);
+
 /// Leaves per bucket before the buckets double.
 const LOAD: usize = 16;
 /// The most prefix bits used (16M buckets).
@@ -239,8 +242,38 @@ impl PathMap {
         self.len
     }
 
+    /// Heap bytes held (capacities, not lengths).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let entries: usize = self.buckets.iter().map(Vec::capacity).sum();
+        let chunks: usize = self.arena.chunks.iter().map(Vec::capacity).sum();
+        entries
+            .saturating_mul(core::mem::size_of::<Entry>())
+            .saturating_add(
+                self.buckets
+                    .capacity()
+                    .saturating_mul(core::mem::size_of::<Vec<Entry>>()),
+            )
+            .saturating_add(chunks)
+            .saturating_add(
+                self.arena
+                    .chunks
+                    .capacity()
+                    .saturating_mul(core::mem::size_of::<Vec<u8>>()),
+            )
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// The stored leaf at `loc` (from [`iter_locs`](Self::iter_locs), before any change).
+    pub(crate) fn at(&self, loc: Loc) -> &[u8] {
+        self.value(loc.0, loc.1)
+    }
+
+    /// Paths and the places of their stored leaves, in path order.
+    pub(crate) fn iter_locs(&self) -> impl Iterator<Item = (&[u8; 32], Loc)> {
+        self.buckets.iter().flatten().map(|(p, o, l)| (p, (*o, *l)))
     }
 
     /// Entries in path order.

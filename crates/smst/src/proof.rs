@@ -7,13 +7,92 @@ use crate::hasher::TrieHasher;
 use crate::node::{Digest48, PLACEHOLDER, bit, inner_digest, leaf_digest, preimage_digest};
 use crate::trie::{Root, ValueMode};
 
+/// One side node of a proof, as sent: 48 bytes (digest ‖ sum ‖ count) in an honest proof, kept
+/// inline so building a proof allocates nothing per node; any other length (only in decoded,
+/// hostile proofs) is kept as is, so verification sees exactly the bytes that were sent.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct SideNode(SideRepr);
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum SideRepr {
+    Digest(Digest48),
+    Other(Vec<u8>),
+}
+
+impl SideNode {
+    /// A side node holding `bytes`.
+    pub fn new(bytes: &[u8]) -> Self {
+        match <Digest48>::try_from(bytes) {
+            Ok(d) => Self(SideRepr::Digest(d)),
+            Err(_) => Self(SideRepr::Other(bytes.to_vec())),
+        }
+    }
+
+    /// The bytes.
+    pub fn as_slice(&self) -> &[u8] {
+        match &self.0 {
+            SideRepr::Digest(d) => d,
+            SideRepr::Other(v) => v,
+        }
+    }
+
+    /// The 48 bytes of a well-formed side node (`None` for any other length).
+    pub fn digest(&self) -> Option<&Digest48> {
+        match &self.0 {
+            SideRepr::Digest(d) => Some(d),
+            SideRepr::Other(_) => None,
+        }
+    }
+}
+
+impl From<Digest48> for SideNode {
+    fn from(d: Digest48) -> Self {
+        Self(SideRepr::Digest(d))
+    }
+}
+
+impl From<&[u8]> for SideNode {
+    fn from(b: &[u8]) -> Self {
+        Self::new(b)
+    }
+}
+
+impl From<Vec<u8>> for SideNode {
+    fn from(b: Vec<u8>) -> Self {
+        if b.len() == 48 {
+            Self::new(&b)
+        } else {
+            Self(SideRepr::Other(b))
+        }
+    }
+}
+
+impl core::ops::Deref for SideNode {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl AsRef<[u8]> for SideNode {
+    fn as_ref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl core::fmt::Debug for SideNode {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.as_slice().fmt(f)
+    }
+}
+
 /// A sum proof (Go `SparseMerkleProof`): side nodes bottom-up (placeholders included), the
 /// unrelated leaf met by a non-membership proof, and the preimage of the sibling nearest the leaf.
 /// Fields are raw bytes, as decoded from the wire: verification checks them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SparseMerkleProof {
     /// Side nodes, nearest the leaf first (48 bytes each in an honest proof).
-    pub side_nodes: Vec<Vec<u8>>,
+    pub side_nodes: Vec<SideNode>,
     /// Preimage of the unrelated leaf on the path (non-membership), else empty.
     pub non_membership_leaf_data: Vec<u8>,
     /// Preimage of the sibling nearest the leaf, else empty.

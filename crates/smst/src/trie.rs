@@ -8,7 +8,7 @@ use crate::hasher::TrieHasher;
 use crate::node::{
     Digest48, PLACEHOLDER, bit, inner_digest, inner_preimage, leaf_digest, leaf_preimage, read_u64,
 };
-use crate::proof::{ClosestProof, SparseMerkleProof};
+use crate::proof::{ClosestProof, SideNode, SparseMerkleProof};
 
 /// How leaf values are stored. [SMST-VALUE-1]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -61,35 +61,58 @@ impl core::fmt::Debug for Root {
 
 const NONE: u32 = u32::MAX;
 
+/// What a node index names: a leaf (its index in path order) or an inner node (its children).
 #[derive(Clone, Copy, Debug)]
 enum Kind {
     Leaf(u32),
     Inner(u32, u32),
 }
 
-#[derive(Clone, Debug)]
-struct Node {
-    digest: Digest48,
-    kind: Kind,
-}
-
 /// The hashed form of the trie, built on demand and kept until the next change.
+///
+/// Node indices `0..n` are the leaves in path order, `n..` the inner nodes (children before
+/// parents). The shape (`kids`, 8 bytes per inner node) is kept apart from the digests, so a walk
+/// from the root touches a dense array that stays in the caches, and the digests it needs are
+/// independent loads the processor overlaps. [SMST-ROOT-1]
 #[derive(Clone, Debug, Default)]
 struct Tree {
     paths: Vec<[u8; 32]>,
-    /// Leaf nodes `0..n`, then (in `inner`) inner nodes `n..`.
-    nodes: Vec<Node>,
-    inner: Vec<Node>,
+    /// Where each leaf's stored form sits in the leaf map (no search to reveal a leaf).
+    locs: Vec<crate::pathmap::Loc>,
+    leaf_digests: Vec<Digest48>,
+    kids: Vec<[u32; 2]>,
+    inner_digests: Vec<Digest48>,
     root: u32,
 }
 
 impl Tree {
-    fn get(&self, i: u32) -> Option<&Node> {
-        let i = i as usize;
-        match i.checked_sub(self.nodes.len()) {
-            None => self.nodes.get(i),
-            Some(j) => self.inner.get(j),
+    fn n(&self) -> u32 {
+        u32::try_from(self.leaf_digests.len()).unwrap_or(NONE)
+    }
+
+    fn kind(&self, i: u32) -> Option<Kind> {
+        match i.checked_sub(self.n()) {
+            None => Some(Kind::Leaf(i)),
+            Some(j) => self.kids.get(j as usize).map(|[l, r]| Kind::Inner(*l, *r)),
         }
+    }
+
+    /// The children of inner node `i` (`None` for a leaf or no node).
+    fn kids_of(&self, i: u32) -> Option<[u32; 2]> {
+        i.checked_sub(self.n())
+            .and_then(|j| self.kids.get(j as usize).copied())
+    }
+
+    fn digest(&self, i: u32) -> &Digest48 {
+        let d = match i.checked_sub(self.n()) {
+            None => self.leaf_digests.get(i as usize),
+            Some(j) => self.inner_digests.get(j as usize),
+        };
+        d.unwrap_or(&PLACEHOLDER)
+    }
+
+    fn path(&self, leaf: u32) -> [u8; 32] {
+        self.paths.get(leaf as usize).copied().unwrap_or([0; 32])
     }
 }
 
@@ -278,6 +301,26 @@ impl<H: TrieHasher> Smst<H> {
         }
     }
 
+    /// The heap memory the trie holds, in bytes: the leaf map and its value arena, the hashed form
+    /// when built, and the write log when tracked (estimated at 64 bytes a path). Capacities are
+    /// counted, not lengths, so this is what the allocator handed out (its own overhead aside).
+    pub fn heap_bytes(&self) -> usize {
+        use core::mem::size_of;
+        let tree = self.tree.get().map_or(0, |t| {
+            [
+                t.paths.capacity() * size_of::<[u8; 32]>(),
+                t.locs.capacity() * size_of::<crate::pathmap::Loc>(),
+                t.leaf_digests.capacity() * size_of::<Digest48>(),
+                t.kids.capacity() * size_of::<[u32; 2]>(),
+                t.inner_digests.capacity() * size_of::<Digest48>(),
+            ]
+            .iter()
+            .sum()
+        });
+        let dirty = self.dirty.as_ref().map_or(0, |d| d.len() * 64);
+        self.leaves.heap_bytes() + tree + dirty + self.scratch.capacity()
+    }
+
     /// The number of leaves.
     pub fn len(&self) -> usize {
         self.leaves.len()
@@ -307,30 +350,23 @@ impl<H: TrieHasher> Smst<H> {
     /// The root. [SMST-ROOT-1]
     pub fn root(&self) -> Root {
         let t = self.tree();
-        Root(t.get(t.root).map_or(PLACEHOLDER, |n| n.digest))
+        Root(*t.digest(t.root))
     }
 
-    fn node(&self, i: u32) -> Option<&Node> {
-        self.tree().get(i)
-    }
-
-    fn digest_of(&self, i: u32) -> Digest48 {
-        self.node(i).map_or(PLACEHOLDER, |n| n.digest)
+    /// The stored form of leaf `i` (value or its hash ‖ weight ‖ count).
+    fn stored_of(&self, i: u32) -> &[u8] {
+        self.tree()
+            .locs
+            .get(i as usize)
+            .map_or(&[], |l| self.leaves.at(*l))
     }
 
     fn preimage_of(&self, i: u32, depth: usize) -> Vec<u8> {
-        match self.node(i).map(|n| n.kind) {
-            Some(Kind::Leaf(p)) => {
-                let path = self
-                    .tree()
-                    .paths
-                    .get(p as usize)
-                    .copied()
-                    .unwrap_or([0; 32]);
-                leaf_preimage(&path, self.leaves.get(&path).unwrap_or(&[]))
-            }
+        let t = self.tree();
+        match t.kind(i) {
+            Some(Kind::Leaf(p)) => leaf_preimage(&t.path(p), self.stored_of(p)),
             Some(Kind::Inner(l, r)) if l == NONE || r == NONE => self.extension_preimage(i, depth),
-            Some(Kind::Inner(l, r)) => inner_preimage(&self.digest_of(l), &self.digest_of(r)),
+            Some(Kind::Inner(l, r)) => inner_preimage(t.digest(l), t.digest(r)),
             None => Vec::new(),
         }
     }
@@ -342,71 +378,80 @@ impl<H: TrieHasher> Smst<H> {
         let t = self.tree();
         let mut cur = top;
         let mut end = depth;
-        while let Some(Node {
-            kind: Kind::Inner(l, r),
-            ..
-        }) = t.get(cur)
-        {
-            if *l != NONE && *r != NONE {
+        while let Some([l, r]) = t.kids_of(cur) {
+            if l != NONE && r != NONE {
                 break;
             }
-            cur = if *l == NONE { *r } else { *l };
+            cur = if l == NONE { r } else { l };
             end = end.saturating_add(1);
         }
         // A leaf below: descend the leftmost non-empty children.
         let mut leaf = cur;
         let path = loop {
-            match t.get(leaf).map(|n| n.kind) {
+            match t.kind(leaf) {
                 Some(Kind::Inner(l, r)) => leaf = if l == NONE { r } else { l },
-                Some(Kind::Leaf(p)) => break t.paths.get(p as usize).copied().unwrap_or([0; 32]),
+                Some(Kind::Leaf(p)) => break t.path(p),
                 None => break [0; 32],
             }
         };
-        let top_digest = self.digest_of(top);
+        let top_digest = t.digest(top);
         let mut v = Vec::with_capacity(99);
         v.push(0x02);
         v.push(u8::try_from(depth).unwrap_or(u8::MAX));
         v.push(u8::try_from(end).unwrap_or(u8::MAX));
         v.extend_from_slice(&path);
-        v.extend_from_slice(&self.digest_of(cur));
+        v.extend_from_slice(t.digest(cur));
         v.extend_from_slice(top_digest.get(32..).unwrap_or(&[]));
         v
     }
 
-    /// Walks to `path`, choosing children with `choose(depth, left_empty, right_empty) -> bit`.
-    /// Returns (side node indices top-down, final node, flipped depths).
-    fn walk(&self, path: &[u8; 32], closest: bool) -> (Vec<u32>, u32, Vec<usize>) {
+    /// Walks towards `path` from the root; with `closest`, takes the other child where the wanted
+    /// one is empty (recording the flipped depth). Fills `sides` with the side node indices
+    /// top-down; returns how many, the final node and the flipped depths.
+    ///
+    /// The walk only needs the shape; each side node's digest is read on the way (and dropped),
+    /// so its cache miss overlaps the walk's instead of following it.
+    fn walk(
+        &self,
+        path: &[u8; 32],
+        closest: bool,
+        sides: &mut [u32; 256],
+    ) -> (usize, u32, Vec<i64>) {
         let t = self.tree();
-        let mut sides = Vec::new();
         let mut flips = Vec::new();
         let mut cur = t.root;
         let mut depth = 0usize;
-        while let Some(Node {
-            kind: Kind::Inner(l, r),
-            ..
-        }) = t.get(cur)
-        {
+        let mut touch = 0u8;
+        while let Some([l, r]) = t.kids_of(cur) {
             let mut b = bit(path, depth);
             if closest {
-                let want = if b == 0 { *l } else { *r };
+                let want = if b == 0 { l } else { r };
                 if want == NONE {
                     b ^= 1;
-                    flips.push(depth);
+                    flips.push(i64::try_from(depth).unwrap_or(i64::MAX));
                 }
             }
-            let (next, sib) = if b == 0 { (*l, *r) } else { (*r, *l) };
-            sides.push(sib);
+            let (next, sib) = if b == 0 { (l, r) } else { (r, l) };
+            // A digest may straddle two cache lines: touch both ends.
+            let d = t.digest(sib);
+            touch ^= d[0] ^ d[47];
+            let Some(slot) = sides.get_mut(depth) else {
+                break;
+            };
+            *slot = sib;
             cur = next;
             depth = depth.saturating_add(1);
         }
-        (sides, cur, flips)
+        core::hint::black_box(touch);
+        (depth, cur, flips)
     }
 
     fn proof_from(&self, sides: &[u32]) -> SparseMerkleProof {
+        let t = self.tree();
         let side_nodes = sides
             .iter()
             .rev()
-            .map(|s| self.digest_of(*s).to_vec())
+            .map(|s| SideNode::from(*t.digest(*s)))
             .collect();
         let sibling_data = sides
             .last()
@@ -422,22 +467,16 @@ impl<H: TrieHasher> Smst<H> {
     /// A membership proof of `key`, or a non-membership proof when it is absent. [SMST-PROOF-1]
     pub fn prove(&self, key: &[u8]) -> SparseMerkleProof {
         let path = Self::path(key);
-        let (sides, end, _) = self.walk(&path, false);
-        let mut p = self.proof_from(&sides);
-        if let Some(Node {
-            kind: Kind::Leaf(i),
-            ..
-        }) = self.node(end)
+        let mut buf = [NONE; 256];
+        let (depth, end, _) = self.walk(&path, false, &mut buf);
+        let sides = buf.get(..depth).unwrap_or(&[]);
+        let mut p = self.proof_from(sides);
+        let t = self.tree();
+        if let Some(Kind::Leaf(i)) = t.kind(end)
+            && end != NONE
+            && t.path(i) != path
         {
-            let lp = self
-                .tree()
-                .paths
-                .get(*i as usize)
-                .copied()
-                .unwrap_or([0; 32]);
-            if lp != path {
-                p.non_membership_leaf_data = self.preimage_of(end, sides.len());
-            }
+            p.non_membership_leaf_data = self.preimage_of(end, sides.len());
         }
         p
     }
@@ -456,29 +495,30 @@ impl<H: TrieHasher> Smst<H> {
                 closest_proof: SparseMerkleProof::default(),
             };
         }
-        let (sides, end, flips) = self.walk(path, true);
-        let lp = match self.node(end) {
-            Some(Node {
-                kind: Kind::Leaf(i),
-                ..
-            }) => self
-                .tree()
-                .paths
-                .get(*i as usize)
-                .copied()
-                .unwrap_or([0; 32]),
-            _ => [0; 32],
+        let mut buf = [NONE; 256];
+        let (depth, end, flips) = self.walk(path, true, &mut buf);
+        let sides = buf.get(..depth).unwrap_or(&[]);
+        let t = self.tree();
+        // Start the loads of both leaves the proof reveals (the closest one and, usually, its
+        // sibling) before either is copied, so their cache misses overlap.
+        let warm = |i: u32| {
+            t.locs
+                .get(i as usize)
+                .map_or(0, |l| self.leaves.at(*l).first().copied().unwrap_or(0))
+                ^ t.paths.get(i as usize).map_or(0, |p| p[0])
+        };
+        core::hint::black_box(warm(end) ^ sides.last().map_or(0, |s| warm(*s)));
+        let (lp, value) = match t.kind(end) {
+            Some(Kind::Leaf(i)) if end != NONE => (t.path(i), self.stored_of(i).to_vec()),
+            _ => ([0; 32], Vec::new()),
         };
         ClosestProof {
             path: path.to_vec(),
-            flipped_bits: flips
-                .into_iter()
-                .map(|f| i64::try_from(f).unwrap_or(i64::MAX))
-                .collect(),
-            depth: i64::try_from(sides.len()).unwrap_or(i64::MAX),
+            flipped_bits: flips,
+            depth: i64::try_from(depth).unwrap_or(i64::MAX),
             closest_path: lp.to_vec(),
-            closest_value_hash: self.leaves.get(&lp).map(<[u8]>::to_vec).unwrap_or_default(),
-            closest_proof: self.proof_from(&sides),
+            closest_value_hash: value,
+            closest_proof: self.proof_from(sides),
         }
     }
 }
@@ -489,35 +529,55 @@ fn stored_weight(stored: &[u8]) -> u64 {
 
 /// Builds the canonical tree: a leaf sits where it becomes alone in its subtree; every inner node
 /// has at least one non-empty child. [SMST-ROOT-1]
+///
+/// The shape is found first (children before parents, so every subtree's inner nodes are one
+/// contiguous run ending at its root), then hashed: with `par`, the top subtrees on both cores,
+/// each writing its own part of one digest array — nothing is copied or spliced.
 fn build<H: TrieHasher>(leaves: &crate::pathmap::PathMap, par: bool) -> Tree {
     let n = leaves.len();
     let mut t = Tree {
         paths: Vec::with_capacity(n),
-        nodes: Vec::with_capacity(n),
-        inner: Vec::new(),
+        locs: Vec::with_capacity(n),
+        leaf_digests: Vec::with_capacity(n),
+        kids: Vec::new(),
+        inner_digests: Vec::new(),
         root: NONE,
     };
-    t.paths.extend(leaves.iter().map(|(p, _)| *p));
-    let leaf = |(i, p): (usize, &[u8; 32])| Node {
-        digest: leaf_digest::<H>(p, leaves.get(p).unwrap_or(&[])),
-        kind: Kind::Leaf(u32::try_from(i).unwrap_or(NONE)),
-    };
+    for (p, loc) in leaves.iter_locs() {
+        t.paths.push(*p);
+        t.locs.push(loc);
+    }
+    let leaf = |(p, l): (&[u8; 32], &crate::pathmap::Loc)| leaf_digest::<H>(p, leaves.at(*l));
     #[cfg(feature = "parallel")]
     if par && n >= PARALLEL_MIN {
         use rayon::prelude::*;
-        t.nodes.par_extend(t.paths.par_iter().enumerate().map(leaf));
+        t.leaf_digests
+            .par_extend(t.paths.par_iter().zip(t.locs.par_iter()).map(leaf));
     } else {
-        t.nodes.extend(t.paths.iter().enumerate().map(leaf));
+        t.leaf_digests
+            .extend(t.paths.iter().zip(t.locs.iter()).map(leaf));
     }
     #[cfg(not(feature = "parallel"))]
-    t.nodes.extend(t.paths.iter().enumerate().map(leaf));
+    t.leaf_digests
+        .extend(t.paths.iter().zip(t.locs.iter()).map(leaf));
     if n > 0 {
-        // Random paths make about 1.44·n inner nodes (n − 1 branches plus single-child chains):
-        // reserve enough that the vector never reallocates (and briefly doubles) while building.
-        let mut inner = Vec::with_capacity(n.saturating_add(n / 2));
+        // Random paths make about 1.44·n inner nodes (n − 1 branches plus single-child chains).
+        let mut kids = Vec::with_capacity(n.saturating_add(n / 2));
         let base = u32::try_from(n).unwrap_or(NONE);
-        t.root = build_range::<H>(&t.paths, &t.nodes, &mut inner, base, 0, n, 0, par);
-        t.inner = inner;
+        t.root = shape(&t.paths, &mut kids, base, 0, n, 0);
+        kids.shrink_to_fit();
+        let mut digests = alloc::vec![PLACEHOLDER; kids.len()];
+        let h = Hashing::<H> {
+            kids: &kids,
+            leaves: &t.leaf_digests,
+            base,
+            _h: PhantomData,
+        };
+        if t.root >= base {
+            h.subtree(&mut digests, 0, if par { 0 } else { usize::MAX });
+        }
+        t.kids = kids;
+        t.inner_digests = digests;
     }
     t
 }
@@ -526,20 +586,16 @@ fn build<H: TrieHasher>(leaves: &crate::pathmap::PathMap, par: bool) -> Tree {
 #[cfg(feature = "parallel")]
 const PARALLEL_MIN: usize = 1 << 14;
 
-/// Builds the subtree of leaves `lo..hi` at `depth`, appending its inner nodes to `out`, whose
-/// first element will sit at node index `base`; leaves are nodes `0..n`. Returns the subtree's
-/// node index. With the `parallel` feature, large ranges near the top build their two halves on
-/// two threads and splice the right half's inner nodes after the left's.
-#[allow(clippy::too_many_arguments)]
-fn build_range<H: TrieHasher>(
+/// Finds the shape of the subtree of leaves `lo..hi` at `depth`, appending its inner nodes to
+/// `out` (children first); leaves are nodes `0..base`, inner node `k` of `out` is node
+/// `base + k`. Returns the subtree's node index.
+fn shape(
     paths: &[[u8; 32]],
-    leaves: &[Node],
-    out: &mut Vec<Node>,
+    out: &mut Vec<[u32; 2]>,
     base: u32,
     lo: usize,
     hi: usize,
     depth: usize,
-    par: bool,
 ) -> u32 {
     if hi <= lo {
         return NONE;
@@ -550,63 +606,87 @@ fn build_range<H: TrieHasher>(
     let slice = paths.get(lo..hi).unwrap_or(&[]);
     let mid = lo.saturating_add(slice.partition_point(|p| bit(p, depth) == 0));
     let next = depth.saturating_add(1);
-    let (l, r);
-    #[cfg(feature = "parallel")]
-    let split = par && depth < 3 && hi.saturating_sub(lo) >= PARALLEL_MIN;
-    #[cfg(not(feature = "parallel"))]
-    let split = par && false;
-    if split {
+    let l = shape(paths, out, base, lo, mid, next);
+    let r = shape(paths, out, base, mid, hi, next);
+    out.push([l, r]);
+    base.saturating_add(u32::try_from(out.len().saturating_sub(1)).unwrap_or(NONE))
+}
+
+/// Hashes inner nodes given their shape.
+struct Hashing<'a, H> {
+    kids: &'a [[u32; 2]],
+    leaves: &'a [Digest48],
+    base: u32,
+    _h: PhantomData<fn() -> H>,
+}
+
+impl<H: TrieHasher> Hashing<'_, H> {
+    /// Hashes the subtree whose inner nodes are `first .. first + out.len()` (its root last)
+    /// into `out`. Near the top (`level` < 3, large subtrees) the two children's runs are hashed
+    /// on two threads.
+    fn subtree(&self, out: &mut [Digest48], first: usize, level: usize) {
         #[cfg(feature = "parallel")]
-        {
-            let mut right = Vec::new();
-            let (lr, rr) = rayon::join(
-                || build_range::<H>(paths, leaves, out, base, lo, mid, next, par),
-                || build_range::<H>(paths, leaves, &mut right, base, mid, hi, next, par),
+        if level < 3 && out.len() >= PARALLEL_MIN {
+            let last = first.saturating_add(out.len()).saturating_sub(1);
+            let [l, r] = self.kids.get(last).copied().unwrap_or([NONE, NONE]);
+            // A child's run ends at the child; the left child's run starts the subtree's.
+            let inner = |c: u32| c != NONE && c >= self.base;
+            let left_len = if inner(l) {
+                (l.saturating_sub(self.base) as usize)
+                    .saturating_add(1)
+                    .saturating_sub(first)
+            } else {
+                0
+            };
+            let Some((node, below)) = out.split_last_mut() else {
+                return;
+            };
+            let (left, right) = below.split_at_mut(left_len.min(below.len()));
+            let next = level.saturating_add(1);
+            let right_first = first.saturating_add(left.len());
+            rayon::join(
+                || self.subtree(left, first, next),
+                || self.subtree(right, right_first, next),
             );
-            // The right half was numbered as if it started where the left one starts.
-            let shift = u32::try_from(out.len()).unwrap_or(NONE);
-            let n = base;
-            let fix = |i: u32| {
-                if i != NONE && i >= n {
-                    i.saturating_add(shift)
+            let d = |c: u32, run: &[Digest48]| -> Digest48 {
+                if inner(c) {
+                    run.last().copied().unwrap_or(PLACEHOLDER)
                 } else {
-                    i
+                    self.digest(c, &[], 0)
                 }
             };
-            for node in &mut right {
-                if let Kind::Inner(a, b) = node.kind {
-                    node.kind = Kind::Inner(fix(a), fix(b));
-                }
+            *node = inner_digest::<H>(&d(l, left), &d(r, right));
+            return;
+        }
+        let _ = level;
+        // Children come before parents: one pass in order.
+        for k in 0..out.len() {
+            let [l, r] = self
+                .kids
+                .get(first.saturating_add(k))
+                .copied()
+                .unwrap_or([NONE, NONE]);
+            let d = inner_digest::<H>(&self.digest(l, out, first), &self.digest(r, out, first));
+            if let Some(slot) = out.get_mut(k) {
+                *slot = d;
             }
-            out.append(&mut right);
-            l = lr;
-            r = fix(rr);
         }
-        #[cfg(not(feature = "parallel"))]
-        {
-            l = NONE;
-            r = NONE;
-        }
-    } else {
-        l = build_range::<H>(paths, leaves, out, base, lo, mid, next, par);
-        r = build_range::<H>(paths, leaves, out, base, mid, hi, next, par);
     }
-    let d = |i: u32| -> Digest48 {
+
+    /// The digest of node `i`: a leaf's, or an inner node's from `run` (inner nodes from `first`).
+    fn digest(&self, i: u32, run: &[Digest48], first: usize) -> Digest48 {
         if i == NONE {
             PLACEHOLDER
-        } else if i < base {
-            leaves.get(i as usize).map_or(PLACEHOLDER, |x| x.digest)
+        } else if i < self.base {
+            self.leaves.get(i as usize).copied().unwrap_or(PLACEHOLDER)
         } else {
-            out.get(i.saturating_sub(base) as usize)
-                .map_or(PLACEHOLDER, |x| x.digest)
+            (i.saturating_sub(self.base) as usize)
+                .checked_sub(first)
+                .and_then(|k| run.get(k))
+                .copied()
+                .unwrap_or(PLACEHOLDER)
         }
-    };
-    let digest = inner_digest::<H>(&d(l), &d(r));
-    out.push(Node {
-        digest,
-        kind: Kind::Inner(l, r),
-    });
-    base.saturating_add(u32::try_from(out.len().saturating_sub(1)).unwrap_or(NONE))
+    }
 }
 
 #[cfg(test)]
@@ -633,15 +713,9 @@ mod tests {
             build::<Sha256Hasher>(&t.leaves, false),
         );
         assert_eq!(a.root, b.root);
-        assert_eq!(a.inner.len(), b.inner.len());
-        for (x, y) in a
-            .nodes
-            .iter()
-            .chain(&a.inner)
-            .zip(b.nodes.iter().chain(&b.inner))
-        {
-            assert_eq!(x.digest, y.digest);
-        }
+        assert_eq!(a.kids, b.kids);
+        assert_eq!(a.leaf_digests, b.leaf_digests);
+        assert_eq!(a.inner_digests, b.inner_digests);
         let p = t.prove_closest(&[0x42; 32]);
         assert!(verify_closest_proof::<Sha256Hasher>(&p, &t.root()));
     }

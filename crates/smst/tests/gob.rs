@@ -12,9 +12,9 @@ fn hx(v: &Value) -> Vec<u8> {
 
 fn proof_of(v: &Value) -> SparseMerkleProof {
     SparseMerkleProof {
-        side_nodes: v["side_nodes"]
-            .as_array()
-            .map_or_else(Vec::new, |a| a.iter().map(hx).collect()),
+        side_nodes: v["side_nodes"].as_array().map_or_else(Vec::new, |a| {
+            a.iter().map(|x| SideNode::from(hx(x))).collect()
+        }),
         non_membership_leaf_data: hx(&v["non_membership_leaf_data"]),
         sibling_data: hx(&v["sibling_data"]),
     }
@@ -22,9 +22,9 @@ fn proof_of(v: &Value) -> SparseMerkleProof {
 
 fn compact_of(v: &Value) -> CompactProof {
     CompactProof {
-        side_nodes: v["side_nodes"]
-            .as_array()
-            .map_or_else(Vec::new, |a| a.iter().map(hx).collect()),
+        side_nodes: v["side_nodes"].as_array().map_or_else(Vec::new, |a| {
+            a.iter().map(|x| SideNode::from(hx(x))).collect()
+        }),
         non_membership_leaf_data: hx(&v["non_membership_leaf_data"]),
         bit_mask: hx(&v["bit_mask"]),
         num_side_nodes: v["num_side_nodes"].as_i64().unwrap_or(0),

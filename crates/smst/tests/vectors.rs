@@ -10,9 +10,9 @@ fn hx(v: &Value) -> Vec<u8> {
 
 fn proof_of(v: &Value) -> SparseMerkleProof {
     SparseMerkleProof {
-        side_nodes: v["side_nodes"]
-            .as_array()
-            .map_or_else(Vec::new, |a| a.iter().map(hx).collect()),
+        side_nodes: v["side_nodes"].as_array().map_or_else(Vec::new, |a| {
+            a.iter().map(|x| SideNode::from(hx(x))).collect()
+        }),
         non_membership_leaf_data: hx(&v["non_membership_leaf_data"]),
         sibling_data: hx(&v["sibling_data"]),
     }
