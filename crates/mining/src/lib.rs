@@ -17,7 +17,8 @@ pub use difficulty::{
 };
 pub use gorand::{GoRand, go_varint, seeded_float};
 pub use proof::{ProofRequirement, RequirementDraw, claim_hash, proof_path, proof_requirement};
-pub use tree::{FixedComputeUnits, Mined, SessionTree, WeightPolicy};
+pub use tree::{FixedComputeUnits, Mined, SessionTree, TokenMetered, WeightPolicy};
 pub use validate::{
-    ClaimError, ProofContext, ProofError, ValidatedProof, validate_claim, validate_proof,
+    ClaimError, MeteringError, ProofContext, ProofError, ValidatedProof,
+    check_token_metered_weight, validate_claim, validate_claim_token_metered, validate_proof,
 };

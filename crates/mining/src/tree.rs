@@ -18,6 +18,42 @@ use crate::difficulty::is_volume_applicable;
 pub trait WeightPolicy {
     /// The weight of `relay`.
     fn weight(&self, relay: &Relay) -> u64;
+
+    /// The weight of `relay`, or `None` when it cannot be priced (the relay is then not mined).
+    /// Defaults to [`weight`](Self::weight).
+    fn try_weight(&self, relay: &Relay) -> Option<u64> {
+        Some(self.weight(relay))
+    }
+
+    /// Whether the leaf keeps the response payload (and the relay hash covers it). POKT clears it
+    /// (`false`); the token-metered extension keeps it, so a proof reveals the signed usage the
+    /// weight was computed from. [LLM-METER-2]
+    fn keeps_payload(&self) -> bool {
+        false
+    }
+}
+
+/// Token-metered compute units (extension, opt-in): a relay weighs what its supplier-signed
+/// response's usage costs under the service's [`TokenPricing`](pokt_relay::llm::TokenPricing);
+/// leaves keep the response payload so proofs can be checked against it
+/// ([`check_token_metered_weight`](crate::check_token_metered_weight)). [LLM-METER-2]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenMetered(pub pokt_relay::llm::TokenPricing);
+
+impl WeightPolicy for TokenMetered {
+    /// The priced weight; 0 when it overflows (`try_weight` refuses such a relay).
+    fn weight(&self, relay: &Relay) -> u64 {
+        self.try_weight(relay).unwrap_or(0)
+    }
+
+    fn try_weight(&self, relay: &Relay) -> Option<u64> {
+        let usage = relay.res.as_ref().and_then(pokt_relay::llm::response_usage);
+        self.0.compute_units(usage)
+    }
+
+    fn keeps_payload(&self) -> bool {
+        true
+    }
 }
 
 /// The protocol's policy: every relay weighs the service's compute units per relay.
@@ -39,6 +75,8 @@ pub enum Mined {
     NotApplicable,
     /// Already in the tree (same relay hash): not counted twice.
     Duplicate,
+    /// The policy could not price it (e.g. a token count whose price overflows): dropped.
+    Unpriced,
 }
 
 /// A supplier's session tree: relays whose hash is below the session's target are inserted with
@@ -68,7 +106,11 @@ impl<W: WeightPolicy> SessionTree<W> {
 
     /// Mines a relay: inserts it when its hash is below the target.
     pub fn offer(&mut self, relay: &Relay) -> Mined {
-        let bytes = relay.hash_bytes();
+        let bytes = if self.policy.keeps_payload() {
+            relay.encode()
+        } else {
+            relay.hash_bytes()
+        };
         let hash = RelayHash::from_bytes(Sha256::digest(&bytes).into());
         if !is_volume_applicable(&hash, &self.target) {
             return Mined::NotApplicable;
@@ -76,7 +118,9 @@ impl<W: WeightPolicy> SessionTree<W> {
         if self.trie.get(hash.as_bytes()).is_some() {
             return Mined::Duplicate;
         }
-        let w = self.policy.weight(relay);
+        let Some(w) = self.policy.try_weight(relay) else {
+            return Mined::Unpriced;
+        };
         self.trie.update(hash.as_bytes(), &bytes, w);
         Mined::Inserted(w)
     }

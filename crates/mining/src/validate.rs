@@ -52,6 +52,65 @@ pub fn validate_claim(
     Ok(r)
 }
 
+/// The claim checks of a token-metered service (extension): as [`validate_claim`] without
+/// `sum = count × compute units per relay`, since every relay weighs its own usage. [LLM-METER-2]
+pub fn validate_claim_token_metered(root: &[u8], in_window: bool) -> Result<Root, ClaimError> {
+    let r: [u8; 48] = root.try_into().map_err(|_| ClaimError::RootSize)?;
+    let r = Root(r);
+    if r.count() == 0 {
+        return Err(ClaimError::ZeroCount);
+    }
+    if r.sum() == 0 {
+        return Err(ClaimError::ZeroSum);
+    }
+    if !in_window {
+        return Err(ClaimError::Window);
+    }
+    Ok(r)
+}
+
+/// Why a token-metered proof's leaf weight is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MeteringError {
+    /// The revealed relay's response has no payload, so its usage cannot be read.
+    #[error("revealed response has no payload")]
+    NoPayload,
+    /// The usage's price overflows.
+    #[error("usage price overflows")]
+    Overflow,
+    /// The leaf's weight differs from the price of the signed usage.
+    #[error("leaf weight {weight} differs from the signed usage's {expected} compute units")]
+    Mismatch {
+        /// The leaf's weight.
+        weight: u64,
+        /// The price of the usage in the signed response.
+        expected: u64,
+    },
+}
+
+/// The token-metered extension's proof check, after [`validate_proof`] accepted the proof (which
+/// verified the supplier's signature and that the payload hash covers the payload): the revealed
+/// leaf's weight must be the price of the usage in the signed response. [LLM-METER-2]
+pub fn check_token_metered_weight(
+    proof: &ValidatedProof,
+    pricing: &pokt_relay::llm::TokenPricing,
+) -> Result<u64, MeteringError> {
+    let res = proof.relay.res.as_ref().ok_or(MeteringError::NoPayload)?;
+    if res.payload.is_empty() {
+        return Err(MeteringError::NoPayload);
+    }
+    let expected = pricing
+        .compute_units(pokt_relay::llm::response_usage(res))
+        .ok_or(MeteringError::Overflow)?;
+    if expected != proof.weight {
+        return Err(MeteringError::Mismatch {
+            weight: proof.weight,
+            expected,
+        });
+    }
+    Ok(expected)
+}
+
 /// What the chain knows when it validates a proof.
 #[derive(Clone, Copy, Debug)]
 pub struct ProofContext<'a> {

@@ -4,6 +4,7 @@
 extern crate alloc;
 
 mod accept;
+pub mod llm;
 mod ring;
 mod sign;
 
