@@ -1,0 +1,957 @@
+#![doc = include_str!("../README.md")]
+
+use std::collections::BTreeMap;
+
+use pokt_crypto::VerifyingKey;
+use pokt_mining::{
+    DifficultyHistory, MeteringError, MinedRelayEma, ProofContext, ProofError, ProofRequirement,
+    check_token_metered_weight, claim_hash, proof_requirement, validate_claim,
+    validate_claim_token_metered, validate_proof,
+};
+use pokt_primitives::{
+    Address, BlockHash, BlockHeight, Claim, ClaimProofStatus, Message, MsgCreateClaim,
+    MsgSubmitProof, ProofParams, ServiceId, SessionId, SharedParams, TargetHash, TokenomicsParams,
+};
+use pokt_relay::llm::TokenPricing;
+use pokt_relay::{RingMembers, ring_at, wire_header};
+use pokt_session::{ServiceConfig, Session, SessionGrid, SessionQuery, WindowOffsets, Windows};
+use pokt_tokenomics::{
+    Account, AppAccount, BlockInput, ClaimInput, Expiry, LedgerOp, Mode, Outcome, ProofFailure,
+    RevShare, claimed_upokt, settle_block,
+};
+use sha2::{Digest, Sha256};
+
+/// The chain's parameters. [DEVNET-1]
+#[derive(Clone, Debug)]
+pub struct DevnetConfig {
+    /// Shared params (session length, windows, compute-unit price).
+    pub shared: SharedParams,
+    /// Proof params (requirement threshold and probability, penalty).
+    pub proof: ProofParams,
+    /// Tokenomics params.
+    pub tokenomics: TokenomicsParams,
+    /// Suppliers per session.
+    pub num_suppliers_per_session: usize,
+    /// Application module `min_stake` in uPOKT.
+    pub application_min_stake: u64,
+    /// Supplier module `min_stake` in uPOKT.
+    pub supplier_min_stake: u64,
+    /// Closest proofs verified strictly (this project's default) or as Go does.
+    pub strict_proofs: bool,
+    /// Seed of the block hashes (two devnets with one seed make the same chain).
+    pub seed: [u8; 32],
+}
+
+impl DevnetConfig {
+    /// A small fast chain for tests and demos: sessions of 4 blocks, 1-block grace period, claim
+    /// window blocks E+2..E+5, proof window blocks E+5..E+9 (settled at E+9), 3 suppliers per
+    /// session, every claim proven (threshold 0), poktroll's code-default tokenomics.
+    pub fn small() -> Result<Self, pokt_primitives::FractionError> {
+        Ok(Self {
+            shared: SharedParams {
+                num_blocks_per_session: 4,
+                grace_period_end_offset_blocks: 1,
+                claim_window_open_offset_blocks: 1,
+                claim_window_close_offset_blocks: 3,
+                proof_window_open_offset_blocks: 0,
+                proof_window_close_offset_blocks: 4,
+                session_grid_anchor_height: 1,
+                session_number_at_anchor: 1,
+                ..SharedParams::defaults()
+            },
+            proof: ProofParams {
+                proof_requirement_threshold_upokt: 0,
+                ..ProofParams::defaults()
+            },
+            tokenomics: TokenomicsParams::defaults()?,
+            num_suppliers_per_session: 3,
+            application_min_stake: 1,
+            supplier_min_stake: 1,
+            strict_proofs: true,
+            seed: [0x5e; 32],
+        })
+    }
+
+    fn offsets(&self) -> WindowOffsets {
+        let s = &self.shared;
+        WindowOffsets {
+            grace_period_end_offset_blocks: s.grace_period_end_offset_blocks,
+            claim_window_open_offset_blocks: s.claim_window_open_offset_blocks,
+            claim_window_close_offset_blocks: s.claim_window_close_offset_blocks,
+            proof_window_open_offset_blocks: s.proof_window_open_offset_blocks,
+            proof_window_close_offset_blocks: s.proof_window_close_offset_blocks,
+        }
+    }
+
+    fn grid(&self) -> Option<SessionGrid> {
+        let s = &self.shared;
+        SessionGrid::new(
+            s.num_blocks_per_session,
+            s.session_grid_anchor_height,
+            s.session_number_at_anchor,
+        )
+    }
+}
+
+/// A service on the devnet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceDef {
+    /// The service id.
+    pub id: ServiceId,
+    /// Compute units per relay (POKT's fixed price; the base when token-metered).
+    pub compute_units_per_relay: u64,
+    /// The service's owner: the model's source, paid the source-owner share.
+    pub owner: Address,
+    /// The relays per session the difficulty aims at.
+    pub target_num_relays: u64,
+    /// Token pricing (extension): relays weigh their signed usage. `None`: fixed units.
+    pub token_pricing: Option<TokenPricing>,
+}
+
+#[derive(Clone, Debug)]
+struct App {
+    key: VerifyingKey,
+    stake: u64,
+    services: Vec<ServiceId>,
+    gateways: Vec<Address>,
+}
+
+#[derive(Clone, Debug)]
+struct Supplier {
+    key: VerifyingKey,
+    owner: Address,
+    stake: u64,
+    services: Vec<ServiceId>,
+    rev_shares: Vec<RevShare>,
+    activation_height: i64,
+}
+
+/// A claim the chain holds until its settlement block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimRecord {
+    /// The claim as stored (its bytes are the claim hash's preimage).
+    pub claim: Claim,
+    /// The session's windows.
+    pub windows: Windows,
+    /// The height it was accepted at.
+    pub height: i64,
+    /// The proof's status: `None` until one is submitted.
+    pub proof: Option<Result<u64, String>>,
+}
+
+/// What the chain did, in order. [DEVNET-1]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DevnetEvent {
+    /// A claim was accepted.
+    ClaimCreated {
+        /// The supplier.
+        supplier: Address,
+        /// The session.
+        session_id: String,
+        /// Relays and compute units in it.
+        num_relays: u64,
+        /// Compute units (the root's sum).
+        num_compute_units: u64,
+    },
+    /// A proof was validated (the revealed leaf's weight).
+    ProofValidated {
+        /// The supplier.
+        supplier: Address,
+        /// The session.
+        session_id: String,
+        /// The revealed leaf's weight.
+        weight: u64,
+    },
+    /// A proof was refused (and the claim will expire if one is required).
+    ProofRejected {
+        /// The supplier.
+        supplier: Address,
+        /// The session.
+        session_id: String,
+        /// Why.
+        reason: String,
+    },
+    /// A claim settled, was discarded or expired at its settlement block.
+    Settled {
+        /// The supplier.
+        supplier: Address,
+        /// The session.
+        session_id: String,
+        /// Whether a proof was required and why.
+        requirement: ProofRequirement,
+        /// The outcome.
+        outcome: Outcome,
+    },
+    /// A service's difficulty changed at a settlement block.
+    DifficultyUpdated {
+        /// The service.
+        service: ServiceId,
+        /// The new target.
+        target: TargetHash,
+        /// Effective from this height.
+        from_height: i64,
+    },
+}
+
+/// Why the devnet refused a message or an operation.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DevnetError {
+    /// An account, application, gateway, supplier or service is unknown.
+    #[error("unknown {0}")]
+    Unknown(&'static str),
+    /// Not enough liquid balance or stake.
+    #[error("insufficient funds")]
+    Funds,
+    /// The session cannot be derived.
+    #[error("session: {0}")]
+    Session(String),
+    /// The claim is refused.
+    #[error("claim refused: {0}")]
+    Claim(String),
+    /// The proof is refused.
+    #[error("proof refused: {0}")]
+    Proof(String),
+    /// Settlement failed (a bug or an impossible ledger state).
+    #[error("settlement: {0}")]
+    Settle(String),
+}
+
+/// An in-memory POKT chain driven by the pokt-rs crates: blocks with block hashes, stakes,
+/// delegations, services, sessions, claims and proofs in their windows, proof validation (strict
+/// by default), the proof requirement, settlement and difficulty updates. Pure: heights advance
+/// only when the host calls [`advance`](Self::advance). [DEVNET-1]
+#[derive(Clone, Debug)]
+pub struct Devnet {
+    cfg: DevnetConfig,
+    height: i64,
+    hashes: Vec<BlockHash>,
+    balances: BTreeMap<Account, u64>,
+    services: BTreeMap<ServiceId, ServiceDef>,
+    apps: BTreeMap<Address, App>,
+    gateways: BTreeMap<Address, (VerifyingKey, u64)>,
+    suppliers: BTreeMap<Address, Supplier>,
+    difficulty: BTreeMap<ServiceId, DifficultyHistory>,
+    claims: BTreeMap<(String, Address), ClaimRecord>,
+    events: Vec<DevnetEvent>,
+    minted: u64,
+    burned: u64,
+    gateway_module: u64,
+}
+
+fn sum_add(a: u64, b: u64) -> Result<u64, DevnetError> {
+    a.checked_add(b).ok_or(DevnetError::Funds)
+}
+
+impl Devnet {
+    /// A chain at height 1 (the genesis block's hash is made).
+    pub fn new(cfg: DevnetConfig) -> Result<Self, DevnetError> {
+        cfg.grid()
+            .ok_or_else(|| DevnetError::Session("num_blocks_per_session".into()))?;
+        let mut d = Self {
+            cfg,
+            height: 0,
+            hashes: Vec::new(),
+            balances: BTreeMap::new(),
+            services: BTreeMap::new(),
+            apps: BTreeMap::new(),
+            gateways: BTreeMap::new(),
+            suppliers: BTreeMap::new(),
+            difficulty: BTreeMap::new(),
+            claims: BTreeMap::new(),
+            events: Vec::new(),
+            minted: 0,
+            burned: 0,
+            gateway_module: 0,
+        };
+        d.make_block();
+        Ok(d)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &DevnetConfig {
+        &self.cfg
+    }
+
+    /// The current height (the last block made).
+    pub fn height(&self) -> i64 {
+        self.height
+    }
+
+    /// The hash of block `h` (`None` before genesis or after the current height).
+    pub fn block_hash(&self, h: i64) -> Option<BlockHash> {
+        let i = usize::try_from(h.checked_sub(1)?).ok()?;
+        self.hashes.get(i).copied()
+    }
+
+    fn make_block(&mut self) {
+        self.height += 1;
+        let prev = self.hashes.last().map_or([0u8; 32], |h| *h.as_bytes());
+        let mut s = Sha256::new();
+        s.update(b"pokt-devnet block");
+        s.update(self.cfg.seed);
+        s.update(prev);
+        s.update(self.height.to_be_bytes());
+        self.hashes.push(BlockHash::from_bytes(s.finalize().into()));
+    }
+
+    /// Makes the next block and runs its end-blocker: the claims whose settlement height it is
+    /// are settled (proof requirement, expiry, settlement, difficulty update). Returns the events
+    /// of the block.
+    pub fn advance(&mut self) -> Result<Vec<DevnetEvent>, DevnetError> {
+        self.make_block();
+        let first = self.events.len();
+        self.settle_ripe()?;
+        Ok(self.events.get(first..).unwrap_or(&[]).to_vec())
+    }
+
+    /// Makes blocks until `height`.
+    pub fn advance_to(&mut self, height: i64) -> Result<Vec<DevnetEvent>, DevnetError> {
+        let mut out = Vec::new();
+        while self.height < height {
+            out.extend(self.advance()?);
+        }
+        Ok(out)
+    }
+
+    /// Every event so far.
+    pub fn events(&self) -> &[DevnetEvent] {
+        &self.events
+    }
+
+    // ----- accounts and stakes -----
+
+    /// Mints `amount` uPOKT to `addr` (genesis funding).
+    pub fn fund(&mut self, addr: Address, amount: u64) -> Result<(), DevnetError> {
+        let b = self.balances.entry(Account::Address(addr)).or_default();
+        *b = sum_add(*b, amount)?;
+        self.minted = sum_add(self.minted, amount)?;
+        Ok(())
+    }
+
+    /// The liquid balance of `addr`.
+    pub fn balance(&self, addr: &Address) -> u64 {
+        self.balance_of(&Account::Address(*addr))
+    }
+
+    /// The balance of any ledger account (module accounts included).
+    pub fn balance_of(&self, account: &Account) -> u64 {
+        self.balances.get(account).copied().unwrap_or(0)
+    }
+
+    /// Total minted since genesis (funding included) and total burned.
+    pub fn supply_changes(&self) -> (u64, u64) {
+        (self.minted, self.burned)
+    }
+
+    fn move_funds(&mut self, from: Account, to: Account, amount: u64) -> Result<(), DevnetError> {
+        let f = self.balances.entry(from).or_default();
+        *f = f.checked_sub(amount).ok_or(DevnetError::Funds)?;
+        let t = self.balances.entry(to).or_default();
+        *t = sum_add(*t, amount)?;
+        Ok(())
+    }
+
+    /// Adds a service.
+    pub fn add_service(&mut self, def: ServiceDef) {
+        self.difficulty.entry(def.id.clone()).or_default();
+        self.services.insert(def.id.clone(), def);
+    }
+
+    /// A service.
+    pub fn service(&self, id: &ServiceId) -> Option<&ServiceDef> {
+        self.services.get(id)
+    }
+
+    /// Stakes an application for `services`, moving `stake` from its balance.
+    pub fn stake_application(
+        &mut self,
+        key: VerifyingKey,
+        stake: u64,
+        services: Vec<ServiceId>,
+    ) -> Result<Address, DevnetError> {
+        let addr = key.address();
+        if services.iter().any(|s| !self.services.contains_key(s)) {
+            return Err(DevnetError::Unknown("service"));
+        }
+        self.move_funds(Account::Address(addr), Account::ApplicationModule, stake)?;
+        let app = self.apps.entry(addr).or_insert(App {
+            key,
+            stake: 0,
+            services: Vec::new(),
+            gateways: Vec::new(),
+        });
+        app.stake = sum_add(app.stake, stake)?;
+        app.services = services;
+        Ok(addr)
+    }
+
+    /// An application's stake.
+    pub fn application_stake(&self, addr: &Address) -> Option<u64> {
+        self.apps.get(addr).map(|a| a.stake)
+    }
+
+    /// Stakes a gateway: its stake leaves its balance for the gateway module (which settlement
+    /// never touches; see [`gateway_module`](Self::gateway_module)).
+    pub fn stake_gateway(&mut self, key: VerifyingKey, stake: u64) -> Result<Address, DevnetError> {
+        let addr = key.address();
+        let b = self.balances.entry(Account::Address(addr)).or_default();
+        *b = b.checked_sub(stake).ok_or(DevnetError::Funds)?;
+        self.gateway_module = sum_add(self.gateway_module, stake)?;
+        self.gateways.insert(addr, (key, stake));
+        Ok(addr)
+    }
+
+    /// uPOKT staked by gateways.
+    pub fn gateway_module(&self) -> u64 {
+        self.gateway_module
+    }
+
+    /// Everything held: every ledger account plus the gateway module. Always equals minted −
+    /// burned ([`supply_changes`](Self::supply_changes)).
+    pub fn total_held(&self) -> u128 {
+        self.balances.values().map(|v| u128::from(*v)).sum::<u128>()
+            + u128::from(self.gateway_module)
+    }
+
+    /// Delegates `app` to `gateway`.
+    pub fn delegate(&mut self, app: &Address, gateway: &Address) -> Result<(), DevnetError> {
+        if !self.gateways.contains_key(gateway) {
+            return Err(DevnetError::Unknown("gateway"));
+        }
+        let a = self
+            .apps
+            .get_mut(app)
+            .ok_or(DevnetError::Unknown("application"))?;
+        if !a.gateways.contains(gateway) {
+            a.gateways.push(*gateway);
+        }
+        Ok(())
+    }
+
+    /// Stakes a supplier (operator key) for `services`, owned by `owner` with `rev_shares`
+    /// (percentages summing to 100; empty: all to the owner), active from the next session.
+    pub fn stake_supplier(
+        &mut self,
+        key: VerifyingKey,
+        owner: Address,
+        stake: u64,
+        services: Vec<ServiceId>,
+        rev_shares: Vec<RevShare>,
+    ) -> Result<Address, DevnetError> {
+        let addr = key.address();
+        if services.iter().any(|s| !self.services.contains_key(s)) {
+            return Err(DevnetError::Unknown("service"));
+        }
+        self.move_funds(Account::Address(owner), Account::SupplierModule, stake)?;
+        let rev_shares = if rev_shares.is_empty() {
+            vec![RevShare {
+                address: owner,
+                percentage: 100,
+            }]
+        } else {
+            rev_shares
+        };
+        let grid = self.grid()?;
+        let activation_height = grid.end(self.height).saturating_add(1);
+        self.suppliers.insert(
+            addr,
+            Supplier {
+                key,
+                owner,
+                stake,
+                services,
+                rev_shares,
+                activation_height,
+            },
+        );
+        Ok(addr)
+    }
+
+    /// A supplier's stake.
+    pub fn supplier_stake(&self, addr: &Address) -> Option<u64> {
+        self.suppliers.get(addr).map(|s| s.stake)
+    }
+
+    /// A supplier operator's public key.
+    pub fn supplier_key(&self, addr: &Address) -> Option<VerifyingKey> {
+        self.suppliers.get(addr).map(|s| s.key)
+    }
+
+    // ----- sessions -----
+
+    fn grid(&self) -> Result<SessionGrid, DevnetError> {
+        self.cfg
+            .grid()
+            .ok_or_else(|| DevnetError::Session("grid".into()))
+    }
+
+    /// The session of `app` for `service` at `height` (≤ the current height).
+    pub fn session(
+        &self,
+        app: &Address,
+        service: &ServiceId,
+        height: i64,
+    ) -> Result<Session, DevnetError> {
+        let a = self
+            .apps
+            .get(app)
+            .ok_or(DevnetError::Unknown("application"))?;
+        if !a.services.contains(service) {
+            return Err(DevnetError::Session(
+                "application not staked for the service".into(),
+            ));
+        }
+        let configs: Vec<ServiceConfig> = self
+            .suppliers
+            .iter()
+            .flat_map(|(addr, s)| {
+                s.services.iter().map(move |svc| ServiceConfig {
+                    operator: *addr,
+                    service: svc.clone(),
+                    activation_height: s.activation_height,
+                    deactivation_height: 0,
+                })
+            })
+            .collect();
+        Session::derive(
+            SessionQuery {
+                application: app,
+                service_id: service,
+                height: BlockHeight::new(height),
+                grid: self.grid()?,
+                num_suppliers_per_session: self.cfg.num_suppliers_per_session,
+            },
+            |h| self.block_hash(h.get()),
+            &configs,
+        )
+        .map_err(|e| DevnetError::Session(e.to_string()))
+    }
+
+    /// The session's claim, proof and settlement windows.
+    pub fn windows(&self, session_end: i64) -> Result<Windows, DevnetError> {
+        self.cfg
+            .offsets()
+            .windows(BlockHeight::new(session_end))
+            .ok_or_else(|| DevnetError::Session("windows".into()))
+    }
+
+    /// The grace period after a session's end (relays still accepted), in blocks.
+    pub fn grace_period_blocks(&self) -> u64 {
+        self.cfg.shared.grace_period_end_offset_blocks
+    }
+
+    /// The ring an application's relays must be signed with at a session end height: the
+    /// application and its gateways (the placeholder key when none).
+    pub fn ring(&self, app: &Address, session_end: i64) -> Result<Vec<VerifyingKey>, DevnetError> {
+        let a = self
+            .apps
+            .get(app)
+            .ok_or(DevnetError::Unknown("application"))?;
+        let delegated = a
+            .gateways
+            .iter()
+            .filter_map(|g| self.gateways.get(g).map(|(k, _)| *k))
+            .collect();
+        ring_at(
+            &RingMembers {
+                application: Some(a.key),
+                delegated,
+                pending_undelegations: vec![],
+            },
+            session_end,
+        )
+        .map_err(|_| DevnetError::Session("ring".into()))
+    }
+
+    /// The difficulty target of `service` in force at `height`.
+    pub fn target(&self, service: &ServiceId, height: i64) -> Result<TargetHash, DevnetError> {
+        let def = self
+            .services
+            .get(service)
+            .ok_or(DevnetError::Unknown("service"))?;
+        Ok(self
+            .difficulty
+            .get(service)
+            .map(|h| h.at(height, def.target_num_relays).target_hash)
+            .unwrap_or(TargetHash::from_bytes([0xff; 32])))
+    }
+
+    /// The seed block hash of a session's proof (the block before the proof window opens).
+    pub fn proof_seed(&self, session_end: i64) -> Result<BlockHash, DevnetError> {
+        let w = self.windows(session_end)?;
+        self.block_hash(w.proof_window_open.get() - 1)
+            .ok_or_else(|| DevnetError::Proof("seed block not yet made".into()))
+    }
+
+    // ----- claims and proofs -----
+
+    fn onchain_session(
+        &self,
+        header: Option<&pokt_primitives::SessionHeader>,
+    ) -> Result<(Session, ServiceDef), DevnetError> {
+        let h = header.ok_or_else(|| DevnetError::Claim("no session header".into()))?;
+        let app: Address = h
+            .application_address
+            .parse()
+            .map_err(|_| DevnetError::Claim("application address".into()))?;
+        let service =
+            ServiceId::new(&h.service_id).map_err(|_| DevnetError::Claim("service id".into()))?;
+        let def = self
+            .services
+            .get(&service)
+            .cloned()
+            .ok_or(DevnetError::Unknown("service"))?;
+        let s = self.session(&app, &service, h.session_start_block_height)?;
+        if wire_header(&s) != *h {
+            return Err(DevnetError::Claim(
+                "session header differs from the chain's".into(),
+            ));
+        }
+        Ok((s, def))
+    }
+
+    /// Accepts a `MsgCreateClaim` at the current height: the chain's session, the supplier in it,
+    /// the claim window, the root checks (the metered ones for a token-priced service), one claim
+    /// per (session, supplier).
+    pub fn submit_claim(&mut self, msg: &MsgCreateClaim) -> Result<(), DevnetError> {
+        let supplier: Address = msg
+            .supplier_operator_address
+            .parse()
+            .map_err(|_| DevnetError::Claim("supplier address".into()))?;
+        let (session, def) = self.onchain_session(msg.session_header.as_ref())?;
+        if !session.suppliers.contains(&supplier) {
+            return Err(DevnetError::Claim("supplier not in the session".into()));
+        }
+        let windows = self.windows(session.header.end.get())?;
+        let in_window = windows.claim_open_at(BlockHeight::new(self.height));
+        let root = match def.token_pricing {
+            Some(_) => validate_claim_token_metered(&msg.root_hash, in_window),
+            None => validate_claim(&msg.root_hash, def.compute_units_per_relay, in_window),
+        }
+        .map_err(|e| DevnetError::Claim(e.to_string()))?;
+        let key = (session.header.session_id.to_hex(), supplier);
+        if self.claims.contains_key(&key) {
+            return Err(DevnetError::Claim("already claimed".into()));
+        }
+        self.events.push(DevnetEvent::ClaimCreated {
+            supplier,
+            session_id: key.0.clone(),
+            num_relays: root.count(),
+            num_compute_units: root.sum(),
+        });
+        self.claims.insert(
+            key,
+            ClaimRecord {
+                claim: Claim {
+                    supplier_operator_address: msg.supplier_operator_address.clone(),
+                    session_header: msg.session_header.clone(),
+                    root_hash: msg.root_hash.clone(),
+                    proof_validation_status: ClaimProofStatus::default(),
+                },
+                windows,
+                height: self.height,
+                proof: None,
+            },
+        );
+        Ok(())
+    }
+
+    /// Accepts a `MsgSubmitProof` at the current height and validates it in the chain's order
+    /// (plus the metering check for a token-priced service). A refused proof is recorded (the
+    /// claim will expire if a proof is required) and returned as an error.
+    pub fn submit_proof(&mut self, msg: &MsgSubmitProof) -> Result<u64, DevnetError> {
+        let supplier: Address = msg
+            .supplier_operator_address
+            .parse()
+            .map_err(|_| DevnetError::Proof("supplier address".into()))?;
+        let (session, def) = self
+            .onchain_session(msg.session_header.as_ref())
+            .map_err(|e| DevnetError::Proof(e.to_string()))?;
+        let key = (session.header.session_id.to_hex(), supplier);
+        let record = self
+            .claims
+            .get(&key)
+            .ok_or_else(|| DevnetError::Proof("no claim".into()))?;
+        if record.proof.is_some() {
+            return Err(DevnetError::Proof("already proven".into()));
+        }
+        let end = session.header.end.get();
+        let header = wire_header(&session);
+        let target = self.target(&def.id, session.header.start.get())?;
+        let ring = self.ring(&session.header.application, end)?;
+        let supplier_key = self
+            .supplier_key(&supplier)
+            .ok_or(DevnetError::Unknown("supplier"))?;
+        let seed = self.proof_seed(end)?;
+        let ctx = ProofContext {
+            session_header: &header,
+            session_suppliers: &session.suppliers,
+            in_proof_window: record.windows.proof_open_at(BlockHeight::new(self.height)),
+            target: &target,
+            claim_root: &record.claim.root_hash,
+            ring: &ring,
+            supplier_key: &supplier_key,
+            seed_block_hash: &seed,
+            strict: self.cfg.strict_proofs,
+        };
+        let verdict: Result<u64, String> = match validate_proof(msg, &ctx) {
+            Err(e @ ProofError::Window) => return Err(DevnetError::Proof(e.to_string())),
+            Err(e) => Err(format!("{} ({})", e, e.step())),
+            Ok(v) => match def.token_pricing {
+                Some(p) => check_token_metered_weight(&v, &p)
+                    .map_err(|e: MeteringError| format!("{e} (metering)")),
+                None => Ok(v.weight),
+            },
+        };
+        self.events.push(match &verdict {
+            Ok(w) => DevnetEvent::ProofValidated {
+                supplier,
+                session_id: key.0.clone(),
+                weight: *w,
+            },
+            Err(r) => DevnetEvent::ProofRejected {
+                supplier,
+                session_id: key.0.clone(),
+                reason: r.clone(),
+            },
+        });
+        if let Some(r) = self.claims.get_mut(&key) {
+            r.proof = Some(verdict.clone());
+        }
+        verdict.map_err(DevnetError::Proof)
+    }
+
+    /// The claims not yet settled.
+    pub fn pending_claims(&self) -> impl Iterator<Item = &ClaimRecord> {
+        self.claims.values()
+    }
+
+    fn settle_ripe(&mut self) -> Result<(), DevnetError> {
+        let ripe: Vec<(String, Address)> = self
+            .claims
+            .iter()
+            .filter(|(_, r)| r.windows.settlement_height.get() == self.height)
+            .map(|(k, _)| k.clone())
+            .collect();
+        if ripe.is_empty() {
+            return Ok(());
+        }
+        let mut inputs = Vec::new();
+        let mut requirements = Vec::new();
+        let mut expiry = Expiry {
+            penalty_upokt: self.cfg.proof.proof_missing_penalty_upokt,
+            supplier_min_stake_upokt: self.cfg.supplier_min_stake,
+            ..Expiry::default()
+        };
+        let mut session_ends = Vec::new();
+        for key in &ripe {
+            let Some(record) = self.claims.get(key) else {
+                continue;
+            };
+            let header = record
+                .claim
+                .session_header
+                .clone()
+                .ok_or_else(|| DevnetError::Settle("claim without header".into()))?;
+            let service = ServiceId::new(&header.service_id)
+                .map_err(|_| DevnetError::Settle("service id".into()))?;
+            let def = self
+                .services
+                .get(&service)
+                .ok_or(DevnetError::Unknown("service"))?;
+            let sup = self
+                .suppliers
+                .get(&key.1)
+                .ok_or(DevnetError::Unknown("supplier"))?;
+            let root = pokt_smst::Root(
+                record
+                    .claim
+                    .root_hash
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| DevnetError::Settle("root".into()))?,
+            );
+            let start = header.session_start_block_height;
+            let input = ClaimInput {
+                supplier_operator: key.1,
+                supplier_owner: sup.owner,
+                rev_shares: sup.rev_shares.clone(),
+                application: header
+                    .application_address
+                    .parse()
+                    .map_err(|_| DevnetError::Settle("application".into()))?,
+                service_id: service.clone(),
+                source_owner: def.owner,
+                session_id: SessionId::from_wire(&header.session_id)
+                    .map_err(|_| DevnetError::Settle("session id".into()))?,
+                num_relays: root.count(),
+                num_compute_units: root.sum(),
+                compute_units_per_relay: def.compute_units_per_relay,
+                target_hash: self.target(&service, start)?,
+                compute_units_to_tokens_multiplier: self
+                    .cfg
+                    .shared
+                    .compute_units_to_tokens_multiplier,
+                compute_unit_cost_granularity: self.cfg.shared.compute_unit_cost_granularity,
+            };
+            // The proof requirement, drawn from the stored claim's hash and the proof seed block.
+            let value = claimed_upokt(
+                input.num_compute_units,
+                &input.target_hash,
+                input.compute_units_to_tokens_multiplier,
+                input.compute_unit_cost_granularity,
+            )
+            .unwrap_or(u64::MAX);
+            let seed = self.proof_seed(header.session_end_block_height)?;
+            let p = &self.cfg.proof.proof_request_probability;
+            let probability = p.num() as f64 / p.den().max(1) as f64;
+            let draw = proof_requirement(
+                &claim_hash(&record.claim.encode()),
+                &seed,
+                value,
+                self.cfg.proof.proof_requirement_threshold_upokt,
+                probability,
+            );
+            if draw.requirement.is_required() {
+                match &record.proof {
+                    None => {
+                        expiry
+                            .failed_proofs
+                            .insert(inputs.len(), ProofFailure::Missing);
+                    }
+                    Some(Err(_)) => {
+                        expiry
+                            .failed_proofs
+                            .insert(inputs.len(), ProofFailure::Invalid);
+                    }
+                    Some(Ok(_)) => {}
+                }
+            }
+            expiry.supplier_stakes.insert(key.1, sup.stake);
+            requirements.push(draw.requirement);
+            session_ends.push((service, header.session_end_block_height));
+            inputs.push(input);
+        }
+        let apps = self
+            .apps
+            .iter()
+            .map(|(a, s)| {
+                (
+                    *a,
+                    AppAccount {
+                        stake: s.stake,
+                        per_session_spend_limit: None,
+                    },
+                )
+            })
+            .collect();
+        let num_pending_sessions = self
+            .cfg
+            .offsets()
+            .num_pending_sessions(self.cfg.shared.num_blocks_per_session)
+            .unwrap_or(1);
+        let out = settle_block(&BlockInput {
+            claims: &inputs,
+            apps,
+            num_pending_sessions,
+            params: &self.cfg.tokenomics,
+            proposer: Self::proposer(),
+            application_min_stake: self.cfg.application_min_stake,
+            mode: Mode::GoCompatible,
+            expiry,
+        })
+        .map_err(|e| DevnetError::Settle(e.to_string()))?;
+        for op in &out.ops {
+            self.apply(op)?;
+        }
+        for (a, stake) in &out.app_stakes {
+            if let Some(app) = self.apps.get_mut(a) {
+                app.stake = *stake;
+            }
+        }
+        for (s, stake) in &out.supplier_stakes {
+            if let Some(sup) = self.suppliers.get_mut(s) {
+                sup.stake = *stake;
+            }
+        }
+        // Difficulty: the relays of the settled claims, per service.
+        let mut mined: BTreeMap<ServiceId, (u64, i64)> = BTreeMap::new();
+        for (i, (input, outcome)) in inputs.iter().zip(&out.outcomes).enumerate() {
+            let key = ripe
+                .get(i)
+                .cloned()
+                .ok_or_else(|| DevnetError::Settle("claims".into()))?;
+            self.events.push(DevnetEvent::Settled {
+                supplier: input.supplier_operator,
+                session_id: key.0.clone(),
+                requirement: requirements
+                    .get(i)
+                    .copied()
+                    .unwrap_or(ProofRequirement::NotRequired),
+                outcome: *outcome,
+            });
+            if let Outcome::Settled { .. } = outcome {
+                let e = mined.entry(input.service_id.clone()).or_default();
+                e.0 = e.0.saturating_add(input.num_relays);
+                e.1 = session_ends.get(i).map_or(0, |(_, end)| *end);
+            }
+        }
+        for key in &ripe {
+            self.claims.remove(key);
+        }
+        let grid = self.grid()?;
+        let next_start = grid.end(self.height).saturating_add(1);
+        for (service, (relays, _)) in mined {
+            let target_num = self
+                .services
+                .get(&service)
+                .map_or(1, |d| d.target_num_relays);
+            if let Some(new) = self
+                .difficulty
+                .get_mut(&service)
+                .and_then(|h| h.update(&MinedRelayEma, self.height, next_start, relays, target_num))
+            {
+                self.events.push(DevnetEvent::DifficultyUpdated {
+                    service,
+                    target: new.target_hash,
+                    from_height: next_start,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The devnet's block proposer (the only validator), paid the proposer shares.
+    pub fn proposer() -> Address {
+        let d = Sha256::digest(b"pokt-devnet proposer");
+        let mut a = [0u8; 20];
+        a.copy_from_slice(d.get(..20).unwrap_or(&[0; 20]));
+        Address::from_bytes(a)
+    }
+
+    fn apply(&mut self, op: &LedgerOp) -> Result<(), DevnetError> {
+        match *op {
+            LedgerOp::Mint { to, amount, .. } => {
+                let b = self.balances.entry(to).or_default();
+                *b = sum_add(*b, amount)?;
+                self.minted = sum_add(self.minted, amount)?;
+            }
+            LedgerOp::Burn { from, amount, .. } => {
+                let b = self.balances.entry(from).or_default();
+                *b = b
+                    .checked_sub(amount)
+                    .ok_or_else(|| DevnetError::Settle(format!("burn from {from:?}")))?;
+                self.burned = sum_add(self.burned, amount)?;
+            }
+            LedgerOp::Transfer {
+                from, to, amount, ..
+            } => self
+                .move_funds(from, to, amount)
+                .map_err(|_| DevnetError::Settle(format!("transfer from {from:?}")))?,
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
