@@ -36,6 +36,7 @@ fn main() -> anyhow::Result<()> {
         target_hash: TargetHash::from_bytes(target),
         compute_units_to_tokens_multiplier: 145_990,
         compute_unit_cost_granularity: 1_000_000,
+        token_metered: false,
     };
     let share = |tag: u8, percentage: u64| RevShare {
         address: addr(tag),

@@ -119,6 +119,7 @@ pub fn settle(data: &[u8]) {
                 target_hash: TargetHash::from_bytes(target),
                 compute_units_to_tokens_multiplier: b.amount(),
                 compute_unit_cost_granularity: b.amount(),
+                token_metered: false,
             }
         })
         .collect();

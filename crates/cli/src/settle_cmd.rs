@@ -113,6 +113,12 @@ fn claim(c: &Obj) -> Result<ClaimInput, String> {
             .map_err(|e| format!("field target_hash: {e}"))?,
         compute_units_to_tokens_multiplier: uint(c, "compute_units_to_tokens_multiplier")?,
         compute_unit_cost_granularity: uint(c, "compute_unit_cost_granularity")?,
+        // Extension (spec/llm.md): optional, false when absent.
+        token_metered: match c.get("token_metered") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err("field token_metered is not a boolean".into()),
+        },
     })
 }
 

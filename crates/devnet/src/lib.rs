@@ -124,6 +124,7 @@ struct Supplier {
     services: Vec<ServiceId>,
     rev_shares: Vec<RevShare>,
     activation_height: i64,
+    endpoint: Option<String>,
 }
 
 /// A claim the chain holds until its settlement block.
@@ -462,9 +463,30 @@ impl Devnet {
                 services,
                 rev_shares,
                 activation_height,
+                endpoint: None,
             },
         );
         Ok(addr)
+    }
+
+    /// Sets the URL where a supplier's relay miner serves relays (its service configuration's
+    /// endpoint on chain).
+    pub fn set_supplier_endpoint(
+        &mut self,
+        addr: &Address,
+        url: String,
+    ) -> Result<(), DevnetError> {
+        let s = self
+            .suppliers
+            .get_mut(addr)
+            .ok_or(DevnetError::Unknown("supplier"))?;
+        s.endpoint = Some(url);
+        Ok(())
+    }
+
+    /// The URL of a supplier's relay miner, if set.
+    pub fn supplier_endpoint(&self, addr: &Address) -> Option<&str> {
+        self.suppliers.get(addr).and_then(|s| s.endpoint.as_deref())
     }
 
     /// A supplier's stake.
@@ -793,6 +815,7 @@ impl Devnet {
                     .shared
                     .compute_units_to_tokens_multiplier,
                 compute_unit_cost_granularity: self.cfg.shared.compute_unit_cost_granularity,
+                token_metered: def.token_pricing.is_some(),
             };
             // The proof requirement, drawn from the stored claim's hash and the proof seed block.
             let value = claimed_upokt(

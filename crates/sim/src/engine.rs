@@ -426,6 +426,7 @@ pub fn run(sc: &Scenario, progress: Progress<'_>) -> Result<Report, String> {
                         .pricing
                         .compute_units_to_tokens_multiplier,
                     compute_unit_cost_granularity: sc.pricing.compute_unit_cost_granularity,
+                    token_metered: false,
                 };
                 // Proof requirement at the proof window (pokt-mining's rule, tokenomics' value).
                 let value = claimed_upokt(

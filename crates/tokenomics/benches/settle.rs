@@ -54,6 +54,7 @@ fn block(n: u32) -> (Vec<ClaimInput>, BTreeMap<Address, AppAccount>) {
                 target_hash: TargetHash::from_bytes(target),
                 compute_units_to_tokens_multiplier: 145_990,
                 compute_unit_cost_granularity: 1_000_000,
+                token_metered: false,
             }
         })
         .collect();

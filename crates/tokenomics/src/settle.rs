@@ -58,6 +58,10 @@ pub struct ClaimInput {
     pub compute_units_to_tokens_multiplier: u64,
     /// Shared param at session start.
     pub compute_unit_cost_granularity: u64,
+    /// Token-metered service (extension, spec/llm.md [LLM-METER-2]): every relay weighs its own
+    /// signed usage, so the claim is not required to hold `relays × compute units per relay`
+    /// compute units (it must still hold some). `false` for POKT.
+    pub token_metered: bool,
 }
 
 /// An application's settlement-relevant state.
@@ -492,7 +496,9 @@ pub fn settle_block(input: &BlockInput<'_>) -> Result<BlockSettlement, SettleErr
             .unwrap_or(0)
             .saturating_add(1);
         let valid = c.num_compute_units > 0
-            && c.num_relays.checked_mul(c.compute_units_per_relay) == Some(c.num_compute_units);
+            && (c.token_metered
+                || c.num_relays.checked_mul(c.compute_units_per_relay)
+                    == Some(c.num_compute_units));
         values.push(if valid {
             claimed_upokt(
                 c.num_compute_units,

@@ -34,6 +34,7 @@ fn claim(app: u8, session: u8, relays: u64, cupr: u64, cuttm: u64) -> ClaimInput
         target_hash: TargetHash::BASE,
         compute_units_to_tokens_multiplier: cuttm,
         compute_unit_cost_granularity: 1_000_000,
+        token_metered: false,
     }
 }
 
@@ -453,4 +454,39 @@ fn expired_claims_are_penalised_and_still_count_as_claimants() {
         }
     );
     assert_eq!(s.burned(), 99_999 + 1);
+}
+
+/// A token-metered claim (extension) holds any positive number of compute units: it settles for
+/// its units' value where the same claim without the flag is discarded as invalid.
+#[test]
+fn token_metered_claims_skip_the_per_relay_rule() {
+    let params = TokenomicsParams::defaults().unwrap();
+    let mut c = claim(1, 1, 10, 100, 42_000_000);
+    c.num_compute_units = 1_234; // not 10 × 100
+    let settle = |c: &ClaimInput| {
+        settle_block(&BlockInput {
+            claims: std::slice::from_ref(c),
+            apps: apps(&[(1, 1_000_000_000)]),
+            num_pending_sessions: 1,
+            params: &params,
+            proposer: addr(7),
+            application_min_stake: 0,
+            mode: Mode::GoCompatible,
+            expiry: Default::default(),
+        })
+        .unwrap()
+        .outcomes[0]
+    };
+    assert_eq!(settle(&c), Outcome::Discarded(DiscardReason::InvalidClaim));
+    c.token_metered = true;
+    // 1,234 compute units × 42 uPOKT.
+    assert_eq!(
+        settle(&c),
+        Outcome::Settled {
+            claimed_upokt: 1_234 * 42,
+            settled_upokt: 1_234 * 42
+        }
+    );
+    c.num_compute_units = 0;
+    assert_eq!(settle(&c), Outcome::Discarded(DiscardReason::InvalidClaim));
 }

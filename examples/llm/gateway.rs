@@ -1,0 +1,636 @@
+//! The gateway: an OpenAI-compatible API (`POST /v1/chat/completions`, `POST /v1/completions`,
+//! `GET /v1/models`) for one application that delegated to it. Each request becomes a relay of the
+//! application's current session, ring-signed by the gateway, sent to the supplier the QoS scores
+//! rank first (and to the next on failure); the supplier's signature is verified before anything
+//! reaches the application — every batch of a stream included. `GET /v1/qos` shows the scores;
+//! `GET /v1/watcher` the watcher's probes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use futures_util::StreamExt;
+use pokt_crypto::{SigningKey, VerifyingKey};
+use pokt_primitives::{
+    Address, HttpHeader, HttpHeaders, Message, PoktHttpRequest, PoktHttpResponse, RelayResponse,
+    ServiceId, SessionHeader,
+};
+use pokt_relay::llm::{StreamSplitter, usage_from_body, verify_stream_batch};
+use pokt_relay::{
+    PreparedRing, PreparedSigner, new_request, sign_request_prepared, verify_response, wire_header,
+};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use serde_json::{Value, json};
+
+use super::SharedChain;
+use super::openai::{ApiError, Endpoint, validate};
+use super::qos::{Observation, Qos, SupplierQos};
+use super::relayer::STREAM_CONTENT_TYPE;
+
+/// The gateway's settings.
+#[derive(Clone, Debug)]
+pub struct GatewayConfig {
+    /// The gateway's key (the application delegated to its address).
+    pub key: SigningKey,
+    /// The application it serves.
+    pub application: Address,
+    /// The service relays are for.
+    pub service: ServiceId,
+    /// Model names listed at `GET /v1/models`.
+    pub models: Vec<String>,
+    /// How long a supplier may take to start answering a relay.
+    pub relay_timeout: Duration,
+    /// Suppliers tried per request.
+    pub max_attempts: usize,
+}
+
+impl GatewayConfig {
+    /// Defaults: 30 s relay timeout, 3 attempts, the service id as the only model.
+    pub fn new(key: SigningKey, application: Address, service: ServiceId) -> Self {
+        Self {
+            models: vec![service.as_str().to_string()],
+            key,
+            application,
+            service,
+            relay_timeout: Duration::from_secs(30),
+            max_attempts: 3,
+        }
+    }
+}
+
+/// One watcher probe.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Probe {
+    /// The supplier probed.
+    pub supplier: String,
+    /// The chain height when probed.
+    pub height: i64,
+    /// Whether a verified answer came back.
+    pub ok: bool,
+    /// Milliseconds to the answer.
+    pub latency_ms: f64,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// The session a request goes to.
+#[derive(Clone)]
+struct Target {
+    header: SessionHeader,
+    ring: Arc<PreparedRing>,
+    suppliers: Vec<(Address, String, VerifyingKey)>,
+    height: i64,
+}
+
+/// An OpenAI-compatible gateway.
+pub struct Gateway {
+    chain: SharedChain,
+    cfg: GatewayConfig,
+    signer: PreparedSigner,
+    rings: Mutex<HashMap<String, Arc<PreparedRing>>>,
+    rng: Mutex<ChaCha20Rng>,
+    qos: Mutex<Qos>,
+    probes: Mutex<Vec<Probe>>,
+    http: reqwest::Client,
+}
+
+fn api_error(e: &ApiError) -> Response {
+    (
+        StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_GATEWAY),
+        axum::Json(e.body()),
+    )
+        .into_response()
+}
+
+/// What one attempt at a supplier gave.
+enum Attempt {
+    Done(Response),
+    Failed(Observation, String),
+}
+
+impl Gateway {
+    /// A gateway over the chain; ring-signing nonces come from a generator seeded by the OS.
+    pub fn new(chain: SharedChain, cfg: GatewayConfig) -> Result<Arc<Self>, getrandom::Error> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed)?;
+        Ok(Arc::new(Self {
+            chain,
+            signer: PreparedSigner::new(&cfg.key),
+            cfg,
+            rings: Mutex::new(HashMap::new()),
+            rng: Mutex::new(ChaCha20Rng::from_seed(seed)),
+            qos: Mutex::new(Qos::default()),
+            probes: Mutex::new(Vec::new()),
+            http: reqwest::Client::new(),
+        }))
+    }
+
+    /// The router.
+    pub fn router(self: &Arc<Self>) -> Router {
+        let s = self.clone();
+        let t = self.clone();
+        Router::new()
+            .route(
+                "/v1/chat/completions",
+                post(move |body: Bytes| async move { s.handle(Endpoint::Chat, body).await }),
+            )
+            .route(
+                "/v1/completions",
+                post(move |body: Bytes| async move { t.handle(Endpoint::Completions, body).await }),
+            )
+            .route("/v1/models", get(models))
+            .route("/v1/qos", get(qos))
+            .route("/v1/watcher", get(watcher))
+            .with_state(self.clone())
+    }
+
+    /// Serves on `addr`; returns the bound address.
+    pub async fn serve(self: &Arc<Self>, addr: SocketAddr) -> std::io::Result<SocketAddr> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let bound = listener.local_addr()?;
+        let app = self.router();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(bound)
+    }
+
+    /// The QoS records by supplier address.
+    pub fn qos(&self) -> BTreeMap<String, SupplierQos> {
+        self.qos
+            .lock()
+            .map(|q| {
+                q.all()
+                    .iter()
+                    .map(|(a, s)| (a.to_string(), s.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn observe(&self, supplier: Address, o: Observation) {
+        if let Ok(mut q) = self.qos.lock() {
+            q.observe(supplier, o);
+        }
+    }
+
+    /// The application's session now, its ring, and its suppliers with relay-miner URLs.
+    fn target(&self) -> Result<Target, ApiError> {
+        let chain = self
+            .chain
+            .lock()
+            .map_err(|_| ApiError::new(500, "server_error", "chain lock"))?;
+        let height = chain.height();
+        let session = chain
+            .session(&self.cfg.application, &self.cfg.service, height)
+            .map_err(|e| ApiError::new(503, "session_error", e.to_string()))?;
+        let header = wire_header(&session);
+        let ring = match self
+            .rings
+            .lock()
+            .ok()
+            .and_then(|r| r.get(&header.session_id).cloned())
+        {
+            Some(r) => r,
+            None => {
+                let keys = chain
+                    .ring(&self.cfg.application, session.header.end.get())
+                    .map_err(|e| ApiError::new(503, "session_error", e.to_string()))?;
+                let r = Arc::new(
+                    PreparedRing::new(&keys)
+                        .map_err(|_| ApiError::new(500, "server_error", "application ring"))?,
+                );
+                if let Ok(mut m) = self.rings.lock() {
+                    m.retain(|id, _| id == &header.session_id);
+                    m.insert(header.session_id.clone(), r.clone());
+                }
+                r
+            }
+        };
+        let suppliers = session
+            .suppliers
+            .iter()
+            .filter_map(|a| {
+                Some((
+                    *a,
+                    chain.supplier_endpoint(a)?.to_string(),
+                    chain.supplier_key(a)?,
+                ))
+            })
+            .collect();
+        Ok(Target {
+            header,
+            ring,
+            suppliers,
+            height,
+        })
+    }
+
+    /// A signed relay request carrying `body` for `path`, to `supplier`.
+    fn relay_bytes(
+        &self,
+        t: &Target,
+        supplier: &Address,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<Vec<u8>, ApiError> {
+        let mut hdrs = HttpHeaders::new();
+        hdrs.insert(
+            "Content-Type".into(),
+            HttpHeader {
+                key: "Content-Type".into(),
+                values: vec!["application/json".into()],
+            },
+        );
+        let http = PoktHttpRequest {
+            method: "POST".into(),
+            header: hdrs,
+            url: path.into(),
+            body,
+        };
+        let mut req = new_request(&t.header, supplier, http.encode());
+        let mut rng = self
+            .rng
+            .lock()
+            .map_err(|_| ApiError::new(500, "server_error", "rng lock"))?;
+        sign_request_prepared(&mut req, &t.ring, &self.signer, &mut *rng)
+            .map_err(|e| ApiError::new(500, "server_error", format!("signing: {e}")))?;
+        Ok(req.encode())
+    }
+
+    async fn handle(self: Arc<Self>, endpoint: Endpoint, body: Bytes) -> Response {
+        let mut req = match validate(endpoint, &body) {
+            Ok(r) => r,
+            Err(e) => return api_error(&e),
+        };
+        if req.stream {
+            // Ask for usage in the last chunk, so token-metered services can price the relay.
+            req.body["stream_options"] = json!({"include_usage": true});
+        }
+        let payload = req.body.to_string().into_bytes();
+        let t = match self.target() {
+            Ok(t) => t,
+            Err(e) => return api_error(&e),
+        };
+        let ranked = {
+            let addrs: Vec<Address> = t.suppliers.iter().map(|s| s.0).collect();
+            self.qos.lock().map(|q| q.rank(&addrs)).unwrap_or(addrs)
+        };
+        let mut last = String::from("the session has no supplier with an endpoint");
+        for supplier in ranked.into_iter().take(self.cfg.max_attempts.max(1)) {
+            let Some((_, url, key)) = t.suppliers.iter().find(|s| s.0 == supplier).cloned() else {
+                continue;
+            };
+            let bytes = match self.relay_bytes(&t, &supplier, endpoint.path(), payload.clone()) {
+                Ok(b) => b,
+                Err(e) => return api_error(&e),
+            };
+            match self.clone().attempt(&t, supplier, &url, key, bytes).await {
+                Attempt::Done(r) => return r,
+                Attempt::Failed(o, why) => {
+                    self.observe(supplier, o);
+                    last = format!("{supplier}: {why}");
+                }
+            }
+        }
+        api_error(&ApiError::new(
+            502,
+            "relay_error",
+            format!("no supplier of the session answered; last: {last}"),
+        ))
+    }
+
+    /// Sends one relay and verifies what comes back.
+    async fn attempt(
+        self: Arc<Self>,
+        t: &Target,
+        supplier: Address,
+        url: &str,
+        key: VerifyingKey,
+        bytes: Vec<u8>,
+    ) -> Attempt {
+        let started = Instant::now();
+        let sent = tokio::time::timeout(
+            self.cfg.relay_timeout,
+            self.http
+                .post(format!("{}/v1/relay", url.trim_end_matches('/')))
+                .header(header::CONTENT_TYPE, "application/octet-stream")
+                .body(bytes)
+                .send(),
+        )
+        .await;
+        let resp = match sent {
+            Err(_) => return Attempt::Failed(Observation::Error, "relay timed out".into()),
+            Ok(Err(e)) => {
+                return Attempt::Failed(
+                    Observation::Error,
+                    format!("relay miner unreachable: {e}"),
+                );
+            }
+            Ok(Ok(r)) => r,
+        };
+        if resp.status() != reqwest::StatusCode::OK {
+            let status = resp.status();
+            let msg = resp.text().await.unwrap_or_default();
+            return Attempt::Failed(
+                Observation::Error,
+                format!("relay miner answered {status}: {msg}"),
+            );
+        }
+        let is_stream = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == STREAM_CONTENT_TYPE);
+        if is_stream {
+            return self
+                .stream(t.header.clone(), supplier, key, resp, started)
+                .await;
+        }
+        let body = match tokio::time::timeout(self.cfg.relay_timeout, resp.bytes()).await {
+            Ok(Ok(b)) => b,
+            _ => return Attempt::Failed(Observation::Error, "relay answer cut short".into()),
+        };
+        let res = match RelayResponse::decode(&body) {
+            Ok(r) => r,
+            Err(_) => {
+                return Attempt::Failed(
+                    Observation::BadSignature,
+                    "relay response does not decode".into(),
+                );
+            }
+        };
+        if res.meta.session_header.as_ref() != Some(&t.header) {
+            return Attempt::Failed(
+                Observation::BadSignature,
+                "relay response is for another session".into(),
+            );
+        }
+        if res.payload.is_empty() {
+            return Attempt::Failed(
+                Observation::BadSignature,
+                "relay response has no payload".into(),
+            );
+        }
+        if let Err(e) = verify_response(&res, &key) {
+            return Attempt::Failed(
+                Observation::BadSignature,
+                format!("relay response signature: {e}"),
+            );
+        }
+        let http = match PoktHttpResponse::decode(&res.payload) {
+            Ok(h) => h,
+            Err(_) => {
+                return Attempt::Failed(
+                    Observation::BadSignature,
+                    "payload is not an HTTP response".into(),
+                );
+            }
+        };
+        self.observe(
+            supplier,
+            Observation::Success {
+                latency_ms: started.elapsed().as_secs_f64() * 1e3,
+                ms_per_token: None,
+            },
+        );
+        let status = u16::try_from(http.status_code)
+            .ok()
+            .and_then(|s| StatusCode::from_u16(s).ok())
+            .unwrap_or(StatusCode::BAD_GATEWAY);
+        Attempt::Done(
+            (
+                status,
+                [(header::CONTENT_TYPE, "application/json")],
+                http.body,
+            )
+                .into_response(),
+        )
+    }
+
+    /// Verifies a stream's batches: the first before answering (so a bad supplier can still be
+    /// replaced), the rest as they arrive; forwards each verified batch's lines.
+    async fn stream(
+        self: Arc<Self>,
+        h: SessionHeader,
+        supplier: Address,
+        key: VerifyingKey,
+        resp: reqwest::Response,
+        started: Instant,
+    ) -> Attempt {
+        let mut body = resp.bytes_stream();
+        let mut split = StreamSplitter::new(1 << 20);
+        let mut ready: std::collections::VecDeque<Vec<u8>> = Default::default();
+        // Up to the first verified batch.
+        let first = loop {
+            if let Some(b) = ready.pop_front() {
+                break b;
+            }
+            match tokio::time::timeout(self.cfg.relay_timeout, body.next()).await {
+                Ok(Some(Ok(c))) => match split.push(&c) {
+                    Ok(bs) => ready.extend(bs),
+                    Err(e) => return Attempt::Failed(Observation::BadSignature, e.to_string()),
+                },
+                Ok(None) => match split.finish() {
+                    Some(b) => break b,
+                    None => return Attempt::Failed(Observation::Error, "empty stream".into()),
+                },
+                _ => return Attempt::Failed(Observation::Error, "stream cut short".into()),
+            }
+        };
+        let first = match verify_stream_batch(&first, &h, &key) {
+            Ok(http) => http.body,
+            Err(e) => return Attempt::Failed(Observation::BadSignature, e.to_string()),
+        };
+        let ttft = started.elapsed().as_secs_f64() * 1e3;
+        let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
+        let me = self.clone();
+        let timeout = self.cfg.relay_timeout;
+        tokio::spawn(async move {
+            let mut seen = first.clone();
+            if tx.send(Bytes::from(first)).await.is_err() {
+                return;
+            }
+            let mut failure: Option<(Observation, String)> = None;
+            'outer: loop {
+                while let Some(b) = ready.pop_front() {
+                    match verify_stream_batch(&b, &h, &key) {
+                        Ok(http) => {
+                            seen.extend_from_slice(&http.body);
+                            if tx.send(Bytes::from(http.body)).await.is_err() {
+                                return;
+                            }
+                        }
+                        Err(e) => {
+                            failure = Some((Observation::BadSignature, e.to_string()));
+                            break 'outer;
+                        }
+                    }
+                }
+                match tokio::time::timeout(timeout, body.next()).await {
+                    Ok(Some(Ok(c))) => match split.push(&c) {
+                        Ok(bs) => ready.extend(bs),
+                        Err(e) => {
+                            failure = Some((Observation::BadSignature, e.to_string()));
+                            break;
+                        }
+                    },
+                    Ok(None) => {
+                        if let Some(rest) = split.finish() {
+                            ready.push_back(rest);
+                            continue;
+                        }
+                        break;
+                    }
+                    _ => {
+                        failure = Some((Observation::Error, "stream cut short".into()));
+                        break;
+                    }
+                }
+            }
+            match failure {
+                Some((o, why)) => {
+                    me.observe(supplier, o);
+                    let e = json!({"error": {"message": format!("stream stopped: {why}"), "type": "relay_error"}});
+                    let _ = tx.send(Bytes::from(format!("data: {e}\n\n"))).await;
+                }
+                None => {
+                    let total = started.elapsed().as_secs_f64() * 1e3;
+                    let tokens = usage_from_body(&seen).map_or(0, |u| u.completion_tokens);
+                    me.observe(
+                        supplier,
+                        Observation::Success {
+                            latency_ms: ttft,
+                            ms_per_token: (tokens > 0).then(|| (total - ttft) / tokens as f64),
+                        },
+                    );
+                }
+            }
+        });
+        let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv()
+                .await
+                .map(|b| (Ok::<_, std::convert::Infallible>(b), rx))
+        });
+        Attempt::Done(
+            Response::builder()
+                .status(StatusCode::OK)
+                .header(header::CONTENT_TYPE, "text/event-stream")
+                .header(header::CACHE_CONTROL, "no-cache")
+                .body(Body::from_stream(stream))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+        )
+    }
+
+    /// The watcher: one probe prompt to every supplier of the current session, recorded and fed
+    /// to the QoS scores. Probes are real relays (mined and paid for like any other).
+    pub async fn probe_once(self: &Arc<Self>) -> Vec<Probe> {
+        let t = match self.target() {
+            Ok(t) => t,
+            Err(_) => return Vec::new(),
+        };
+        let probe = json!({"model": self.cfg.models.first().cloned().unwrap_or_default(),
+            "messages": [{"role": "user", "content": "watcher probe: reply with one word"}],
+            "max_tokens": 4});
+        let mut out = Vec::new();
+        for (supplier, url, key) in t.suppliers.clone() {
+            let started = Instant::now();
+            let result = match self.relay_bytes(
+                &t,
+                &supplier,
+                Endpoint::Chat.path(),
+                probe.to_string().into_bytes(),
+            ) {
+                Ok(bytes) => self.clone().attempt(&t, supplier, &url, key, bytes).await,
+                Err(e) => Attempt::Failed(Observation::Error, e.message),
+            };
+            let (ok, error) = match result {
+                Attempt::Done(r) if r.status().is_success() => (true, None),
+                Attempt::Done(r) => (false, Some(format!("status {}", r.status()))),
+                Attempt::Failed(o, why) => {
+                    self.observe(supplier, o);
+                    (false, Some(why))
+                }
+            };
+            out.push(Probe {
+                supplier: supplier.to_string(),
+                height: t.height,
+                ok,
+                latency_ms: started.elapsed().as_secs_f64() * 1e3,
+                error,
+            });
+        }
+        if let Ok(mut p) = self.probes.lock() {
+            p.extend(out.iter().cloned());
+            let n = p.len();
+            if n > 1000 {
+                p.drain(..n - 1000);
+            }
+        }
+        out
+    }
+
+    /// Runs the watcher every `every` until the runtime stops.
+    pub fn spawn_watcher(self: &Arc<Self>, every: Duration) {
+        let me = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                me.probe_once().await;
+            }
+        });
+    }
+
+    /// Each probed supplier's availability (share of probes answered) and mean latency.
+    pub fn watcher_summary(&self) -> Value {
+        let probes = self.probes.lock().map(|p| p.clone()).unwrap_or_default();
+        let mut by: BTreeMap<String, (u64, u64, f64)> = BTreeMap::new();
+        for p in &probes {
+            let e = by.entry(p.supplier.clone()).or_default();
+            e.0 += 1;
+            if p.ok {
+                e.1 += 1;
+                e.2 += p.latency_ms;
+            }
+        }
+        let suppliers: Value = by
+            .into_iter()
+            .map(|(s, (n, ok, lat))| {
+                (
+                    s,
+                    json!({"probes": n, "answered": ok, "availability": ok as f64 / n.max(1) as f64,
+                        "mean_latency_ms": if ok > 0 { lat / ok as f64 } else { 0.0 }}),
+                )
+            })
+            .collect::<serde_json::Map<String, Value>>()
+            .into();
+        json!({"suppliers": suppliers, "recent": probes.iter().rev().take(20).collect::<Vec<_>>()})
+    }
+}
+
+async fn models(State(g): State<Arc<Gateway>>) -> impl IntoResponse {
+    let data: Vec<Value> = g
+        .cfg
+        .models
+        .iter()
+        .map(|m| json!({"id": m, "object": "model", "created": 0, "owned_by": format!("pokt service {}", g.cfg.service.as_str())}))
+        .collect();
+    axum::Json(json!({"object": "list", "data": data}))
+}
+
+async fn qos(State(g): State<Arc<Gateway>>) -> impl IntoResponse {
+    axum::Json(json!({"suppliers": g.qos()}))
+}
+
+async fn watcher(State(g): State<Arc<Gateway>>) -> impl IntoResponse {
+    axum::Json(g.watcher_summary())
+}

@@ -1,0 +1,458 @@
+//! LLM inference end to end on loopback, with real sockets and real HTTP: an application's
+//! requests (chat, completions, streamed chat, watcher probes) go app → gateway → relay miner →
+//! stand-in backend; bad input is refused with JSON errors and never mined; the relay miners claim
+//! and prove on the devnet; the devnet settles; every actor's balance is checked — the model's
+//! source owner's share included. Run once with POKT's fixed compute units and once with the
+//! token-metered extension.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use pokt_crypto::SigningKey;
+use pokt_devnet::{Devnet, DevnetConfig, DevnetEvent, ServiceDef};
+use pokt_examples::llm::SharedChain;
+use pokt_examples::llm::backend::{self, STAND_IN_MODEL, StandIn};
+use pokt_examples::llm::gateway::{Gateway, GatewayConfig};
+use pokt_examples::llm::openai::count_tokens;
+use pokt_examples::llm::relayer::{RelayMiner, RelayMinerConfig};
+use pokt_primitives::{Address, Message, ServiceId};
+use pokt_relay::llm::{TokenPricing, Usage, usage_from_body};
+use pokt_relay::{new_request, sign_request, wire_header};
+use pokt_tokenomics::Outcome;
+use rand_chacha::rand_core::SeedableRng;
+use serde_json::{Value, json};
+
+const PRICING: TokenPricing = TokenPricing {
+    base_compute_units: 10,
+    per_prompt_token: 1,
+    per_completion_token: 2,
+};
+const CUPR: u64 = 100;
+
+fn key(b: u8) -> SigningKey {
+    SigningKey::from_bytes(&[b; 32]).unwrap()
+}
+
+struct Net {
+    chain: SharedChain,
+    gateway: Arc<Gateway>,
+    gateway_url: String,
+    miners: Vec<(Arc<RelayMiner>, String)>,
+    app: SigningKey,
+    gw_key: SigningKey,
+    suppliers: Vec<SigningKey>,
+    source_owner: Address,
+    service: ServiceId,
+}
+
+async fn net(metered: bool) -> Net {
+    let backend = backend::serve("127.0.0.1:0".parse().unwrap(), StandIn::default())
+        .await
+        .unwrap();
+    let mut chain = Devnet::new(DevnetConfig::small().unwrap()).unwrap();
+    let service = ServiceId::new("llm").unwrap();
+    let source_owner = key(90).address();
+    chain.add_service(ServiceDef {
+        id: service.clone(),
+        compute_units_per_relay: CUPR,
+        owner: source_owner,
+        target_num_relays: 10_000,
+        token_pricing: metered.then_some(PRICING),
+    });
+    let (app, gw_key) = (key(1), key(2));
+    let suppliers: Vec<SigningKey> = (10..14).map(key).collect();
+    for k in [&app, &gw_key].into_iter().chain(&suppliers) {
+        chain.fund(k.address(), 10_000_000_000).unwrap();
+    }
+    chain
+        .stake_application(app.verifying_key(), 5_000_000_000, vec![service.clone()])
+        .unwrap();
+    chain
+        .stake_gateway(gw_key.verifying_key(), 1_000_000)
+        .unwrap();
+    chain.delegate(&app.address(), &gw_key.address()).unwrap();
+    for s in &suppliers {
+        chain
+            .stake_supplier(
+                s.verifying_key(),
+                s.address(),
+                1_000_000_000,
+                vec![service.clone()],
+                vec![],
+            )
+            .unwrap();
+    }
+    let chain: SharedChain = Arc::new(Mutex::new(chain));
+    // Two relay miners: one for suppliers 0 and 1, one for 2 and 3.
+    let mut miners = Vec::new();
+    for group in [&suppliers[..2], &suppliers[2..]] {
+        let mut cfg = RelayMinerConfig::new(group.to_vec(), format!("http://{backend}"));
+        cfg.backend_timeout = Duration::from_millis(500);
+        let m = RelayMiner::new(chain.clone(), cfg);
+        let addr = m.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let url = format!("http://{addr}");
+        for s in group {
+            chain
+                .lock()
+                .unwrap()
+                .set_supplier_endpoint(&s.address(), url.clone())
+                .unwrap();
+        }
+        miners.push((m, url));
+    }
+    // Suppliers staked at height 1 serve from the session starting at 5.
+    chain.lock().unwrap().advance_to(5).unwrap();
+    let mut gcfg = GatewayConfig::new(gw_key.clone(), app.address(), service.clone());
+    gcfg.models = vec![STAND_IN_MODEL.into()];
+    gcfg.relay_timeout = Duration::from_secs(5);
+    let gateway = Gateway::new(chain.clone(), gcfg).unwrap();
+    let gaddr = gateway.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    Net {
+        chain,
+        gateway,
+        gateway_url: format!("http://{gaddr}"),
+        miners,
+        app,
+        gw_key,
+        suppliers,
+        source_owner,
+        service,
+    }
+}
+
+fn price(metered: bool, u: Usage) -> u64 {
+    if metered {
+        PRICING.compute_units(Some(u)).unwrap()
+    } else {
+        CUPR
+    }
+}
+
+async fn post(url: &str, body: Value) -> (u16, String, String) {
+    let r = reqwest::Client::new()
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (status, ct, r.text().await.unwrap())
+}
+
+async fn run(metered: bool) {
+    let n = net(metered).await;
+    let g = &n.gateway_url;
+    let mut expected_cu = 0u64;
+    let mut served = 0u64;
+
+    // Chat and completions, answered whole.
+    for i in 0..4 {
+        let (status, _, body) = post(
+            &format!("{g}/v1/chat/completions"),
+            json!({"model": STAND_IN_MODEL, "messages": [{"role": "user", "content": format!("question number {i}?")}]}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert!(
+            !v["choices"][0]["message"]["content"]
+                .as_str()
+                .unwrap()
+                .is_empty()
+        );
+        let u: Usage = serde_json::from_value(v["usage"].clone()).unwrap();
+        assert_eq!(
+            u.prompt_tokens,
+            count_tokens(&format!("question number {i}?"))
+        );
+        expected_cu += price(metered, u);
+        served += 1;
+    }
+    for i in 0..2 {
+        let (status, _, body) = post(
+            &format!("{g}/v1/completions"),
+            json!({"model": STAND_IN_MODEL, "prompt": format!("complete this {i}"), "max_tokens": 5}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        let u: Usage = serde_json::from_value(v["usage"].clone()).unwrap();
+        assert_eq!(u.completion_tokens, 6, "5 words and a full stop");
+        expected_cu += price(metered, u);
+        served += 1;
+    }
+    // Streamed chat: server-sent events, every batch verified by the gateway.
+    for i in 0..2 {
+        let (status, ct, body) = post(
+            &format!("{g}/v1/chat/completions"),
+            json!({"model": STAND_IN_MODEL, "stream": true, "max_tokens": 20,
+                   "messages": [{"role": "user", "content": format!("stream please {i}")}]}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(ct, "text/event-stream");
+        assert!(body.ends_with("data: [DONE]\n\n"), "{body}");
+        assert_eq!(body.matches("\"delta\":{\"content\"").count(), 20);
+        let u = usage_from_body(body.as_bytes()).expect("usage chunk");
+        assert_eq!(u.completion_tokens, 21);
+        expected_cu += price(metered, u);
+        served += 1;
+    }
+
+    // Bad input: a clear JSON error, nothing relayed.
+    let (status, _, body) = post(
+        &format!("{g}/v1/chat/completions"),
+        json!({"model": STAND_IN_MODEL}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["error"]["param"], "messages");
+    let models: Value = reqwest::get(format!("{g}/v1/models"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(models["data"][0]["id"], STAND_IN_MODEL);
+    // A backend that times out or answers garbage: every supplier tried, the app gets a 502 and
+    // nothing is mined.
+    for hook in ["#stand-in:timeout", "#stand-in:garbage"] {
+        let (status, _, body) = post(
+            &format!("{g}/v1/chat/completions"),
+            json!({"model": STAND_IN_MODEL, "messages": [{"role": "user", "content": hook}]}),
+        )
+        .await;
+        assert_eq!(status, 502, "{body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["error"]["type"], "relay_error");
+        assert!(body.contains("not mined"), "{body}");
+    }
+
+    // Relays sent straight to a relay miner: unsigned, or for a session the chain did not derive.
+    let (header, first_supplier) = {
+        let c = n.chain.lock().unwrap();
+        let s = c.session(&n.app.address(), &n.service, c.height()).unwrap();
+        (wire_header(&s), s.suppliers[0])
+    };
+    let miner_url = n
+        .miners
+        .iter()
+        .find(|(m, _)| m.suppliers().contains(&first_supplier))
+        .unwrap()
+        .1
+        .clone();
+    let http = reqwest::Client::new();
+    let send = |bytes: Vec<u8>| {
+        let http = http.clone();
+        let url = format!("{miner_url}/v1/relay");
+        async move {
+            let r = http.post(url).body(bytes).send().await.unwrap();
+            let s = r.status().as_u16();
+            (s, r.json::<Value>().await.unwrap())
+        }
+    };
+    let unsigned = new_request(&header, &first_supplier, b"{}".to_vec());
+    let (s, v) = send(unsigned.encode()).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (401, Some("bad_signature"))
+    );
+    let mut other = header.clone();
+    other.session_id = "ab".repeat(32);
+    let mut forged = new_request(&other, &first_supplier, b"{}".to_vec());
+    let ring = n
+        .chain
+        .lock()
+        .unwrap()
+        .ring(&n.app.address(), header.session_end_block_height)
+        .unwrap();
+    let mut rng = rand_chacha::ChaCha20Rng::from_seed([3; 32]);
+    sign_request(&mut forged, &ring, &n.gw_key, &mut rng).unwrap();
+    let (s, v) = send(forged.encode()).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (400, Some("session_mismatch"))
+    );
+    let (s, v) = send(b"\xff\xff\xff".to_vec()).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (400, Some("malformed_relay"))
+    );
+
+    // The watcher probes every supplier of the session (real relays, mined like any other).
+    let probes = n.gateway.probe_once().await;
+    assert_eq!(probes.len(), 3);
+    assert!(probes.iter().all(|p| p.ok), "{probes:?}");
+    let probe_prompt = "watcher probe: reply with one word";
+    let probe_usage = Usage {
+        prompt_tokens: count_tokens(probe_prompt),
+        completion_tokens: count_tokens(&backend::answer(probe_prompt, Some(4)).concat()),
+    };
+    expected_cu += 3 * price(metered, probe_usage);
+    served += 3;
+    let qos: Value = reqwest::get(format!("{g}/v1/qos"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let successes: u64 = qos["suppliers"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|s| s["successes"].as_u64().unwrap())
+        .sum();
+    assert_eq!(successes, served);
+    let watcher: Value = reqwest::get(format!("{g}/v1/watcher"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(watcher["suppliers"].as_object().unwrap().len(), 3);
+
+    // Streamed relays are mined when their stream ends: wait for the miners to catch up.
+    let mined = || n.miners.iter().map(|(m, _)| m.stats().mined).sum::<u64>();
+    for _ in 0..100 {
+        if mined() == served {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        mined(),
+        served,
+        "every answered relay is mined, the failed ones are not"
+    );
+
+    // Blocks go by: after the grace period the old session's relays are refused; the miners claim
+    // and prove in their windows; the chain settles.
+    let end = header.session_end_block_height;
+    let windows = n.chain.lock().unwrap().windows(end).unwrap();
+    let before: Vec<u64> = {
+        let c = n.chain.lock().unwrap();
+        n.suppliers
+            .iter()
+            .map(|s| c.balance(&s.address()))
+            .collect()
+    };
+    let (source_before, app_stake_before) = {
+        let c = n.chain.lock().unwrap();
+        (
+            c.balance(&n.source_owner),
+            c.application_stake(&n.app.address()).unwrap(),
+        )
+    };
+    while n.chain.lock().unwrap().height() < windows.settlement_height.get() {
+        n.chain.lock().unwrap().advance().unwrap();
+        for (m, _) in &n.miners {
+            m.on_block();
+        }
+        if n.chain.lock().unwrap().height() == windows.grace_period_end.get() + 1 {
+            let mut late = new_request(&header, &first_supplier, b"{}".to_vec());
+            sign_request(&mut late, &ring, &n.gw_key, &mut rng).unwrap();
+            let (s, v) = send(late.encode()).await;
+            assert_eq!(
+                (s, v["error"]["code"].as_str()),
+                (400, Some("session_expired"))
+            );
+        }
+    }
+    // Claims and proofs happen between blocks: take the whole event log.
+    let events = n.chain.lock().unwrap().events().to_vec();
+    for (m, _) in &n.miners {
+        let st = m.stats();
+        assert!(st.chain_errors.is_empty(), "{:?}", st.chain_errors);
+        assert_eq!(st.claims, st.proofs);
+    }
+    let claims: Vec<(Address, u64, u64)> = events
+        .iter()
+        .filter_map(|e| match e {
+            DevnetEvent::ClaimCreated {
+                supplier,
+                num_relays,
+                num_compute_units,
+                ..
+            } => Some((*supplier, *num_relays, *num_compute_units)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(claims.iter().map(|c| c.1).sum::<u64>(), served);
+    assert_eq!(claims.iter().map(|c| c.2).sum::<u64>(), expected_cu);
+    let validated = events
+        .iter()
+        .filter(|e| matches!(e, DevnetEvent::ProofValidated { .. }))
+        .count();
+    assert_eq!(
+        validated,
+        claims.len(),
+        "every proof validates (the metering check included)"
+    );
+
+    // Settlement with the default tokenomics: S = compute units × 42 uPOKT; the mint (ratio 1) and
+    // the global inflation G = ⌈S / 10⌉ split .1 DAO / .05 proposer / .7 supplier / .15 source
+    // owner; the application pays S + G.
+    let mut settled_total = 0u64;
+    let mut source_expected = 0u64;
+    let mut app_paid = 0u64;
+    let c = n.chain.lock().unwrap();
+    for (supplier, _, cu) in &claims {
+        let outcome = events.iter().find_map(|e| match e {
+            DevnetEvent::Settled {
+                supplier: s,
+                outcome,
+                ..
+            } if s == supplier => Some(*outcome),
+            _ => None,
+        });
+        let Some(Outcome::Settled { settled_upokt, .. }) = outcome else {
+            panic!("{outcome:?}")
+        };
+        let s = cu * 42;
+        assert_eq!(settled_upokt, s);
+        let g = s.div_ceil(10);
+        settled_total += s;
+        app_paid += s + g;
+        source_expected += s * 15 / 100 + g * 15 / 100;
+        let i = n
+            .suppliers
+            .iter()
+            .position(|k| k.address() == *supplier)
+            .unwrap();
+        assert_eq!(
+            c.balance(supplier) - before[i],
+            s * 70 / 100 + g * 70 / 100,
+            "supplier {supplier}'s take"
+        );
+    }
+    assert!(settled_total > 0);
+    assert_eq!(
+        c.balance(&n.source_owner) - source_before,
+        source_expected,
+        "the source owner's share"
+    );
+    assert_eq!(
+        app_stake_before - c.application_stake(&n.app.address()).unwrap(),
+        app_paid
+    );
+    let (minted, burned) = c.supply_changes();
+    assert_eq!(c.total_held(), u128::from(minted - burned));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn llm_inference_end_to_end_fixed_compute_units() {
+    run(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn llm_inference_end_to_end_token_metered() {
+    run(true).await;
+}
