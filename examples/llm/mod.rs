@@ -5,6 +5,7 @@
 
 pub mod backend;
 pub mod gateway;
+pub mod network;
 pub mod openai;
 pub mod qos;
 pub mod relayer;

@@ -48,6 +48,9 @@ pub struct RelayMinerConfig {
     pub batch_limits: BatchLimits,
     /// Largest backend answer read (bytes).
     pub max_body: usize,
+    /// Test hook (a misbehaving supplier): sign answers with this key instead of the supplier's,
+    /// so gateways must detect and route around it. `None` in any honest deployment.
+    pub impostor_key: Option<SigningKey>,
 }
 
 impl RelayMinerConfig {
@@ -59,6 +62,7 @@ impl RelayMinerConfig {
             backend_timeout: Duration::from_secs(30),
             batch_limits: BatchLimits::HA_RELAY_MINER,
             max_body: 8 << 20,
+            impostor_key: None,
         }
     }
 }
@@ -366,6 +370,9 @@ impl RelayMiner {
     }
 
     fn key_of(&self, supplier: &Address) -> Option<&SigningKey> {
+        if self.cfg.impostor_key.is_some() && self.own.contains(supplier) {
+            return self.cfg.impostor_key.as_ref();
+        }
         self.cfg.suppliers.iter().find(|k| k.address() == *supplier)
     }
 }

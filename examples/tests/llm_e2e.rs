@@ -6,17 +6,14 @@
 //! token-metered extension.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pokt_crypto::SigningKey;
-use pokt_devnet::{Devnet, DevnetConfig, DevnetEvent, ServiceDef};
-use pokt_examples::llm::SharedChain;
-use pokt_examples::llm::backend::{self, STAND_IN_MODEL, StandIn};
-use pokt_examples::llm::gateway::{Gateway, GatewayConfig};
+use pokt_devnet::DevnetEvent;
+use pokt_examples::llm::backend::{self, STAND_IN_MODEL};
+use pokt_examples::llm::network::{Network, NetworkConfig};
 use pokt_examples::llm::openai::count_tokens;
-use pokt_examples::llm::relayer::{RelayMiner, RelayMinerConfig};
-use pokt_primitives::{Address, Message, ServiceId};
+use pokt_primitives::{Address, Message};
 use pokt_relay::llm::{TokenPricing, Usage, usage_from_body};
 use pokt_relay::{new_request, sign_request, wire_header};
 use pokt_tokenomics::Outcome;
@@ -34,91 +31,20 @@ fn key(b: u8) -> SigningKey {
     SigningKey::from_bytes(&[b; 32]).unwrap()
 }
 
-struct Net {
-    chain: SharedChain,
-    gateway: Arc<Gateway>,
-    gateway_url: String,
-    miners: Vec<(Arc<RelayMiner>, String)>,
-    app: SigningKey,
-    gw_key: SigningKey,
-    suppliers: Vec<SigningKey>,
-    source_owner: Address,
-    service: ServiceId,
+async fn net(metered: bool) -> Network {
+    net_with(metered, false).await
 }
 
-async fn net(metered: bool) -> Net {
-    let backend = backend::serve("127.0.0.1:0".parse().unwrap(), StandIn::default())
-        .await
-        .unwrap();
-    let mut chain = Devnet::new(DevnetConfig::small().unwrap()).unwrap();
-    let service = ServiceId::new("llm").unwrap();
-    let source_owner = key(90).address();
-    chain.add_service(ServiceDef {
-        id: service.clone(),
-        compute_units_per_relay: CUPR,
-        owner: source_owner,
-        target_num_relays: 10_000,
-        token_pricing: metered.then_some(PRICING),
-    });
-    let (app, gw_key) = (key(1), key(2));
-    let suppliers: Vec<SigningKey> = (10..14).map(key).collect();
-    for k in [&app, &gw_key].into_iter().chain(&suppliers) {
-        chain.fund(k.address(), 10_000_000_000).unwrap();
-    }
-    chain
-        .stake_application(app.verifying_key(), 5_000_000_000, vec![service.clone()])
-        .unwrap();
-    chain
-        .stake_gateway(gw_key.verifying_key(), 1_000_000)
-        .unwrap();
-    chain.delegate(&app.address(), &gw_key.address()).unwrap();
-    for s in &suppliers {
-        chain
-            .stake_supplier(
-                s.verifying_key(),
-                s.address(),
-                1_000_000_000,
-                vec![service.clone()],
-                vec![],
-            )
-            .unwrap();
-    }
-    let chain: SharedChain = Arc::new(Mutex::new(chain));
-    // Two relay miners: one for suppliers 0 and 1, one for 2 and 3.
-    let mut miners = Vec::new();
-    for group in [&suppliers[..2], &suppliers[2..]] {
-        let mut cfg = RelayMinerConfig::new(group.to_vec(), format!("http://{backend}"));
-        cfg.backend_timeout = Duration::from_millis(500);
-        let m = RelayMiner::new(chain.clone(), cfg);
-        let addr = m.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
-        let url = format!("http://{addr}");
-        for s in group {
-            chain
-                .lock()
-                .unwrap()
-                .set_supplier_endpoint(&s.address(), url.clone())
-                .unwrap();
-        }
-        miners.push((m, url));
-    }
-    // Suppliers staked at height 1 serve from the session starting at 5.
-    chain.lock().unwrap().advance_to(5).unwrap();
-    let mut gcfg = GatewayConfig::new(gw_key.clone(), app.address(), service.clone());
-    gcfg.models = vec![STAND_IN_MODEL.into()];
-    gcfg.relay_timeout = Duration::from_secs(5);
-    let gateway = Gateway::new(chain.clone(), gcfg).unwrap();
-    let gaddr = gateway.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    Net {
-        chain,
-        gateway,
-        gateway_url: format!("http://{gaddr}"),
-        miners,
-        app,
-        gw_key,
-        suppliers,
-        source_owner,
-        service,
-    }
+/// The network with 500 ms backend timeouts; with `impostor`, the second relay miner signs with
+/// a wrong key.
+async fn net_with(metered: bool, impostor: bool) -> Network {
+    let mut cfg = NetworkConfig::standard().unwrap();
+    cfg.compute_units_per_relay = CUPR;
+    cfg.token_pricing = metered.then_some(PRICING);
+    cfg.backend_timeout = Duration::from_millis(500);
+    cfg.relay_timeout = Duration::from_secs(5);
+    cfg.impostor = impostor;
+    Network::start(cfg).await.unwrap()
 }
 
 fn price(metered: bool, u: Usage) -> u64 {
@@ -275,11 +201,21 @@ async fn run(metered: bool) {
         .ring(&n.app.address(), header.session_end_block_height)
         .unwrap();
     let mut rng = rand_chacha::ChaCha20Rng::from_seed([3; 32]);
-    sign_request(&mut forged, &ring, &n.gw_key, &mut rng).unwrap();
+    sign_request(&mut forged, &ring, &n.gateway_key, &mut rng).unwrap();
     let (s, v) = send(forged.encode()).await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
         (400, Some("session_mismatch"))
+    );
+    // Signed by a key outside the application's ring.
+    let mut stranger = new_request(&header, &first_supplier, b"{}".to_vec());
+    let mut ring_with_stranger = ring.clone();
+    ring_with_stranger.push(key(77).verifying_key());
+    sign_request(&mut stranger, &ring_with_stranger, &key(77), &mut rng).unwrap();
+    let (s, v) = send(stranger.encode()).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (401, Some("bad_signature"))
     );
     let (s, v) = send(b"\xff\xff\xff".to_vec()).await;
     assert_eq!(
@@ -352,13 +288,10 @@ async fn run(metered: bool) {
         )
     };
     while n.chain.lock().unwrap().height() < windows.settlement_height.get() {
-        n.chain.lock().unwrap().advance().unwrap();
-        for (m, _) in &n.miners {
-            m.on_block();
-        }
+        n.advance().unwrap();
         if n.chain.lock().unwrap().height() == windows.grace_period_end.get() + 1 {
             let mut late = new_request(&header, &first_supplier, b"{}".to_vec());
-            sign_request(&mut late, &ring, &n.gw_key, &mut rng).unwrap();
+            sign_request(&mut late, &ring, &n.gateway_key, &mut rng).unwrap();
             let (s, v) = send(late.encode()).await;
             assert_eq!(
                 (s, v["error"]["code"].as_str()),
@@ -455,4 +388,55 @@ async fn llm_inference_end_to_end_fixed_compute_units() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn llm_inference_end_to_end_token_metered() {
     run(true).await;
+}
+
+/// A supplier whose answers do not verify is routed around: the application still gets verified
+/// answers (from another supplier of the session), and the QoS scores record the bad signatures
+/// and rank the impostor's suppliers last.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn misbehaving_suppliers_are_routed_around() {
+    let n = net_with(false, true).await;
+    let g = &n.gateway_url;
+    let session_suppliers = {
+        let c = n.chain.lock().unwrap();
+        c.session(&n.app.address(), &n.service, c.height())
+            .unwrap()
+            .suppliers
+    };
+    let impostors: Vec<Address> = n.miners[1].0.suppliers().to_vec();
+    let honest_in_session = session_suppliers
+        .iter()
+        .filter(|s| !impostors.contains(s))
+        .count();
+    assert!(
+        honest_in_session > 0 && honest_in_session < 3,
+        "the session mixes both miners"
+    );
+    for stream in [false, true, false, true, false, false] {
+        let (status, _, body) = post(
+            &format!("{g}/v1/chat/completions"),
+            json!({"model": STAND_IN_MODEL, "stream": stream, "messages": [{"role": "user", "content": "hello"}]}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let qos = n.gateway.qos();
+    let bad: u64 = impostors
+        .iter()
+        .filter_map(|a| qos.get(&a.to_string()))
+        .map(|q| q.bad_signatures)
+        .sum();
+    assert!(bad > 0, "{qos:?}");
+    for a in &impostors {
+        if let Some(q) = qos.get(&a.to_string()) {
+            assert_eq!(q.successes, 0);
+        }
+    }
+    let honest: u64 = session_suppliers
+        .iter()
+        .filter(|s| !impostors.contains(s))
+        .filter_map(|a| qos.get(&a.to_string()))
+        .map(|q| q.successes)
+        .sum();
+    assert_eq!(honest, 6);
 }

@@ -30,6 +30,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("prim_http_decode", primitives::http_decode as Body),
     ("prim_relay_decode", primitives::relay_decode as Body),
     ("relay_accept", relay::accept as Body),
+    ("relay_stream", relay::stream as Body),
     ("relay_verify", relay::verify as Body),
     ("smst_gob_decode", smst::gob_decode as Body),
     ("smst_ops", smst::ops as Body),

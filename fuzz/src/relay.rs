@@ -69,3 +69,60 @@ pub fn accept(data: &[u8]) {
         assert!(verify_request_signature(a.request(), &ring).is_ok());
     }
 }
+
+/// `relay_stream`: any bytes as a streamed answer from a relay miner, fed to the gateway's
+/// splitter in pieces of a size the first byte picks: the splitter's output plus its delimiters
+/// and leftover account for every input byte, it never holds more than its bound, and every batch
+/// goes through the batch verifier (fixed session and supplier key) and the usage parser without
+/// panicking. A batch that verifies carries the supplier's signature over its exact payload.
+pub fn stream(data: &[u8]) {
+    use pokt_primitives::SessionHeader;
+    use pokt_relay::llm::{STREAM_DELIMITER, StreamSplitter, usage_from_body, verify_stream_batch};
+    let Ok(app) = SigningKey::from_bytes(&[1; 32]) else {
+        return;
+    };
+    let Ok(supplier) = SigningKey::from_bytes(&[3; 32]) else {
+        return;
+    };
+    let header = SessionHeader {
+        application_address: app.address().to_string(),
+        service_id: "llm".into(),
+        session_id: "ab".repeat(32),
+        session_start_block_height: 1,
+        session_end_block_height: 10,
+    };
+    let check = |batch: &[u8]| {
+        if let Ok(http) = verify_stream_batch(batch, &header, &supplier.verifying_key()) {
+            let res =
+                pokt_primitives::RelayResponse::decode(batch).expect("a verified batch decodes");
+            assert!(res.payload_hash_matches());
+            let _ = usage_from_body(&http.body);
+        }
+    };
+    let step = data.first().map_or(1, |b| usize::from(*b % 31) + 1);
+    let bound = 4096;
+    let mut split = StreamSplitter::new(bound);
+    let mut accounted = 0usize;
+    for piece in data.chunks(step) {
+        match split.push(piece) {
+            Ok(batches) => {
+                for b in batches {
+                    assert!(b.len() <= bound + step + STREAM_DELIMITER.len());
+                    accounted += b.len() + STREAM_DELIMITER.len();
+                    check(&b);
+                }
+            }
+            Err(_) => return,
+        }
+    }
+    if let Some(rest) = split.finish() {
+        accounted += rest.len();
+        check(&rest);
+    }
+    assert_eq!(
+        accounted,
+        data.len(),
+        "the splitter accounts for every byte"
+    );
+    let _ = usage_from_body(data);
+}

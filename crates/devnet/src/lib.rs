@@ -549,6 +549,11 @@ impl Devnet {
         .map_err(|e| DevnetError::Session(e.to_string()))
     }
 
+    /// The last block of the session containing `height`.
+    pub fn session_end(&self, height: i64) -> Result<i64, DevnetError> {
+        Ok(self.grid()?.end(height))
+    }
+
     /// The session's claim, proof and settlement windows.
     pub fn windows(&self, session_end: i64) -> Result<Windows, DevnetError> {
         self.cfg

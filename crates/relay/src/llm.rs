@@ -433,6 +433,29 @@ mod tests {
         );
     }
 
+    /// The seed of the `relay_stream` fuzz target is two batches signed here (signatures are
+    /// deterministic, RFC 6979). `POKT_WRITE_SEEDS=1 cargo test -p pokt-relay` rewrites it.
+    #[test]
+    fn fuzz_seed_is_a_signed_stream() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fuzz/corpus/relay_stream/signed"
+        );
+        let key = SigningKey::from_bytes(&[3; 32]).unwrap();
+        let h = header();
+        let mut s = sign_stream_batch(&h, 200, b"data: {\"choices\":[]}\n\n".to_vec(), &key);
+        s.extend(sign_stream_batch(
+            &h,
+            200,
+            b"data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2}}\n\ndata: [DONE]\n\n".to_vec(),
+            &key,
+        ));
+        if std::env::var_os("POKT_WRITE_SEEDS").is_some() {
+            std::fs::write(path, &s).unwrap();
+        }
+        assert_eq!(std::fs::read(path).unwrap(), s);
+    }
+
     #[test]
     fn splitter_bounds_memory() {
         let mut s = StreamSplitter::new(8);
