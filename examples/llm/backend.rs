@@ -1,5 +1,5 @@
 //! The **stand-in backend**: a small OpenAI-compatible server that answers with deterministic text
-//! and real token counts from [`count_tokens`](super::openai::count_tokens). It serves the tests
+//! and real token counts from [`count_tokens`]. It serves the tests
 //! and the default demo run in place of a model; point the relay miner's `--backend` at a real
 //! server (llama.cpp, vLLM, Ollama) instead for real inference.
 //!
