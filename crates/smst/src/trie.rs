@@ -507,7 +507,13 @@ impl<H: TrieHasher> Smst<H> {
                 .map_or(0, |l| self.leaves.at(*l).first().copied().unwrap_or(0))
                 ^ t.paths.get(i as usize).map_or(0, |p| p[0])
         };
-        core::hint::black_box(warm(end) ^ sides.last().map_or(0, |s| warm(*s)));
+        // The sibling nearest the leaf is revealed too: a leaf's path and value, or an inner
+        // node's children's digests.
+        let warm_side = |s: u32| match t.kids_of(s) {
+            Some([l, r]) => t.digest(l)[0] ^ t.digest(r)[47],
+            None => warm(s),
+        };
+        core::hint::black_box(warm(end) ^ sides.last().map_or(0, |s| warm_side(*s)));
         let (lp, value) = match t.kind(end) {
             Some(Kind::Leaf(i)) if end != NONE => (t.path(i), self.stored_of(i).to_vec()),
             _ => ([0; 32], Vec::new()),
