@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use anyhow::Context;
 use pokt_devnet::{Devnet, DevnetConfig, DevnetEvent, ServiceDef};
-use pokt_examples::llm::network::demo_key;
+use pokt_examples::llm::network::{DemoActors, demo_key, stake_demo_actors};
 use pokt_mining::{FixedComputeUnits, SessionTree, target_fraction_f64};
 use pokt_primitives::{Address, BlockHeight, Relay, RelayResponse, ServiceId};
 use pokt_relay::{
@@ -34,23 +34,11 @@ fn main() -> anyhow::Result<()> {
         target_num_relays: TARGET_NUM_RELAYS,
         token_pricing: None,
     });
-    let (app, gateway) = (demo_key(1)?, demo_key(2)?);
-    let suppliers = (10..14).map(demo_key).collect::<anyhow::Result<Vec<_>>>()?;
-    for k in [&app, &gateway].into_iter().chain(&suppliers) {
-        chain.fund(k.address(), 10_000_000_000)?;
-    }
-    chain.stake_application(app.verifying_key(), 5_000_000_000, vec![service.clone()])?;
-    chain.stake_gateway(gateway.verifying_key(), 1_000_000)?;
-    chain.delegate(&app.address(), &gateway.address())?;
-    for s in &suppliers {
-        chain.stake_supplier(
-            s.verifying_key(),
-            s.address(),
-            1_000_000_000,
-            vec![service.clone()],
-            vec![],
-        )?;
-    }
+    let DemoActors {
+        app,
+        gateway,
+        suppliers,
+    } = stake_demo_actors(&mut chain, &service)?;
     let next = chain.session_end(chain.height())? + 1;
     chain.advance_to(next)?;
     let mut rng = rand_chacha::ChaCha20Rng::from_seed([9; 32]);

@@ -77,12 +77,7 @@ pub fn router(cfg: StandIn) -> Router {
 
 /// Serves the stand-in on `addr` (port 0 picks one); returns the bound address.
 pub async fn serve(addr: SocketAddr, cfg: StandIn) -> std::io::Result<SocketAddr> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    let bound = listener.local_addr()?;
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router(cfg)).await;
-    });
-    Ok(bound)
+    super::serve_router(router(cfg), addr).await
 }
 
 async fn models() -> impl IntoResponse {

@@ -154,13 +154,7 @@ impl Gateway {
 
     /// Serves on `addr`; returns the bound address.
     pub async fn serve(self: &Arc<Self>, addr: SocketAddr) -> std::io::Result<SocketAddr> {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
-        let bound = listener.local_addr()?;
-        let app = self.router();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Ok(bound)
+        super::serve_router(self.router(), addr).await
     }
 
     /// The QoS records by supplier address.

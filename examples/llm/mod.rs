@@ -10,7 +10,19 @@ pub mod openai;
 pub mod qos;
 pub mod relayer;
 
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 /// The chain the hosts share in one process (held only briefly, never across an await).
 pub type SharedChain = Arc<Mutex<pokt_devnet::Devnet>>;
+
+/// Binds `addr` (port 0 picks one) and serves `router` on a background task; returns the bound
+/// address.
+pub async fn serve_router(router: axum::Router, addr: SocketAddr) -> std::io::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Ok(bound)
+}

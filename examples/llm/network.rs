@@ -85,6 +85,43 @@ pub struct Network {
     pub service: ServiceId,
 }
 
+/// The demo's actors: an application delegated to a gateway, and four suppliers (each its own
+/// owner), all staked for one service.
+pub struct DemoActors {
+    /// The application (key byte 1).
+    pub app: SigningKey,
+    /// The gateway (key byte 2).
+    pub gateway: SigningKey,
+    /// The suppliers' operator keys (key bytes 10–13).
+    pub suppliers: Vec<SigningKey>,
+}
+
+/// Funds and stakes the demo's actors for `service` (which the chain must know).
+pub fn stake_demo_actors(chain: &mut Devnet, service: &ServiceId) -> anyhow::Result<DemoActors> {
+    let (app, gateway) = (demo_key(1)?, demo_key(2)?);
+    let suppliers = (10..14).map(demo_key).collect::<anyhow::Result<Vec<_>>>()?;
+    for k in [&app, &gateway].into_iter().chain(&suppliers) {
+        chain.fund(k.address(), 10_000_000_000)?;
+    }
+    chain.stake_application(app.verifying_key(), 5_000_000_000, vec![service.clone()])?;
+    chain.stake_gateway(gateway.verifying_key(), 1_000_000)?;
+    chain.delegate(&app.address(), &gateway.address())?;
+    for s in &suppliers {
+        chain.stake_supplier(
+            s.verifying_key(),
+            s.address(),
+            1_000_000_000,
+            vec![service.clone()],
+            vec![],
+        )?;
+    }
+    Ok(DemoActors {
+        app,
+        gateway,
+        suppliers,
+    })
+}
+
 /// A fixed demo key.
 pub fn demo_key(b: u8) -> anyhow::Result<SigningKey> {
     SigningKey::from_bytes(&[b; 32]).context("demo key")
@@ -111,23 +148,11 @@ impl Network {
             target_num_relays: 10_000,
             token_pricing: cfg.token_pricing,
         });
-        let (app, gateway_key) = (demo_key(1)?, demo_key(2)?);
-        let suppliers = (10..14).map(demo_key).collect::<anyhow::Result<Vec<_>>>()?;
-        for k in [&app, &gateway_key].into_iter().chain(&suppliers) {
-            chain.fund(k.address(), 10_000_000_000)?;
-        }
-        chain.stake_application(app.verifying_key(), 5_000_000_000, vec![service.clone()])?;
-        chain.stake_gateway(gateway_key.verifying_key(), 1_000_000)?;
-        chain.delegate(&app.address(), &gateway_key.address())?;
-        for s in &suppliers {
-            chain.stake_supplier(
-                s.verifying_key(),
-                s.address(),
-                1_000_000_000,
-                vec![service.clone()],
-                vec![],
-            )?;
-        }
+        let DemoActors {
+            app,
+            gateway: gateway_key,
+            suppliers,
+        } = stake_demo_actors(&mut chain, &service)?;
         let chain: SharedChain = Arc::new(Mutex::new(chain));
         let mut miners = Vec::new();
         for (i, group) in suppliers.chunks(2).enumerate() {

@@ -22,12 +22,10 @@ use pokt_crypto::SigningKey;
 use pokt_mining::{FixedComputeUnits, Mined, SessionTree, TokenMetered, WeightPolicy};
 use pokt_primitives::{
     Address, HttpHeader, HttpHeaders, Message, PoktHttpRequest, PoktHttpResponse, Relay,
-    RelayRequest, RelayResponse, RelayResponseMetadata, ServiceId, SessionHeader,
+    RelayRequest, ServiceId, SessionHeader,
 };
-use pokt_relay::llm::{BatchLimits, StreamBatcher, sign_stream_batch};
-use pokt_relay::{
-    AcceptanceContext, PreparedRing, Rejection, accept_relay, sign_response, wire_header,
-};
+use pokt_relay::llm::{BatchLimits, StreamBatcher, sign_http_response, sign_stream_batch};
+use pokt_relay::{AcceptanceContext, PreparedRing, Rejection, accept_relay, wire_header};
 use serde_json::json;
 
 use super::SharedChain;
@@ -205,13 +203,7 @@ impl RelayMiner {
 
     /// Serves on `addr`; returns the bound address.
     pub async fn serve(self: &Arc<Self>, addr: SocketAddr) -> std::io::Result<SocketAddr> {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
-        let bound = listener.local_addr()?;
-        let app = self.router();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Ok(bound)
+        super::serve_router(self.router(), addr).await
     }
 
     /// The session state of a request's header, derived from the chain on first use. Locks are
@@ -369,6 +361,23 @@ impl RelayMiner {
         }
     }
 
+    /// A refused relay: counted, answered with a JSON error.
+    fn reject(&self, status: StatusCode, code: &str, message: impl std::fmt::Display) -> Response {
+        self.count(|s| s.rejected += 1);
+        error(status, "relay_rejected", code, message)
+    }
+
+    /// A relay whose backend failed: counted, answered with a JSON error, not mined.
+    fn backend_failed(
+        &self,
+        status: StatusCode,
+        code: &str,
+        message: impl std::fmt::Display,
+    ) -> Response {
+        self.count(|s| s.backend_failures += 1);
+        error(status, "backend_error", code, message)
+    }
+
     fn key_of(&self, supplier: &Address) -> Option<&SigningKey> {
         if self.cfg.impostor_key.is_some() && self.own.contains(supplier) {
             return self.cfg.impostor_key.as_ref();
@@ -381,42 +390,20 @@ async fn stats(State(m): State<Arc<RelayMiner>>) -> impl IntoResponse {
     axum::Json(m.stats())
 }
 
-/// A signed, encoded `RelayResponse` carrying `http`.
-fn signed_response(
-    header: &SessionHeader,
-    http: &PoktHttpResponse,
-    key: &SigningKey,
-) -> RelayResponse {
-    let mut res = RelayResponse {
-        meta: RelayResponseMetadata {
-            session_header: Some(header.clone()),
-            ..RelayResponseMetadata::default()
-        },
-        payload: http.encode(),
-        ..RelayResponse::default()
-    };
-    sign_response(&mut res, key);
-    res
-}
-
 async fn relay(State(m): State<Arc<RelayMiner>>, body: Bytes) -> Response {
     let req = match RelayRequest::decode(&body) {
         Ok(r) => r,
         Err(e) => {
-            m.count(|s| s.rejected += 1);
-            return error(
+            return m.reject(
                 StatusCode::BAD_REQUEST,
-                "relay_rejected",
                 "malformed_relay",
                 format!("relay request does not decode: {e}"),
             );
         }
     };
     let Some(h) = req.meta.session_header.clone() else {
-        m.count(|s| s.rejected += 1);
-        return error(
+        return m.reject(
             StatusCode::BAD_REQUEST,
-            "relay_rejected",
             "no_session_header",
             "relay request has no session header",
         );
@@ -430,10 +417,8 @@ async fn relay(State(m): State<Arc<RelayMiner>>, body: Bytes) -> Response {
     } = match m.session_of(&h) {
         Ok(s) => s,
         Err(e) => {
-            m.count(|s| s.rejected += 1);
-            return error(
+            return m.reject(
                 StatusCode::BAD_REQUEST,
-                "relay_rejected",
                 "unknown_session",
                 format!("no such session on chain: {e}"),
             );
@@ -450,17 +435,15 @@ async fn relay(State(m): State<Arc<RelayMiner>>, body: Bytes) -> Response {
     let accepted = match accept_relay(req, &ctx) {
         Ok(a) => a,
         Err(r) => {
-            m.count(|s| s.rejected += 1);
             let (code, status) = rejection_code(&r);
-            return error(status, "relay_rejected", code, r);
+            return m.reject(status, code, r);
         }
     };
     m.count(|s| s.accepted += 1);
     let supplier = accepted.supplier();
     let Some(key) = m.key_of(&supplier).cloned() else {
-        return error(
+        return m.reject(
             StatusCode::BAD_REQUEST,
-            "relay_rejected",
             "not_our_supplier",
             "supplier is not served here",
         );
@@ -468,9 +451,8 @@ async fn relay(State(m): State<Arc<RelayMiner>>, body: Bytes) -> Response {
     let http_req = match PoktHttpRequest::decode(&accepted.request().payload) {
         Ok(r) => r,
         Err(e) => {
-            return error(
+            return m.reject(
                 StatusCode::BAD_REQUEST,
-                "relay_rejected",
                 "malformed_payload",
                 format!("payload is not an HTTP request: {e}"),
             );
@@ -498,10 +480,8 @@ async fn relay(State(m): State<Arc<RelayMiner>>, body: Bytes) -> Response {
     let started = tokio::time::timeout(m.cfg.backend_timeout, fwd.send()).await;
     let resp = match started {
         Err(_) => {
-            m.count(|s| s.backend_failures += 1);
-            return error(
+            return m.backend_failed(
                 StatusCode::GATEWAY_TIMEOUT,
-                "backend_error",
                 "backend_timeout",
                 format!(
                     "backend did not answer within {:?}; relay not mined",
@@ -510,10 +490,8 @@ async fn relay(State(m): State<Arc<RelayMiner>>, body: Bytes) -> Response {
             );
         }
         Ok(Err(e)) => {
-            m.count(|s| s.backend_failures += 1);
-            return error(
+            return m.backend_failed(
                 StatusCode::BAD_GATEWAY,
-                "backend_error",
                 "backend_unreachable",
                 format!("backend request failed: {e}; relay not mined"),
             );
@@ -541,29 +519,23 @@ async fn relay(State(m): State<Arc<RelayMiner>>, body: Bytes) -> Response {
     {
         Ok(Ok(b)) => b,
         Ok(Err(e)) => {
-            m.count(|s| s.backend_failures += 1);
-            return error(
+            return m.backend_failed(
                 StatusCode::BAD_GATEWAY,
-                "backend_error",
                 "backend_body",
                 format!("{e}; relay not mined"),
             );
         }
         Err(_) => {
-            m.count(|s| s.backend_failures += 1);
-            return error(
+            return m.backend_failed(
                 StatusCode::GATEWAY_TIMEOUT,
-                "backend_error",
                 "backend_timeout",
                 "backend answer timed out; relay not mined",
             );
         }
     };
     if (200..300).contains(&status) && serde_json::from_slice::<serde_json::Value>(&body).is_err() {
-        m.count(|s| s.backend_failures += 1);
-        return error(
+        return m.backend_failed(
             StatusCode::BAD_GATEWAY,
-            "backend_error",
             "backend_garbage",
             "backend answered 2xx with a body that is not JSON; relay not mined",
         );
@@ -581,7 +553,7 @@ async fn relay(State(m): State<Arc<RelayMiner>>, body: Bytes) -> Response {
         header: hdrs,
         body,
     };
-    let res = signed_response(&header, &http, &key);
+    let res = sign_http_response(&header, &http, &key);
     // Backend errors are answered (signed) but not mined: the application is not charged.
     if (200..300).contains(&status) {
         m.mine(
@@ -690,7 +662,7 @@ async fn stream_relay(
             header: HttpHeaders::new(),
             body: full,
         };
-        let res = signed_response(&header, &http, &key);
+        let res = sign_http_response(&header, &http, &key);
         m.mine(
             &Relay {
                 req: Some(relay_req),

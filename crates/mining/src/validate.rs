@@ -35,14 +35,7 @@ pub fn validate_claim(
     compute_units_per_relay: u64,
     in_window: bool,
 ) -> Result<Root, ClaimError> {
-    let r: [u8; 48] = root.try_into().map_err(|_| ClaimError::RootSize)?;
-    let r = Root(r);
-    if r.count() == 0 {
-        return Err(ClaimError::ZeroCount);
-    }
-    if r.sum() == 0 {
-        return Err(ClaimError::ZeroSum);
-    }
+    let r = nonempty_root(root)?;
     if r.count().checked_mul(compute_units_per_relay) != Some(r.sum()) {
         return Err(ClaimError::ComputeUnitsMismatch);
     }
@@ -52,17 +45,22 @@ pub fn validate_claim(
     Ok(r)
 }
 
-/// The claim checks of a token-metered service (extension): as [`validate_claim`] without
-/// `sum = count × compute units per relay`, since every relay weighs its own usage. [LLM-METER-2]
-pub fn validate_claim_token_metered(root: &[u8], in_window: bool) -> Result<Root, ClaimError> {
-    let r: [u8; 48] = root.try_into().map_err(|_| ClaimError::RootSize)?;
-    let r = Root(r);
+/// A 48-byte root with count > 0 and sum > 0.
+fn nonempty_root(root: &[u8]) -> Result<Root, ClaimError> {
+    let r = Root(root.try_into().map_err(|_| ClaimError::RootSize)?);
     if r.count() == 0 {
         return Err(ClaimError::ZeroCount);
     }
     if r.sum() == 0 {
         return Err(ClaimError::ZeroSum);
     }
+    Ok(r)
+}
+
+/// The claim checks of a token-metered service (extension): as [`validate_claim`] without
+/// `sum = count × compute units per relay`, since every relay weighs its own usage. [LLM-METER-2]
+pub fn validate_claim_token_metered(root: &[u8], in_window: bool) -> Result<Root, ClaimError> {
+    let r = nonempty_root(root)?;
     if !in_window {
         return Err(ClaimError::Window);
     }

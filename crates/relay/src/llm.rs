@@ -186,6 +186,26 @@ impl StreamBatcher {
     }
 }
 
+/// The supplier's signed answer carrying `http`: a `RelayResponse` for the session of `header`
+/// whose payload is the encoded `PoktHttpResponse`, with its payload hash and signature
+/// (RELAY-SIGN-2).
+pub fn sign_http_response<S: RelaySigner>(
+    header: &SessionHeader,
+    http: &PoktHttpResponse,
+    key: &S,
+) -> RelayResponse {
+    let mut res = RelayResponse {
+        meta: RelayResponseMetadata {
+            session_header: Some(header.clone()),
+            ..RelayResponseMetadata::default()
+        },
+        payload: http.encode(),
+        ..RelayResponse::default()
+    };
+    sign_response(&mut res, key);
+    res
+}
+
 /// One signed batch as sent: the encoded `RelayResponse` (header, payload = `PoktHttpResponse`
 /// with `status` and the batch's lines, payload hash, supplier signature) followed by
 /// [`STREAM_DELIMITER`]. [LLM-STREAM-1]
@@ -200,16 +220,7 @@ pub fn sign_stream_batch<S: RelaySigner>(
         header: HttpHeaders::default(),
         body,
     };
-    let mut res = RelayResponse {
-        meta: RelayResponseMetadata {
-            session_header: Some(header.clone()),
-            ..RelayResponseMetadata::default()
-        },
-        payload: http.encode(),
-        ..RelayResponse::default()
-    };
-    sign_response(&mut res, key);
-    let mut out = res.encode();
+    let mut out = sign_http_response(header, &http, key).encode();
     out.extend_from_slice(STREAM_DELIMITER);
     out
 }
