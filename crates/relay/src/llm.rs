@@ -45,8 +45,8 @@ pub fn usage_from_body(body: &[u8]) -> Option<Usage> {
     if let Ok(w) = serde_json::from_slice::<WithUsage>(body) {
         return w.usage;
     }
-    let mut found = None;
-    for line in body.split(|b| *b == b'\n') {
+    // The last event with a usage wins: scan from the end (usage comes last in practice).
+    for line in body.rsplit(|b| *b == b'\n') {
         let Some(data) = line.strip_prefix(b"data:") else {
             continue;
         };
@@ -55,10 +55,10 @@ pub fn usage_from_body(body: &[u8]) -> Option<Usage> {
             continue;
         }
         if let Ok(WithUsage { usage: Some(u) }) = serde_json::from_slice::<WithUsage>(data) {
-            found = Some(u);
+            return Some(u);
         }
     }
-    found
+    None
 }
 
 /// The usage in a signed response: its payload decoded as a `PoktHttpResponse`, the body's usage
@@ -355,6 +355,15 @@ mod tests {
             Some(Usage {
                 prompt_tokens: 3,
                 completion_tokens: 7
+            })
+        );
+        // Two events with usage: the last one counts.
+        let twice = b"data: {\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}\n\ndata: {\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":5}}\n\n";
+        assert_eq!(
+            usage_from_body(twice),
+            Some(Usage {
+                prompt_tokens: 2,
+                completion_tokens: 5
             })
         );
         assert_eq!(usage_from_body(br#"{"usage":null}"#), None);
