@@ -73,7 +73,7 @@ fn main() -> anyhow::Result<()> {
                 req,
                 &AcceptanceContext {
                     current_height: chain.height(),
-                    grace_period_end_offset_blocks: i64::try_from(chain.grace_period_blocks())?,
+                    grace_period_end_offset_blocks: i64::try_from(chain.grace_period_blocks(end))?,
                     session_header: &header,
                     session_suppliers: &session.suppliers,
                     expected_ring: &prepared,

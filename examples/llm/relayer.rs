@@ -216,12 +216,13 @@ impl RelayMiner {
         });
         if let Some((header, suppliers, ring)) = cached {
             let chain = self.chain.lock().map_err(|e| e.to_string())?;
+            let grace = chain.grace_period_blocks(header.session_end_block_height);
             return Ok(SessionView {
                 header,
                 suppliers,
                 ring,
                 height: chain.height(),
-                grace: i64::try_from(chain.grace_period_blocks()).unwrap_or(0),
+                grace: i64::try_from(grace).unwrap_or(0),
             });
         }
         let chain = self.chain.lock().map_err(|e| e.to_string())?;
@@ -239,7 +240,7 @@ impl RelayMiner {
             .map_err(|e| e.to_string())?;
         let ring = Arc::new(PreparedRing::new(&ring).map_err(|_| "ring".to_string())?);
         let height = chain.height();
-        let grace = i64::try_from(chain.grace_period_blocks()).unwrap_or(0);
+        let grace = i64::try_from(chain.grace_period_blocks(session.header.end.get())).unwrap_or(0);
         drop(chain);
         // Only the chain's own session id is remembered (a forged id derives nothing new).
         if let Ok(mut map) = self.sessions.lock()

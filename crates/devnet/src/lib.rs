@@ -14,7 +14,9 @@ use pokt_primitives::{
 };
 use pokt_relay::llm::TokenPricing;
 use pokt_relay::{RingMembers, ring_at, wire_header};
-use pokt_session::{ServiceConfig, Session, SessionGrid, SessionQuery, WindowOffsets, Windows};
+use pokt_session::{
+    ParamsHistory, ServiceConfig, Session, SessionGrid, SessionQuery, WindowOffsets, Windows,
+};
 use pokt_tokenomics::{
     Account, AppAccount, BlockInput, ClaimInput, Expiry, LedgerOp, Mode, Outcome, ProofFailure,
     RevShare, claimed_upokt, settle_block,
@@ -24,7 +26,8 @@ use sha2::{Digest, Sha256};
 /// The chain's parameters. [DEVNET-1]
 #[derive(Clone, Debug)]
 pub struct DevnetConfig {
-    /// Shared params (session length, windows, compute-unit price).
+    /// Shared params at genesis (session length, windows, compute-unit price); later updates
+    /// through [`Devnet::set_shared_params`].
     pub shared: SharedParams,
     /// Proof params (requirement threshold and probability, penalty).
     pub proof: ProofParams,
@@ -71,26 +74,24 @@ impl DevnetConfig {
             seed: [0x5e; 32],
         })
     }
+}
 
-    fn offsets(&self) -> WindowOffsets {
-        let s = &self.shared;
-        WindowOffsets {
-            grace_period_end_offset_blocks: s.grace_period_end_offset_blocks,
-            claim_window_open_offset_blocks: s.claim_window_open_offset_blocks,
-            claim_window_close_offset_blocks: s.claim_window_close_offset_blocks,
-            proof_window_open_offset_blocks: s.proof_window_open_offset_blocks,
-            proof_window_close_offset_blocks: s.proof_window_close_offset_blocks,
-        }
+fn offsets(s: &SharedParams) -> WindowOffsets {
+    WindowOffsets {
+        grace_period_end_offset_blocks: s.grace_period_end_offset_blocks,
+        claim_window_open_offset_blocks: s.claim_window_open_offset_blocks,
+        claim_window_close_offset_blocks: s.claim_window_close_offset_blocks,
+        proof_window_open_offset_blocks: s.proof_window_open_offset_blocks,
+        proof_window_close_offset_blocks: s.proof_window_close_offset_blocks,
     }
+}
 
-    fn grid(&self) -> Option<SessionGrid> {
-        let s = &self.shared;
-        SessionGrid::new(
-            s.num_blocks_per_session,
-            s.session_grid_anchor_height,
-            s.session_number_at_anchor,
-        )
-    }
+fn grid_of(s: &SharedParams) -> Option<SessionGrid> {
+    SessionGrid::new(
+        s.num_blocks_per_session,
+        s.session_grid_anchor_height,
+        s.session_number_at_anchor,
+    )
 }
 
 /// A service on the devnet.
@@ -224,6 +225,8 @@ pub enum DevnetError {
 #[derive(Clone, Debug)]
 pub struct Devnet {
     cfg: DevnetConfig,
+    /// Shared params by effective height (session grid, windows, compute-unit price).
+    shared: ParamsHistory<SharedParams>,
     height: i64,
     hashes: Vec<BlockHash>,
     balances: BTreeMap<Account, u64>,
@@ -246,9 +249,10 @@ fn sum_add(a: u64, b: u64) -> Result<u64, DevnetError> {
 impl Devnet {
     /// A chain at height 1 (the genesis block's hash is made).
     pub fn new(cfg: DevnetConfig) -> Result<Self, DevnetError> {
-        cfg.grid()
+        grid_of(&cfg.shared)
             .ok_or_else(|| DevnetError::Session("num_blocks_per_session".into()))?;
         let mut d = Self {
+            shared: ParamsHistory::new(cfg.shared),
             cfg,
             height: 0,
             hashes: Vec::new(),
@@ -452,8 +456,7 @@ impl Devnet {
         } else {
             rev_shares
         };
-        let grid = self.grid()?;
-        let activation_height = grid.end(self.height).saturating_add(1);
+        let activation_height = self.session_end(self.height)?.saturating_add(1);
         self.suppliers.insert(
             addr,
             Supplier {
@@ -501,10 +504,37 @@ impl Devnet {
 
     // ----- sessions -----
 
-    fn grid(&self) -> Result<SessionGrid, DevnetError> {
-        self.cfg
-            .grid()
-            .ok_or_else(|| DevnetError::Session("grid".into()))
+    /// The shared params in force at `height`.
+    pub fn shared_params(&self, height: i64) -> &SharedParams {
+        self.shared.at(u64::try_from(height).unwrap_or(0))
+    }
+
+    /// Updates the shared params from the next session start (returned): the session grid is
+    /// re-anchored there so session numbers continue; sessions already begun keep their length
+    /// and windows.
+    pub fn set_shared_params(&mut self, mut params: SharedParams) -> Result<i64, DevnetError> {
+        let end = self.session_end(self.height)?;
+        let effective = end.saturating_add(1);
+        params.session_grid_anchor_height = effective;
+        params.session_number_at_anchor = self.grid_at(end)?.number(end).saturating_add(1);
+        grid_of(&params).ok_or_else(|| DevnetError::Session("num_blocks_per_session".into()))?;
+        self.shared
+            .record(u64::try_from(effective).unwrap_or(0), params);
+        Ok(effective)
+    }
+
+    /// Replaces the proof params (in force from the next settlement).
+    pub fn set_proof_params(&mut self, params: ProofParams) {
+        self.cfg.proof = params;
+    }
+
+    /// Replaces the tokenomics params (in force from the next settlement).
+    pub fn set_tokenomics_params(&mut self, params: TokenomicsParams) {
+        self.cfg.tokenomics = params;
+    }
+
+    fn grid_at(&self, height: i64) -> Result<SessionGrid, DevnetError> {
+        grid_of(self.shared_params(height)).ok_or_else(|| DevnetError::Session("grid".into()))
     }
 
     /// The session of `app` for `service` at `height` (≤ the current height).
@@ -540,7 +570,7 @@ impl Devnet {
                 application: app,
                 service_id: service,
                 height: BlockHeight::new(height),
-                grid: self.grid()?,
+                grid: self.grid_at(height)?,
                 num_suppliers_per_session: self.cfg.num_suppliers_per_session,
             },
             |h| self.block_hash(h.get()),
@@ -551,20 +581,21 @@ impl Devnet {
 
     /// The last block of the session containing `height`.
     pub fn session_end(&self, height: i64) -> Result<i64, DevnetError> {
-        Ok(self.grid()?.end(height))
+        Ok(self.grid_at(height)?.end(height))
     }
 
     /// The session's claim, proof and settlement windows.
     pub fn windows(&self, session_end: i64) -> Result<Windows, DevnetError> {
-        self.cfg
-            .offsets()
+        offsets(self.shared_params(session_end))
             .windows(BlockHeight::new(session_end))
             .ok_or_else(|| DevnetError::Session("windows".into()))
     }
 
-    /// The grace period after a session's end (relays still accepted), in blocks.
-    pub fn grace_period_blocks(&self) -> u64 {
-        self.cfg.shared.grace_period_end_offset_blocks
+    /// The grace period after the session ending at `session_end` (relays still accepted), in
+    /// blocks.
+    pub fn grace_period_blocks(&self, session_end: i64) -> u64 {
+        self.shared_params(session_end)
+            .grace_period_end_offset_blocks
     }
 
     /// The ring an application's relays must be signed with at a session end height: the
@@ -816,10 +847,11 @@ impl Devnet {
                 compute_units_per_relay: def.compute_units_per_relay,
                 target_hash: self.target(&service, start)?,
                 compute_units_to_tokens_multiplier: self
-                    .cfg
-                    .shared
+                    .shared_params(start)
                     .compute_units_to_tokens_multiplier,
-                compute_unit_cost_granularity: self.cfg.shared.compute_unit_cost_granularity,
+                compute_unit_cost_granularity: self
+                    .shared_params(start)
+                    .compute_unit_cost_granularity,
                 token_metered: def.token_pricing.is_some(),
             };
             // The proof requirement, drawn from the stored claim's hash and the proof seed block.
@@ -873,10 +905,11 @@ impl Devnet {
                 )
             })
             .collect();
-        let num_pending_sessions = self
-            .cfg
-            .offsets()
-            .num_pending_sessions(self.cfg.shared.num_blocks_per_session)
+        // From the shared params at the claims' session end (one settlement height, one end).
+        let end = session_ends.first().map_or(self.height, |(_, e)| *e);
+        let at_end = self.shared_params(end);
+        let num_pending_sessions = offsets(at_end)
+            .num_pending_sessions(at_end.num_blocks_per_session)
             .unwrap_or(1);
         let out = settle_block(&BlockInput {
             claims: &inputs,
@@ -927,8 +960,7 @@ impl Devnet {
         for key in &ripe {
             self.claims.remove(key);
         }
-        let grid = self.grid()?;
-        let next_start = grid.end(self.height).saturating_add(1);
+        let next_start = self.session_end(self.height)?.saturating_add(1);
         for (service, (relays, _)) in mined {
             let target_num = self
                 .services

@@ -268,3 +268,57 @@ fn block_hashes_are_deterministic_and_chained() {
     assert_eq!(a.block_hash(11), None);
     assert_eq!(a.block_hash(0), None);
 }
+
+/// A shared-params update takes effect at the next session start: the grid is re-anchored so
+/// session numbers continue, the session in progress keeps its length and windows, and a session
+/// under the new params is claimed, proven and settled with its own windows.
+#[test]
+fn shared_params_change_at_the_next_session() {
+    let mut w = world();
+    assert_eq!(w.chain.height(), 5);
+    let mut p = *w.chain.shared_params(5);
+    p.num_blocks_per_session = 6;
+    p.claim_window_close_offset_blocks = 5;
+    assert_eq!(w.chain.set_shared_params(p).unwrap(), 9);
+    assert_eq!(
+        w.chain.session_end(5).unwrap(),
+        8,
+        "the current session keeps its length"
+    );
+    assert_eq!(w.chain.session_end(9).unwrap(), 14);
+    assert_eq!(w.chain.session_end(15).unwrap(), 20);
+    let old = w.chain.windows(8).unwrap();
+    assert_eq!(
+        old.claim_window_close.get() - old.claim_window_open.get(),
+        3
+    );
+    w.chain.advance_to(9).unwrap();
+    let session = w
+        .chain
+        .session(&w.app.address(), &w.service, w.chain.height())
+        .unwrap();
+    assert_eq!(
+        (session.header.start.get(), session.header.end.get()),
+        (9, 14)
+    );
+    assert_eq!(session.number.get(), 3, "sessions 1–4 and 5–8 came before");
+    let windows = w.chain.windows(14).unwrap();
+    assert_eq!(
+        windows.claim_window_close.get() - windows.claim_window_open.get(),
+        5
+    );
+    let (tree, _) = serve(&w, &session, 4);
+    w.chain.advance_to(windows.claim_window_open.get()).unwrap();
+    w.chain.submit_claim(&tree.claim()).unwrap();
+    w.chain.advance_to(windows.proof_window_open.get()).unwrap();
+    let seed = w.chain.proof_seed(14).unwrap();
+    w.chain.submit_proof(&tree.proof(&seed)).unwrap();
+    let events = w.chain.advance_to(windows.settlement_height.get()).unwrap();
+    assert!(events.iter().any(|e| matches!(
+        e,
+        DevnetEvent::Settled {
+            outcome: Outcome::Settled { .. },
+            ..
+        }
+    )));
+}
