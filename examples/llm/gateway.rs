@@ -35,6 +35,9 @@ use super::openai::{ApiError, Endpoint, validate};
 use super::qos::{Observation, Qos, SupplierQos};
 use super::relayer::STREAM_CONTENT_TYPE;
 
+/// Largest relay answer (or stream batch) the gateway reads from a relay miner.
+const MAX_ANSWER: usize = 16 << 20;
+
 /// The gateway's settings.
 #[derive(Clone, Debug)]
 pub struct GatewayConfig {
@@ -333,7 +336,10 @@ impl Gateway {
         };
         if resp.status() != reqwest::StatusCode::OK {
             let status = resp.status();
-            let msg = resp.text().await.unwrap_or_default();
+            let msg = super::read_capped(resp, 64 << 10)
+                .await
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
             return Attempt::Failed(
                 Observation::Error,
                 format!("relay miner answered {status}: {msg}"),
@@ -349,7 +355,12 @@ impl Gateway {
                 .stream(t.header.clone(), supplier, key, resp, started)
                 .await;
         }
-        let body = match tokio::time::timeout(self.cfg.relay_timeout, resp.bytes()).await {
+        let body = match tokio::time::timeout(
+            self.cfg.relay_timeout,
+            super::read_capped(resp, MAX_ANSWER),
+        )
+        .await
+        {
             Ok(Ok(b)) => b,
             _ => return Attempt::Failed(Observation::Error, "relay answer cut short".into()),
         };
@@ -421,7 +432,7 @@ impl Gateway {
         started: Instant,
     ) -> Attempt {
         let mut body = resp.bytes_stream();
-        let mut split = StreamSplitter::new(1 << 20);
+        let mut split = StreamSplitter::new(MAX_ANSWER);
         let mut ready: std::collections::VecDeque<Vec<u8>> = Default::default();
         // Up to the first verified batch.
         let first = loop {

@@ -26,3 +26,18 @@ pub async fn serve_router(router: axum::Router, addr: SocketAddr) -> std::io::Re
     });
     Ok(bound)
 }
+
+/// Reads an HTTP body, refusing one longer than `cap` bytes (a peer's length is never trusted).
+pub async fn read_capped(resp: reqwest::Response, cap: usize) -> Result<Vec<u8>, String> {
+    use futures_util::StreamExt;
+    let mut out = Vec::new();
+    let mut s = resp.bytes_stream();
+    while let Some(chunk) = s.next().await {
+        let c = chunk.map_err(|e| format!("body: {e}"))?;
+        if out.len() + c.len() > cap {
+            return Err(format!("body larger than {cap} bytes"));
+        }
+        out.extend_from_slice(&c);
+    }
+    Ok(out)
+}

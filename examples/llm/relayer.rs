@@ -515,8 +515,11 @@ async fn relay(State(m): State<Arc<RelayMiner>>, body: Bytes) -> Response {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/json")
         .to_string();
-    let body = match tokio::time::timeout(m.cfg.backend_timeout, read_capped(resp, m.cfg.max_body))
-        .await
+    let body = match tokio::time::timeout(
+        m.cfg.backend_timeout,
+        super::read_capped(resp, m.cfg.max_body),
+    )
+    .await
     {
         Ok(Ok(b)) => b,
         Ok(Err(e)) => {
@@ -572,19 +575,6 @@ async fn relay(State(m): State<Arc<RelayMiner>>, body: Bytes) -> Response {
         res.encode(),
     )
         .into_response()
-}
-
-async fn read_capped(resp: reqwest::Response, cap: usize) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    let mut s = resp.bytes_stream();
-    while let Some(chunk) = s.next().await {
-        let c = chunk.map_err(|e| format!("backend body: {e}"))?;
-        if out.len() + c.len() > cap {
-            return Err(format!("backend answer larger than {cap} bytes"));
-        }
-        out.extend_from_slice(&c);
-    }
-    Ok(out)
 }
 
 /// Streams a backend's server-sent events as signed batches; mines the whole answer at the end.
