@@ -35,13 +35,13 @@ async fn net(metered: bool) -> Network {
     net_with(metered, false).await
 }
 
-/// The network with 500 ms backend timeouts; with `impostor`, the second relay miner signs with
-/// a wrong key.
+/// The network with 1.5 s backend timeouts (room for a loaded CI machine; a stalled backend still
+/// fails fast); with `impostor`, the second relay miner signs with a wrong key.
 async fn net_with(metered: bool, impostor: bool) -> Network {
     let mut cfg = NetworkConfig::standard().unwrap();
     cfg.compute_units_per_relay = CUPR;
     cfg.token_pricing = metered.then_some(PRICING);
-    cfg.backend_timeout = Duration::from_millis(500);
+    cfg.backend_timeout = Duration::from_millis(1500);
     cfg.relay_timeout = Duration::from_secs(5);
     cfg.impostor = impostor;
     Network::start(cfg).await.unwrap()
