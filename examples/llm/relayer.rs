@@ -120,6 +120,8 @@ pub struct Stats {
     pub claims: u64,
     /// Proofs the chain accepted.
     pub proofs: u64,
+    /// Claims whose proof the chain does not require (not proven).
+    pub proofs_not_required: u64,
     /// The chain's refusals of our claims or proofs.
     pub chain_errors: Vec<String>,
 }
@@ -309,9 +311,8 @@ impl RelayMiner {
         }
     }
 
-    /// Called after every new block: claims each tree in its claim window and proves it in its
-    /// proof window (always, required or not: a proof costs little here), and forgets sessions
-    /// whose claims are settled.
+    /// Called after every new block: claims each tree in its claim window, proves it in its proof
+    /// window when the chain will require a proof, and forgets sessions whose claims are settled.
     pub fn on_block(&self) {
         let Ok(mut chain) = self.chain.lock() else {
             return;
@@ -350,6 +351,14 @@ impl RelayMiner {
                         continue;
                     };
                     state.proven.push(*supplier);
+                    // Prove only what the chain will require (as poktroll's relay miner does).
+                    let required = chain
+                        .proof_requirement(&state.header.session_id, supplier)
+                        .map_or(true, |r| r.is_required());
+                    if !required {
+                        self.count(|s| s.proofs_not_required += 1);
+                        continue;
+                    }
                     match chain.submit_proof(&tree.proof(&seed)) {
                         Ok(_) => self.count(|s| s.proofs += 1),
                         Err(e) => self.count(|s| s.chain_errors.push(format!("proof: {e}"))),

@@ -784,6 +784,105 @@ impl Devnet {
         self.claims.values()
     }
 
+    /// What settlement reads of a claim, and its session's end.
+    fn claim_input(
+        &self,
+        key: &(String, Address),
+        record: &ClaimRecord,
+    ) -> Result<(ClaimInput, i64), DevnetError> {
+        let header = record
+            .claim
+            .session_header
+            .clone()
+            .ok_or_else(|| DevnetError::Settle("claim without header".into()))?;
+        let service = ServiceId::new(&header.service_id)
+            .map_err(|_| DevnetError::Settle("service id".into()))?;
+        let def = self
+            .services
+            .get(&service)
+            .ok_or(DevnetError::Unknown("service"))?;
+        let sup = self
+            .suppliers
+            .get(&key.1)
+            .ok_or(DevnetError::Unknown("supplier"))?;
+        let root = pokt_smst::Root(
+            record
+                .claim
+                .root_hash
+                .as_slice()
+                .try_into()
+                .map_err(|_| DevnetError::Settle("root".into()))?,
+        );
+        let start = header.session_start_block_height;
+        let input = ClaimInput {
+            supplier_operator: key.1,
+            supplier_owner: sup.owner,
+            rev_shares: sup.rev_shares.clone(),
+            application: header
+                .application_address
+                .parse()
+                .map_err(|_| DevnetError::Settle("application".into()))?,
+            service_id: service.clone(),
+            source_owner: def.owner,
+            session_id: SessionId::from_wire(&header.session_id)
+                .map_err(|_| DevnetError::Settle("session id".into()))?,
+            num_relays: root.count(),
+            num_compute_units: root.sum(),
+            compute_units_per_relay: def.compute_units_per_relay,
+            target_hash: self.target(&service, start)?,
+            compute_units_to_tokens_multiplier: self
+                .shared_params(start)
+                .compute_units_to_tokens_multiplier,
+            compute_unit_cost_granularity: self.shared_params(start).compute_unit_cost_granularity,
+            token_metered: def.token_pricing.is_some(),
+        };
+        Ok((input, header.session_end_block_height))
+    }
+
+    /// The proof requirement of a claim: drawn from the stored claim's hash and the proof seed
+    /// block, against its value. [MINING-REQ-1]
+    fn requirement(
+        &self,
+        record: &ClaimRecord,
+        input: &ClaimInput,
+        session_end: i64,
+    ) -> Result<pokt_mining::RequirementDraw, DevnetError> {
+        let value = claimed_upokt(
+            input.num_compute_units,
+            &input.target_hash,
+            input.compute_units_to_tokens_multiplier,
+            input.compute_unit_cost_granularity,
+        )
+        .unwrap_or(u64::MAX);
+        let seed = self.proof_seed(session_end)?;
+        let p = &self.cfg.proof.proof_request_probability;
+        let probability = p.num() as f64 / p.den().max(1) as f64;
+        Ok(proof_requirement(
+            &claim_hash(&record.claim.encode()),
+            &seed,
+            value,
+            self.cfg.proof.proof_requirement_threshold_upokt,
+            probability,
+        ))
+    }
+
+    /// Whether the claim of `supplier` for the session `session_id` (hex) needs a proof, as the
+    /// chain will decide at settlement (the seed block must exist: from the proof window's
+    /// opening on). A relay miner proves only then.
+    pub fn proof_requirement(
+        &self,
+        session_id: &str,
+        supplier: &Address,
+    ) -> Result<ProofRequirement, DevnetError> {
+        let key = (session_id.to_string(), *supplier);
+        let record = self
+            .claims
+            .get(&key)
+            .ok_or_else(|| DevnetError::Proof("no claim".into()))?;
+        let (input, end) = self.claim_input(&key, record)?;
+        Ok(self.requirement(record, &input, end)?.requirement)
+    }
+
     fn settle_ripe(&mut self) -> Result<(), DevnetError> {
         let ripe: Vec<(String, Address)> = self
             .claims
@@ -806,72 +905,8 @@ impl Devnet {
             let Some(record) = self.claims.get(key) else {
                 continue;
             };
-            let header = record
-                .claim
-                .session_header
-                .clone()
-                .ok_or_else(|| DevnetError::Settle("claim without header".into()))?;
-            let service = ServiceId::new(&header.service_id)
-                .map_err(|_| DevnetError::Settle("service id".into()))?;
-            let def = self
-                .services
-                .get(&service)
-                .ok_or(DevnetError::Unknown("service"))?;
-            let sup = self
-                .suppliers
-                .get(&key.1)
-                .ok_or(DevnetError::Unknown("supplier"))?;
-            let root = pokt_smst::Root(
-                record
-                    .claim
-                    .root_hash
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| DevnetError::Settle("root".into()))?,
-            );
-            let start = header.session_start_block_height;
-            let input = ClaimInput {
-                supplier_operator: key.1,
-                supplier_owner: sup.owner,
-                rev_shares: sup.rev_shares.clone(),
-                application: header
-                    .application_address
-                    .parse()
-                    .map_err(|_| DevnetError::Settle("application".into()))?,
-                service_id: service.clone(),
-                source_owner: def.owner,
-                session_id: SessionId::from_wire(&header.session_id)
-                    .map_err(|_| DevnetError::Settle("session id".into()))?,
-                num_relays: root.count(),
-                num_compute_units: root.sum(),
-                compute_units_per_relay: def.compute_units_per_relay,
-                target_hash: self.target(&service, start)?,
-                compute_units_to_tokens_multiplier: self
-                    .shared_params(start)
-                    .compute_units_to_tokens_multiplier,
-                compute_unit_cost_granularity: self
-                    .shared_params(start)
-                    .compute_unit_cost_granularity,
-                token_metered: def.token_pricing.is_some(),
-            };
-            // The proof requirement, drawn from the stored claim's hash and the proof seed block.
-            let value = claimed_upokt(
-                input.num_compute_units,
-                &input.target_hash,
-                input.compute_units_to_tokens_multiplier,
-                input.compute_unit_cost_granularity,
-            )
-            .unwrap_or(u64::MAX);
-            let seed = self.proof_seed(header.session_end_block_height)?;
-            let p = &self.cfg.proof.proof_request_probability;
-            let probability = p.num() as f64 / p.den().max(1) as f64;
-            let draw = proof_requirement(
-                &claim_hash(&record.claim.encode()),
-                &seed,
-                value,
-                self.cfg.proof.proof_requirement_threshold_upokt,
-                probability,
-            );
+            let (input, end) = self.claim_input(key, record)?;
+            let draw = self.requirement(record, &input, end)?;
             if draw.requirement.is_required() {
                 match &record.proof {
                     None => {
@@ -887,9 +922,10 @@ impl Devnet {
                     Some(Ok(_)) => {}
                 }
             }
-            expiry.supplier_stakes.insert(key.1, sup.stake);
+            let stake = self.suppliers.get(&key.1).map_or(0, |s| s.stake);
+            expiry.supplier_stakes.insert(key.1, stake);
             requirements.push(draw.requirement);
-            session_ends.push((service, header.session_end_block_height));
+            session_ends.push((input.service_id.clone(), end));
             inputs.push(input);
         }
         let apps = self

@@ -322,3 +322,37 @@ fn shared_params_change_at_the_next_session() {
         }
     )));
 }
+
+/// Below the threshold and with probability 0 no proof is required: the requirement says so
+/// before settlement, and the claim settles without one.
+#[test]
+fn a_claim_without_a_required_proof_settles_unproven() {
+    let mut w = world();
+    let mut p = w.chain.config().proof;
+    p.proof_requirement_threshold_upokt = u64::MAX;
+    p.proof_request_probability = pokt_primitives::Fraction::new(0, 1).unwrap();
+    w.chain.set_proof_params(p);
+    let session = w
+        .chain
+        .session(&w.app.address(), &w.service, w.chain.height())
+        .unwrap();
+    let (tree, supplier) = serve(&w, &session, 5);
+    let windows = w.chain.windows(session.header.end.get()).unwrap();
+    w.chain.advance_to(windows.claim_window_open.get()).unwrap();
+    w.chain.submit_claim(&tree.claim()).unwrap();
+    w.chain.advance_to(windows.proof_window_open.get()).unwrap();
+    let id = session.header.session_id.to_hex();
+    assert_eq!(
+        w.chain.proof_requirement(&id, &supplier.address()).unwrap(),
+        ProofRequirement::NotRequired
+    );
+    let events = w.chain.advance_to(windows.settlement_height.get()).unwrap();
+    assert!(events.iter().any(|e| matches!(
+        e,
+        DevnetEvent::Settled {
+            outcome: Outcome::Settled { .. },
+            requirement: ProofRequirement::NotRequired,
+            ..
+        }
+    )));
+}
