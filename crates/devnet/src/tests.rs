@@ -71,6 +71,28 @@ fn world() -> World {
     }
 }
 
+/// The settlements among `events`: (proof requirement, outcome), in order.
+fn settled(events: &[DevnetEvent]) -> Vec<(ProofRequirement, Outcome)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            DevnetEvent::Settled {
+                requirement,
+                outcome,
+                ..
+            } => Some((*requirement, *outcome)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The application's session at the current height.
+fn current_session(w: &World) -> Session {
+    w.chain
+        .session(&w.app.address(), &w.service, w.chain.height())
+        .unwrap()
+}
+
 /// Serves `n` relays to the session's first supplier; returns its tree.
 fn serve(w: &World, session: &Session, n: usize) -> (SessionTree<FixedComputeUnits>, SigningKey) {
     let header = wire_header(session);
@@ -116,10 +138,7 @@ fn serve(w: &World, session: &Session, n: usize) -> (SessionTree<FixedComputeUni
 #[test]
 fn a_session_from_relays_to_balances() {
     let mut w = world();
-    let session = w
-        .chain
-        .session(&w.app.address(), &w.service, w.chain.height())
-        .unwrap();
+    let session = current_session(&w);
     assert_eq!(session.suppliers.len(), 3);
     let (tree, supplier) = serve(&w, &session, 30);
     let relays = tree.root().count();
@@ -145,15 +164,10 @@ fn a_session_from_relays_to_balances() {
     let source_before = w.chain.balance(&w.owner);
     let stake_before = w.chain.application_stake(&w.app.address()).unwrap();
     let events = w.chain.advance_to(windows.settlement_height.get()).unwrap();
-    let settled = events
-        .iter()
-        .find_map(|e| match e {
-            DevnetEvent::Settled { outcome, .. } => Some(*outcome),
-            _ => None,
-        })
-        .unwrap();
-    let Outcome::Settled { settled_upokt, .. } = settled else {
-        panic!("{settled:?}")
+    let [(ProofRequirement::Threshold, Outcome::Settled { settled_upokt, .. })] =
+        settled(&events)[..]
+    else {
+        panic!("{events:?}")
     };
     // 3000 compute units × 42 uPOKT per compute unit (defaults: 42,000,000 pPOKT / 10⁶).
     assert_eq!(settled_upokt, 3000 * 42);
@@ -186,24 +200,17 @@ fn a_session_from_relays_to_balances() {
 #[test]
 fn a_missing_required_proof_expires_the_claim_and_costs_stake() {
     let mut w = world();
-    let session = w
-        .chain
-        .session(&w.app.address(), &w.service, w.chain.height())
-        .unwrap();
+    let session = current_session(&w);
     let (tree, supplier) = serve(&w, &session, 5);
     let windows = w.chain.windows(session.header.end.get()).unwrap();
     w.chain.advance_to(windows.claim_window_open.get()).unwrap();
     w.chain.submit_claim(&tree.claim()).unwrap();
     let stake = w.chain.supplier_stake(&supplier.address()).unwrap();
     let events = w.chain.advance_to(windows.settlement_height.get()).unwrap();
-    assert!(events.iter().any(|e| matches!(
-        e,
-        DevnetEvent::Settled {
-            outcome: Outcome::Expired { .. },
-            requirement: ProofRequirement::Threshold,
-            ..
-        }
-    )));
+    assert!(matches!(
+        settled(&events)[..],
+        [(ProofRequirement::Threshold, Outcome::Expired { .. })]
+    ));
     assert_eq!(
         w.chain.supplier_stake(&supplier.address()).unwrap(),
         stake.saturating_sub(w.chain.config().proof.proof_missing_penalty_upokt)
@@ -213,10 +220,7 @@ fn a_missing_required_proof_expires_the_claim_and_costs_stake() {
 #[test]
 fn refused_messages() {
     let mut w = world();
-    let session = w
-        .chain
-        .session(&w.app.address(), &w.service, w.chain.height())
-        .unwrap();
+    let session = current_session(&w);
     let (tree, _) = serve(&w, &session, 5);
     let windows = w.chain.windows(session.header.end.get()).unwrap();
     w.chain.advance_to(windows.claim_window_open.get()).unwrap();
@@ -248,13 +252,10 @@ fn refused_messages() {
     let bad = tree.proof(&BlockHash::from_bytes([7; 32]));
     assert!(matches!(w.chain.submit_proof(&bad), Err(DevnetError::Proof(m)) if m.contains("B5")));
     let events = w.chain.advance_to(windows.settlement_height.get()).unwrap();
-    assert!(events.iter().any(|e| matches!(
-        e,
-        DevnetEvent::Settled {
-            outcome: Outcome::Expired { .. },
-            ..
-        }
-    )));
+    assert!(matches!(
+        settled(&events)[..],
+        [(ProofRequirement::Threshold, Outcome::Expired { .. })]
+    ));
 }
 
 #[test]
@@ -293,10 +294,7 @@ fn shared_params_change_at_the_next_session() {
         3
     );
     w.chain.advance_to(9).unwrap();
-    let session = w
-        .chain
-        .session(&w.app.address(), &w.service, w.chain.height())
-        .unwrap();
+    let session = current_session(&w);
     assert_eq!(
         (session.header.start.get(), session.header.end.get()),
         (9, 14)
@@ -314,13 +312,10 @@ fn shared_params_change_at_the_next_session() {
     let seed = w.chain.proof_seed(14).unwrap();
     w.chain.submit_proof(&tree.proof(&seed)).unwrap();
     let events = w.chain.advance_to(windows.settlement_height.get()).unwrap();
-    assert!(events.iter().any(|e| matches!(
-        e,
-        DevnetEvent::Settled {
-            outcome: Outcome::Settled { .. },
-            ..
-        }
-    )));
+    assert!(matches!(
+        settled(&events)[..],
+        [(ProofRequirement::Threshold, Outcome::Settled { .. })]
+    ));
 }
 
 /// Below the threshold and with probability 0 no proof is required: the requirement says so
@@ -332,10 +327,7 @@ fn a_claim_without_a_required_proof_settles_unproven() {
     p.proof_requirement_threshold_upokt = u64::MAX;
     p.proof_request_probability = pokt_primitives::Fraction::new(0, 1).unwrap();
     w.chain.set_proof_params(p);
-    let session = w
-        .chain
-        .session(&w.app.address(), &w.service, w.chain.height())
-        .unwrap();
+    let session = current_session(&w);
     let (tree, supplier) = serve(&w, &session, 5);
     let windows = w.chain.windows(session.header.end.get()).unwrap();
     w.chain.advance_to(windows.claim_window_open.get()).unwrap();
@@ -347,12 +339,8 @@ fn a_claim_without_a_required_proof_settles_unproven() {
         ProofRequirement::NotRequired
     );
     let events = w.chain.advance_to(windows.settlement_height.get()).unwrap();
-    assert!(events.iter().any(|e| matches!(
-        e,
-        DevnetEvent::Settled {
-            outcome: Outcome::Settled { .. },
-            requirement: ProofRequirement::NotRequired,
-            ..
-        }
-    )));
+    assert!(matches!(
+        settled(&events)[..],
+        [(ProofRequirement::NotRequired, Outcome::Settled { .. })]
+    ));
 }
