@@ -9,7 +9,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pokt_crypto::SigningKey;
 use pokt_mining::{FixedComputeUnits, SessionTree, TokenMetered};
 use pokt_primitives::{
-    HttpHeaders, PoktHttpResponse, Relay, RelayRequest, SessionHeader, TargetHash,
+    Address, ComputeUnits, HttpHeaders, PoktHttpResponse, Relay, RelayRequest, SessionHeader,
+    TargetHash,
 };
 use pokt_relay::llm::{
     STREAM_DELIMITER, StreamSplitter, TokenPricing, sign_http_response, sign_stream_batch,
@@ -93,7 +94,8 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(relays.len() as u64));
     g.bench_function("mine 512 relays, fixed compute units", |b| {
         b.iter(|| {
-            let mut t = SessionTree::new(h.clone(), "s".into(), all, FixedComputeUnits(100));
+            let fixed = FixedComputeUnits::new(ComputeUnits::new(100));
+            let mut t = SessionTree::new(h.clone(), Address::from_bytes([5; 20]), all, fixed);
             relays.iter().for_each(|r| {
                 t.offer(r);
             });
@@ -101,13 +103,14 @@ fn bench(c: &mut Criterion) {
         })
     });
     let pricing = TokenPricing {
-        base_compute_units: 10,
-        per_prompt_token: 1,
-        per_completion_token: 3,
+        base_compute_units: ComputeUnits::new(10),
+        per_prompt_token: ComputeUnits::new(1),
+        per_completion_token: ComputeUnits::new(3),
     };
     g.bench_function("mine 512 relays, token-metered", |b| {
         b.iter(|| {
-            let mut t = SessionTree::new(h.clone(), "s".into(), all, TokenMetered(pricing));
+            let metered = TokenMetered::new(pricing);
+            let mut t = SessionTree::new(h.clone(), Address::from_bytes([5; 20]), all, metered);
             relays.iter().for_each(|r| {
                 t.offer(r);
             });

@@ -10,14 +10,17 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use pokt_crypto::SigningKey;
 use pokt_mining::{
     FixedComputeUnits, Mined, ProofContext, SessionTree, is_volume_applicable, validate_proof,
+    validate_proof_go_compatible,
 };
 use pokt_primitives::{
-    BlockHash, Relay, RelayHash, RelayRequest, RelayResponse, SessionHeader, TargetHash,
+    BlockHash, BlockHeight, BlockInterval, ComputeUnits, Relay, RelayHash, RelayRequest,
+    RelayResponse, SessionHeader, TargetHash,
 };
 use pokt_relay::{
     AcceptanceContext, PreparedRing, RingMembers, accept_relay, new_request, ring_at, sign_request,
     sign_response,
 };
+use pokt_session::WindowOffsets;
 use rand_chacha::rand_core::SeedableRng;
 use rayon::prelude::*;
 
@@ -47,7 +50,7 @@ fn world() -> World {
             delegated: vec![gw.verifying_key()],
             pending_undelegations: vec![],
         },
-        20,
+        BlockHeight::new(20),
     )
     .unwrap();
     let requests: Vec<RelayRequest> = (0..BATCH)
@@ -90,8 +93,8 @@ fn bench(c: &mut Criterion) {
     let prepared = PreparedRing::new(&w.ring).unwrap();
     let sup = [w.supplier.address()];
     let ctx = AcceptanceContext {
-        current_height: 15,
-        grace_period_end_offset_blocks: 1,
+        current_height: BlockHeight::new(15),
+        grace_period_end_offset_blocks: BlockInterval::new(1),
         session_header: &w.header,
         session_suppliers: &sup,
         expected_ring: &prepared,
@@ -100,9 +103,9 @@ fn bench(c: &mut Criterion) {
     let new_tree = || {
         SessionTree::new(
             w.header.clone(),
-            w.supplier.address().to_string(),
+            w.supplier.address(),
             TargetHash::BASE,
-            FixedComputeUnits(100),
+            FixedComputeUnits::new(ComputeUnits::new(100)),
         )
     };
 
@@ -192,26 +195,25 @@ fn bench(c: &mut Criterion) {
     let root = tree.root();
     let key = w.supplier.verifying_key();
     let target = TargetHash::BASE;
+    let windows = WindowOffsets::MAINNET
+        .windows(BlockHeight::new(20))
+        .unwrap();
     let pctx = ProofContext {
         session_header: &w.header,
         session_suppliers: &sup,
-        in_proof_window: true,
+        height: windows.proof_window_open,
+        windows: &windows,
         target: &target,
         claim_root: root.as_bytes(),
         ring: &w.ring,
         supplier_key: &key,
         seed_block_hash: &seed,
-        strict: true,
     };
     c.bench_function("validate proof, 100k-leaf tree (strict)", |b| {
         b.iter(|| validate_proof(&msg, &pctx).unwrap())
     });
     c.bench_function("validate proof, 100k-leaf tree (Go-compatible)", |b| {
-        let go = ProofContext {
-            strict: false,
-            ..pctx
-        };
-        b.iter(|| validate_proof(&msg, &go).unwrap())
+        b.iter(|| validate_proof_go_compatible(&msg, &pctx).unwrap())
     });
 }
 

@@ -13,10 +13,11 @@ use anyhow::Context;
 use pokt_devnet::{Devnet, DevnetConfig, DevnetEvent, ServiceDef};
 use pokt_examples::llm::network::{DemoActors, demo_key, stake_demo_actors};
 use pokt_mining::{FixedComputeUnits, SessionTree, target_fraction_f64};
-use pokt_primitives::{Address, BlockHeight, Relay, RelayResponse, ServiceId};
+use pokt_primitives::{
+    Address, BlockHeight, BlockInterval, ComputeUnits, Relay, RelayResponse, ServiceId,
+};
 use pokt_relay::{
     AcceptanceContext, PreparedRing, accept_relay, new_request, sign_request, sign_response,
-    wire_header,
 };
 use pokt_tokenomics::Outcome;
 use rand_chacha::rand_core::SeedableRng;
@@ -47,7 +48,7 @@ fn main() -> anyhow::Result<()> {
     for _ in 0..6 {
         // One session of traffic, spread over its suppliers.
         let session = chain.session(&app.address(), &service, chain.height())?;
-        let header = wire_header(&session);
+        let header = session.header.to_wire();
         let end = session.header.end.get();
         let ring = chain.ring(&app.address(), end)?;
         let prepared = PreparedRing::new(&ring)?;
@@ -72,8 +73,10 @@ fn main() -> anyhow::Result<()> {
             let accepted = accept_relay(
                 req,
                 &AcceptanceContext {
-                    current_height: chain.height(),
-                    grace_period_end_offset_blocks: i64::try_from(chain.grace_period_blocks(end))?,
+                    current_height: BlockHeight::new(chain.height()),
+                    grace_period_end_offset_blocks: BlockInterval::new(
+                        chain.grace_period_blocks(end),
+                    ),
                     session_header: &header,
                     session_suppliers: &session.suppliers,
                     expected_ring: &prepared,
@@ -91,9 +94,9 @@ fn main() -> anyhow::Result<()> {
                 .or_insert_with(|| {
                     SessionTree::new(
                         header.clone(),
-                        supplier.to_string(),
+                        supplier,
                         target,
-                        FixedComputeUnits(100),
+                        FixedComputeUnits::new(ComputeUnits::new(100)),
                     )
                 })
                 .offer(&Relay {

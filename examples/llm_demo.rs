@@ -91,9 +91,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.metered {
         cfg.token_pricing = Some(TokenPricing {
-            base_compute_units: 10,
-            per_prompt_token: 1,
-            per_completion_token: 3,
+            base_compute_units: pokt_primitives::ComputeUnits::new(10),
+            per_prompt_token: pokt_primitives::ComputeUnits::new(1),
+            per_completion_token: pokt_primitives::ComputeUnits::new(3),
         });
     }
     cfg.gateway_addr = args.listen.unwrap_or(if args.serve {

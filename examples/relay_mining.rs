@@ -10,12 +10,14 @@ use anyhow::{Context, ensure};
 use pokt_crypto::SigningKey;
 use pokt_mining::{
     DifficultyHistory, FixedComputeUnits, Mined, MinedRelayEma, ProofContext, SessionTree,
-    claim_hash, proof_requirement, validate_claim, validate_proof,
+    proof_requirement, validate_claim, validate_proof,
 };
-use pokt_primitives::{BlockHash, BlockHeight, Message, Relay, RelayResponse, ServiceId};
+use pokt_primitives::{
+    BlockHash, BlockHeight, BlockInterval, ComputeUnits, Relay, RelayResponse, ServiceId, Upokt,
+};
 use pokt_relay::{
     AcceptanceContext, PreparedRing, RingMembers, accept_relay, new_request, ring_at, sign_request,
-    sign_response, verify_response, wire_header,
+    sign_response, verify_response,
 };
 use pokt_session::{ServiceConfig, Session, SessionGrid, SessionQuery, WindowOffsets};
 use rand_chacha::rand_core::SeedableRng;
@@ -26,7 +28,7 @@ fn block_hash(h: BlockHeight) -> BlockHash {
     BlockHash::from_bytes(Sha256::digest(h.get().to_be_bytes()).into())
 }
 
-const COMPUTE_UNITS_PER_RELAY: u64 = 100;
+const COMPUTE_UNITS_PER_RELAY: ComputeUnits = ComputeUnits::new(100);
 const TARGET_NUM_RELAYS: u64 = 100_000;
 
 fn main() -> anyhow::Result<()> {
@@ -39,8 +41,8 @@ fn main() -> anyhow::Result<()> {
         .map(|s| ServiceConfig {
             operator: s.address(),
             service: service.clone(),
-            activation_height: 1,
-            deactivation_height: 0,
+            activation_height: BlockHeight::new(1),
+            deactivation_height: None,
         })
         .collect();
 
@@ -48,7 +50,13 @@ fn main() -> anyhow::Result<()> {
     // so that about a quarter of relays are mined from the next session on.
     let mut difficulty = DifficultyHistory::new();
     difficulty
-        .update(&MinedRelayEma, 15, 21, 400_000, TARGET_NUM_RELAYS)
+        .update(
+            &MinedRelayEma,
+            BlockHeight::new(15),
+            BlockHeight::new(21),
+            400_000,
+            TARGET_NUM_RELAYS,
+        )
         .context("difficulty update")?;
 
     // The session at height 25 (sessions of 20 blocks from genesis), with mainnet's windows.
@@ -58,17 +66,17 @@ fn main() -> anyhow::Result<()> {
             application: &app_addr,
             service_id: &service,
             height: BlockHeight::new(25),
-            grid: SessionGrid::genesis(20),
+            grid: SessionGrid::genesis(BlockInterval::new(20)),
             num_suppliers_per_session: 5,
         },
         |h| Some(block_hash(h)),
         &configs,
     )?;
-    let header = wire_header(&session);
+    let header = session.header.to_wire();
     let windows = WindowOffsets::MAINNET
         .windows(session.header.end)
         .context("windows")?;
-    let in_force = difficulty.at(session.header.start.get(), TARGET_NUM_RELAYS);
+    let in_force = difficulty.at(session.header.start, TARGET_NUM_RELAYS);
     println!(
         "session {} [{}..={}]: claim window {}..={}, proof window {}..={}; target {} (p ≈ {:.3})",
         header.session_id,
@@ -89,7 +97,7 @@ fn main() -> anyhow::Result<()> {
             delegated: vec![gateway.verifying_key()],
             pending_undelegations: vec![],
         },
-        header.session_end_block_height,
+        session.header.end,
     )?;
     let prepared = PreparedRing::new(&ring)?;
     let supplier_addr = *session.suppliers.first().context("a supplier")?;
@@ -98,9 +106,8 @@ fn main() -> anyhow::Result<()> {
         .find(|s| s.address() == supplier_addr)
         .context("supplier key")?;
     let ctx = AcceptanceContext {
-        current_height: 30,
-        grace_period_end_offset_blocks: WindowOffsets::MAINNET.grace_period_end_offset_blocks
-            as i64,
+        current_height: BlockHeight::new(30),
+        grace_period_end_offset_blocks: WindowOffsets::MAINNET.grace_period_end_offset_blocks,
         session_header: &header,
         session_suppliers: &session.suppliers,
         expected_ring: &prepared,
@@ -108,9 +115,9 @@ fn main() -> anyhow::Result<()> {
     };
     let mut tree = SessionTree::new(
         header.clone(),
-        supplier_addr.to_string(),
+        supplier_addr,
         in_force.target_hash,
-        FixedComputeUnits(COMPUTE_UNITS_PER_RELAY),
+        FixedComputeUnits::new(COMPUTE_UNITS_PER_RELAY),
     );
     let mut rng = rand_chacha::ChaCha20Rng::from_seed([7; 32]);
     let (served, mut mined) = (400, 0);
@@ -147,21 +154,29 @@ fn main() -> anyhow::Result<()> {
 
     // Claim in the claim window; the chain checks it.
     let claim = tree.claim();
-    validate_claim(&claim.root_hash, COMPUTE_UNITS_PER_RELAY, true)?;
-    println!(
-        "claim accepted at height {}",
-        windows.claim_window_open.get()
-    );
+    let claim_height = windows.claim_window_open;
+    validate_claim(
+        &claim.root_hash,
+        COMPUTE_UNITS_PER_RELAY,
+        claim_height,
+        &windows,
+    )?;
+    println!("claim accepted at height {claim_height}");
 
     // The chain draws the proof requirement from the block before the proof window opens.
-    let seed = block_hash(BlockHeight::new(windows.proof_window_open.get() - 1));
+    let seed = block_hash(
+        windows
+            .proof_window_open
+            .checked_prev()
+            .context("proof window opens at the first height")?,
+    );
     let claimed_upokt =
         pokt_tokenomics::claimed_upokt(root.sum(), &in_force.target_hash, 145_990, 1_000_000)?;
     let draw = proof_requirement(
-        &claim_hash(&tree.stored_claim().encode()),
+        &tree.stored_claim().hash(),
         &seed,
-        claimed_upokt,
-        100,
+        Upokt::new(claimed_upokt),
+        Upokt::new(100),
         0.01,
     );
     println!(
@@ -175,20 +190,20 @@ fn main() -> anyhow::Result<()> {
     let pctx = ProofContext {
         session_header: &header,
         session_suppliers: &session.suppliers,
-        in_proof_window: true,
+        height: windows.proof_window_open,
+        windows: &windows,
         target: &in_force.target_hash,
         claim_root: root.as_bytes(),
         ring: &ring,
         supplier_key: &key,
         seed_block_hash: &seed,
-        strict: true,
     };
     let valid = validate_proof(&proof, &pctx)?;
-    ensure!(valid.weight == COMPUTE_UNITS_PER_RELAY);
+    ensure!(valid.weight() == COMPUTE_UNITS_PER_RELAY);
     println!(
         "proof of {} bytes validated (strict): it reveals relay {}",
         proof.proof.len(),
-        valid.relay.relay_hash()
+        valid.relay().relay_hash()
     );
     Ok(())
 }

@@ -7,10 +7,12 @@
 use anyhow::Context;
 use pokt_crypto::SigningKey;
 use pokt_mining::is_volume_applicable;
-use pokt_primitives::{BlockHash, BlockHeight, Relay, RelayResponse, ServiceId, TargetHash};
+use pokt_primitives::{
+    BlockHash, BlockHeight, BlockInterval, Relay, RelayResponse, ServiceId, TargetHash,
+};
 use pokt_relay::{
     AcceptanceContext, RingMembers, accept_relay, new_request, ring_at, sign_request,
-    sign_response, verify_response, wire_header,
+    sign_response, verify_response,
 };
 use pokt_session::{ServiceConfig, Session, SessionGrid, SessionQuery};
 use rand_chacha::rand_core::SeedableRng;
@@ -27,8 +29,8 @@ fn main() -> anyhow::Result<()> {
         .map(|s| ServiceConfig {
             operator: s.address(),
             service: service.clone(),
-            activation_height: 1,
-            deactivation_height: 0,
+            activation_height: BlockHeight::new(1),
+            deactivation_height: None,
         })
         .collect();
     let app_addr = app.address();
@@ -36,7 +38,7 @@ fn main() -> anyhow::Result<()> {
         application: &app_addr,
         service_id: &service,
         height: BlockHeight::new(25),
-        grid: SessionGrid::genesis(10),
+        grid: SessionGrid::genesis(BlockInterval::new(10)),
         num_suppliers_per_session: 3,
     };
     let session = Session::derive(
@@ -53,7 +55,7 @@ fn main() -> anyhow::Result<()> {
     for s in &session.suppliers {
         println!("  {s}");
     }
-    let header = wire_header(&session);
+    let header = session.header.to_wire();
 
     // Gateway: the application's ring, then a ring-signed request to the first supplier.
     let members = RingMembers {
@@ -61,7 +63,7 @@ fn main() -> anyhow::Result<()> {
         delegated: vec![gateway.verifying_key()],
         pending_undelegations: vec![],
     };
-    let ring = ring_at(&members, header.session_end_block_height)?;
+    let ring = ring_at(&members, session.header.end)?;
     let supplier_addr = session.suppliers[0];
     let supplier = suppliers
         .iter()
@@ -83,8 +85,8 @@ fn main() -> anyhow::Result<()> {
     // Relay miner: acceptance, then the signed response.
     let prepared = pokt_relay::PreparedRing::new(&ring)?;
     let ctx = AcceptanceContext {
-        current_height: 25,
-        grace_period_end_offset_blocks: 1,
+        current_height: BlockHeight::new(25),
+        grace_period_end_offset_blocks: BlockInterval::new(1),
         session_header: &header,
         session_suppliers: &session.suppliers,
         expected_ring: &prepared,

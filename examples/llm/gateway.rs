@@ -24,7 +24,7 @@ use pokt_primitives::{
 };
 use pokt_relay::llm::{StreamSplitter, usage_from_body, verify_stream_batch};
 use pokt_relay::{
-    PreparedRing, PreparedSigner, new_request, sign_request_prepared, verify_response, wire_header,
+    PreparedRing, PreparedSigner, new_request, sign_request_prepared, verify_response,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -189,7 +189,7 @@ impl Gateway {
         let session = chain
             .session(&self.cfg.application, &self.cfg.service, height)
             .map_err(|e| ApiError::new(503, "session_error", e.to_string()))?;
-        let header = wire_header(&session);
+        let header = session.header.to_wire();
         let ring = match self
             .rings
             .lock()

@@ -21,11 +21,11 @@ use futures_util::StreamExt;
 use pokt_crypto::SigningKey;
 use pokt_mining::{FixedComputeUnits, Mined, SessionTree, TokenMetered, WeightPolicy};
 use pokt_primitives::{
-    Address, HttpHeader, HttpHeaders, Message, PoktHttpRequest, PoktHttpResponse, Relay,
-    RelayRequest, ServiceId, SessionHeader,
+    Address, BlockHeight, BlockInterval, ComputeUnits, HttpHeader, HttpHeaders, Message,
+    PoktHttpRequest, PoktHttpResponse, Relay, RelayRequest, ServiceId, SessionHeader,
 };
 use pokt_relay::llm::{BatchLimits, StreamBatcher, sign_http_response, sign_stream_batch};
-use pokt_relay::{AcceptanceContext, PreparedRing, Rejection, accept_relay, wire_header};
+use pokt_relay::{AcceptanceContext, PreparedRing, Rejection, accept_relay};
 use serde_json::json;
 
 use super::SharedChain;
@@ -75,13 +75,13 @@ pub enum HostPolicy {
 }
 
 impl WeightPolicy for HostPolicy {
-    fn weight(&self, relay: &Relay) -> u64 {
+    fn weight(&self, relay: &Relay) -> ComputeUnits {
         match self {
             Self::Fixed(p) => p.weight(relay),
             Self::Metered(p) => p.weight(relay),
         }
     }
-    fn try_weight(&self, relay: &Relay) -> Option<u64> {
+    fn try_weight(&self, relay: &Relay) -> Option<ComputeUnits> {
         match self {
             Self::Fixed(p) => p.try_weight(relay),
             Self::Metered(p) => p.try_weight(relay),
@@ -157,11 +157,12 @@ fn error(status: StatusCode, kind: &str, code: &str, message: impl std::fmt::Dis
 fn rejection_code(r: &Rejection) -> (&'static str, StatusCode) {
     match r {
         Rejection::SessionExpired { .. } => ("session_expired", StatusCode::BAD_REQUEST),
-        Rejection::SessionNotStarted => ("session_not_started", StatusCode::BAD_REQUEST),
-        Rejection::HeaderMismatch(_) => ("session_mismatch", StatusCode::BAD_REQUEST),
+        Rejection::SessionNotStarted { .. } => ("session_not_started", StatusCode::BAD_REQUEST),
+        Rejection::HeaderMismatch { .. } => ("session_mismatch", StatusCode::BAD_REQUEST),
         Rejection::SupplierNotInSession => ("supplier_not_in_session", StatusCode::BAD_REQUEST),
         Rejection::NotOurSupplier => ("not_our_supplier", StatusCode::BAD_REQUEST),
         Rejection::Signature(_) => ("bad_signature", StatusCode::UNAUTHORIZED),
+        _ => ("rejected", StatusCode::BAD_REQUEST),
     }
 }
 
@@ -236,7 +237,7 @@ impl RelayMiner {
         let session = chain
             .session(&app, &service, h.session_start_block_height)
             .map_err(|e| e.to_string())?;
-        let header = wire_header(&session);
+        let header = session.header.to_wire();
         let ring = chain
             .ring(&app, session.header.end.get())
             .map_err(|e| e.to_string())?;
@@ -274,10 +275,12 @@ impl RelayMiner {
             .and_then(|s| self.chain.lock().ok()?.service(&s).cloned());
         match def {
             Some(d) => match d.token_pricing {
-                Some(p) => HostPolicy::Metered(TokenMetered(p)),
-                None => HostPolicy::Fixed(FixedComputeUnits(d.compute_units_per_relay)),
+                Some(p) => HostPolicy::Metered(TokenMetered::new(p)),
+                None => HostPolicy::Fixed(FixedComputeUnits::new(ComputeUnits::new(
+                    d.compute_units_per_relay,
+                ))),
             },
-            None => HostPolicy::Fixed(FixedComputeUnits(1)),
+            None => HostPolicy::Fixed(FixedComputeUnits::new(ComputeUnits::new(1))),
         }
     }
 
@@ -301,9 +304,10 @@ impl RelayMiner {
             let Some(state) = map.get_mut(&header.session_id) else {
                 return;
             };
-            let tree = state.trees.entry(supplier).or_insert_with(|| {
-                SessionTree::new(header.clone(), supplier.to_string(), target, policy)
-            });
+            let tree = state
+                .trees
+                .entry(supplier)
+                .or_insert_with(|| SessionTree::new(header.clone(), supplier, target, policy));
             tree.offer(relay)
         };
         if let Mined::Inserted(_) = mined {
@@ -435,8 +439,8 @@ async fn relay(State(m): State<Arc<RelayMiner>>, body: Bytes) -> Response {
         }
     };
     let ctx = AcceptanceContext {
-        current_height: height,
-        grace_period_end_offset_blocks: grace,
+        current_height: BlockHeight::new(height),
+        grace_period_end_offset_blocks: BlockInterval::new(u64::try_from(grace).unwrap_or(0)),
         session_header: &header,
         session_suppliers: &suppliers,
         expected_ring: &ring,

@@ -13,17 +13,17 @@ use pokt_devnet::DevnetEvent;
 use pokt_examples::llm::backend::{self, STAND_IN_MODEL};
 use pokt_examples::llm::network::{Network, NetworkConfig};
 use pokt_examples::llm::openai::count_tokens;
-use pokt_primitives::{Address, Message};
+use pokt_primitives::{Address, ComputeUnits, Message};
 use pokt_relay::llm::{TokenPricing, Usage, usage_from_body};
-use pokt_relay::{new_request, sign_request, wire_header};
+use pokt_relay::{new_request, sign_request};
 use pokt_tokenomics::Outcome;
 use rand_chacha::rand_core::SeedableRng;
 use serde_json::{Value, json};
 
 const PRICING: TokenPricing = TokenPricing {
-    base_compute_units: 10,
-    per_prompt_token: 1,
-    per_completion_token: 2,
+    base_compute_units: ComputeUnits::new(10),
+    per_prompt_token: ComputeUnits::new(1),
+    per_completion_token: ComputeUnits::new(2),
 };
 const CUPR: u64 = 100;
 
@@ -49,7 +49,7 @@ async fn net_with(metered: bool, impostor: bool) -> Network {
 
 fn price(metered: bool, u: Usage) -> u64 {
     if metered {
-        PRICING.compute_units(Some(u)).unwrap()
+        PRICING.compute_units(Some(u)).unwrap().get()
     } else {
         CUPR
     }
@@ -166,7 +166,7 @@ async fn run(metered: bool) {
     let (header, first_supplier) = {
         let c = n.chain.lock().unwrap();
         let s = c.session(&n.app.address(), &n.service, c.height()).unwrap();
-        (wire_header(&s), s.suppliers[0])
+        (s.header.to_wire(), s.suppliers[0])
     };
     let miner_url = n
         .miners

@@ -31,11 +31,13 @@ pub fn varint(data: &[u8]) {
 }
 
 /// `mining_validate_proof`: any bytes as a `MsgSubmitProof` through the chain's full proof
-/// validation against a fixed session: never panics, and nothing validates (the fuzzer cannot sign
-/// for the fixed keys, and the claim root commits to no relay).
+/// validation (strict and Go-compatible) against a fixed session: never panics, and nothing
+/// validates (the fuzzer cannot sign for the fixed keys, and the claim root commits to no relay).
 pub fn validate_proof(data: &[u8]) {
     use pokt_crypto::SigningKey;
-    use pokt_primitives::{BlockHash, Message, MsgSubmitProof, SessionHeader, TargetHash};
+    use pokt_primitives::{
+        BlockHash, BlockHeight, Message, MsgSubmitProof, SessionHeader, TargetHash,
+    };
     let Ok(msg) = MsgSubmitProof::decode(data) else {
         return;
     };
@@ -58,18 +60,22 @@ pub fn validate_proof(data: &[u8]) {
     let key = sup.verifying_key();
     let seed = BlockHash::from_bytes([9; 32]);
     let root = [7u8; 48];
+    let Some(windows) = pokt_session::WindowOffsets::MAINNET.windows(BlockHeight::new(20)) else {
+        return;
+    };
     let ctx = pokt_mining::ProofContext {
         session_header: &header,
         session_suppliers: &suppliers,
-        in_proof_window: true,
+        height: windows.proof_window_open,
+        windows: &windows,
         target: &TargetHash::BASE,
         claim_root: &root,
         ring: &ring,
         supplier_key: &key,
         seed_block_hash: &seed,
-        strict: true,
     };
     assert!(pokt_mining::validate_proof(&msg, &ctx).is_err());
+    assert!(pokt_mining::validate_proof_go_compatible(&msg, &ctx).is_err());
 }
 
 /// `mining_ema_target`: the EMA and the next target against independent big-integer models, on

@@ -32,7 +32,7 @@ pub fn verify(data: &[u8]) {
 /// `relay_accept`: any bytes as a RelayRequest through the relay miner's acceptance against a
 /// fixed session: never panics; an accepted request names a session supplier and verifies.
 pub fn accept(data: &[u8]) {
-    use pokt_primitives::{Address, RelayRequest, SessionHeader};
+    use pokt_primitives::{Address, BlockHeight, BlockInterval, RelayRequest, SessionHeader};
     use pokt_relay::{AcceptanceContext, accept_relay};
     let Ok(req) = RelayRequest::decode(data) else {
         return;
@@ -57,8 +57,8 @@ pub fn accept(data: &[u8]) {
         return;
     };
     let ctx = AcceptanceContext {
-        current_height: 15,
-        grace_period_end_offset_blocks: 1,
+        current_height: BlockHeight::new(15),
+        grace_period_end_offset_blocks: BlockInterval::new(1),
         session_header: &header,
         session_suppliers: &sup,
         expected_ring: &prepared,

@@ -5,9 +5,13 @@ use anyhow::{Context, bail};
 use pokt_crypto::VerifyingKey;
 use pokt_mining::{
     Controller, DifficultyHistory, EstimatedRelayEma, MinedRelayEma, ProofContext,
-    RelayMiningDifficulty, validate_claim, validate_proof,
+    RelayMiningDifficulty, validate_claim_root, validate_proof, validate_proof_go_compatible,
 };
-use pokt_primitives::{Address, BlockHash, Message, MsgCreateClaim, MsgSubmitProof, TargetHash};
+use pokt_primitives::{
+    Address, BlockHash, BlockHeight, ComputeUnits, Message, MsgCreateClaim, MsgSubmitProof,
+    SharedParams, TargetHash,
+};
+use pokt_session::WindowOffsets;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -90,8 +94,8 @@ fn step(
 ) -> Option<RelayMiningDifficulty> {
     h.update(
         c,
-        height,
-        height.saturating_add(1),
+        BlockHeight::new(height),
+        BlockHeight::new(height.saturating_add(1)),
         mined,
         target_num_relays,
     )
@@ -177,7 +181,7 @@ pub(crate) fn proof_verify(
     let target = TargetHash::from_bytes(bytes32(&inputs.target_hash, "target_hash")?);
     let seed = BlockHash::from_bytes(bytes32(&inputs.seed_block_hash, "seed_block_hash")?);
     if let Some(cu) = inputs.compute_units_per_relay {
-        if let Err(e) = validate_claim(&claim.root_hash, cu, true) {
+        if let Err(e) = validate_claim_root(&claim.root_hash, ComputeUnits::new(cu)) {
             println!(
                 "{}",
                 serde_json::to_string_pretty(
@@ -187,23 +191,44 @@ pub(crate) fn proof_verify(
             return Ok(false);
         }
     }
+    // The context says only whether the proof arrives in its window: stand for that with the
+    // session's windows under the code-default offsets and a height at the window's opening or
+    // just after its close.
+    let offsets = WindowOffsets::from(&SharedParams::defaults());
+    let windows = offsets
+        .windows(BlockHeight::new(header.session_end_block_height))
+        .or_else(|| offsets.windows(BlockHeight::ZERO))
+        .context("proof windows")?;
+    let height = if inputs.in_proof_window {
+        windows.proof_window_open
+    } else {
+        windows
+            .proof_window_close
+            .checked_next()
+            .context("proof window close")?
+    };
     let ctx = ProofContext {
         session_header: &header,
         session_suppliers: &suppliers,
-        in_proof_window: inputs.in_proof_window,
+        height,
+        windows: &windows,
         target: &target,
         claim_root: &claim.root_hash,
         ring: &ring,
         supplier_key: &supplier_key,
         seed_block_hash: &seed,
-        strict: inputs.strict,
     };
-    let verdict = match validate_proof(&proof, &ctx) {
+    let validated = if inputs.strict {
+        validate_proof(&proof, &ctx)
+    } else {
+        validate_proof_go_compatible(&proof, &ctx)
+    };
+    let verdict = match validated {
         Ok(v) => json!({
             "verdict": "valid",
             "strict": inputs.strict,
-            "relay_hash": v.relay.relay_hash().to_hex(),
-            "weight": v.weight,
+            "relay_hash": v.relay().relay_hash().to_hex(),
+            "weight": v.weight().get(),
         }),
         Err(e) => json!({
             "verdict": "invalid",

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, bail};
-use pokt_primitives::{Address, BlockHash, BlockHeight, ServiceId};
+use pokt_primitives::{Address, BlockHash, BlockHeight, BlockInterval, ServiceId, SessionNumber};
 use pokt_session::{ServiceConfig, Session, SessionGrid, SessionQuery, WindowOffsets};
 use serde::Deserialize;
 use serde_json::json;
@@ -52,9 +52,9 @@ pub(crate) fn run(input: &str) -> anyhow::Result<()> {
         .context("application_address")?;
     let service = ServiceId::new(&st.service_id).context("service_id")?;
     let Some(grid) = SessionGrid::new(
-        st.num_blocks_per_session,
-        st.anchor_height,
-        st.number_at_anchor,
+        BlockInterval::new(st.num_blocks_per_session),
+        BlockHeight::new(st.anchor_height),
+        SessionNumber::new(st.number_at_anchor),
     ) else {
         bail!("num_blocks_per_session must be in 1..=i64::MAX");
     };
@@ -73,8 +73,10 @@ pub(crate) fn run(input: &str) -> anyhow::Result<()> {
             Ok(ServiceConfig {
                 operator: c.operator_address.parse().context("operator_address")?,
                 service: ServiceId::new(&c.service_id).context("service_id")?,
-                activation_height: c.activation_height,
-                deactivation_height: c.deactivation_height,
+                activation_height: BlockHeight::new(c.activation_height),
+                // The chain writes "never deactivated" as 0.
+                deactivation_height: (c.deactivation_height != 0)
+                    .then_some(BlockHeight::new(c.deactivation_height)),
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
@@ -85,7 +87,7 @@ pub(crate) fn run(input: &str) -> anyhow::Result<()> {
         grid,
         num_suppliers_per_session: st.num_suppliers_per_session,
     };
-    let start = grid.start(st.height);
+    let start = grid.start(BlockHeight::new(st.height)).get();
     if !hashes.contains_key(&start) {
         bail!("block_hashes has no hash for the session start height {start}");
     }
@@ -98,16 +100,16 @@ pub(crate) fn run(input: &str) -> anyhow::Result<()> {
         "session_start_block_height": s.header.start.get(),
         "session_end_block_height": s.header.end.get(),
         "session_number": s.number.get(),
-        "num_blocks_per_session": s.num_blocks_per_session,
+        "num_blocks_per_session": s.num_blocks_per_session.get(),
         "suppliers": s.suppliers.iter().map(Address::as_str).collect::<Vec<_>>(),
     });
     if let Some([g, co, cc, po, pc]) = st.windows {
         let off = WindowOffsets {
-            grace_period_end_offset_blocks: g,
-            claim_window_open_offset_blocks: co,
-            claim_window_close_offset_blocks: cc,
-            proof_window_open_offset_blocks: po,
-            proof_window_close_offset_blocks: pc,
+            grace_period_end_offset_blocks: BlockInterval::new(g),
+            claim_window_open_offset_blocks: BlockInterval::new(co),
+            claim_window_close_offset_blocks: BlockInterval::new(cc),
+            proof_window_open_offset_blocks: BlockInterval::new(po),
+            proof_window_close_offset_blocks: BlockInterval::new(pc),
         };
         let w = off
             .windows(s.header.end)

@@ -152,7 +152,10 @@ fn difficulty_command_walks_the_ema() {
 fn proof_verify_command() {
     use pokt_crypto::SigningKey;
     use pokt_mining::{FixedComputeUnits, Mined, SessionTree};
-    use pokt_primitives::{BlockHash, Message, Relay, RelayResponse, SessionHeader, TargetHash};
+    use pokt_primitives::{
+        BlockHash, BlockHeight, ComputeUnits, Message, Relay, RelayResponse, SessionHeader,
+        TargetHash,
+    };
     use pokt_relay::{RingMembers, new_request, ring_at, sign_request, sign_response};
     use rand_chacha::rand_core::SeedableRng;
 
@@ -172,14 +175,14 @@ fn proof_verify_command() {
             delegated: vec![gw.verifying_key()],
             pending_undelegations: vec![],
         },
-        20,
+        BlockHeight::new(20),
     )
     .unwrap();
     let mut tree = SessionTree::new(
         header.clone(),
-        supplier.address().to_string(),
+        supplier.address(),
         TargetHash::BASE,
-        FixedComputeUnits(3),
+        FixedComputeUnits::new(ComputeUnits::new(3)),
     );
     let mut rng = rand_chacha::ChaCha20Rng::from_seed([7; 32]);
     for i in 0..8 {
@@ -195,7 +198,7 @@ fn proof_verify_command() {
             req: Some(req),
             res: Some(res),
         };
-        assert_eq!(tree.offer(&relay), Mined::Inserted(3));
+        assert_eq!(tree.offer(&relay), Mined::Inserted(ComputeUnits::new(3)));
     }
     let seed = BlockHash::from_bytes([9; 32]);
     let dir = std::env::temp_dir().join(format!("pokt-proof-verify-{}", std::process::id()));

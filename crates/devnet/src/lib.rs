@@ -5,15 +5,16 @@ use std::collections::BTreeMap;
 use pokt_crypto::VerifyingKey;
 use pokt_mining::{
     DifficultyHistory, MeteringError, MinedRelayEma, ProofContext, ProofError, ProofRequirement,
-    check_token_metered_weight, claim_hash, proof_requirement, validate_claim,
-    validate_claim_token_metered, validate_proof,
+    check_token_metered_weight, proof_requirement, validate_claim, validate_claim_token_metered,
+    validate_proof, validate_proof_go_compatible,
 };
 use pokt_primitives::{
-    Address, BlockHash, BlockHeight, Claim, ClaimProofStatus, Message, MsgCreateClaim,
-    MsgSubmitProof, ProofParams, ServiceId, SessionId, SharedParams, TargetHash, TokenomicsParams,
+    Address, BlockHash, BlockHeight, BlockInterval, Claim, ClaimProofStatus, ComputeUnits,
+    MsgCreateClaim, MsgSubmitProof, ProofParams, ServiceId, SessionId, SessionNumber, SharedParams,
+    TargetHash, TokenomicsParams, Upokt,
 };
 use pokt_relay::llm::TokenPricing;
-use pokt_relay::{RingMembers, ring_at, wire_header};
+use pokt_relay::{RingMembers, ring_at};
 use pokt_session::{
     ParamsHistory, ServiceConfig, Session, SessionGrid, SessionQuery, WindowOffsets, Windows,
 };
@@ -52,18 +53,18 @@ impl DevnetConfig {
     pub fn small() -> Result<Self, pokt_primitives::FractionError> {
         Ok(Self {
             shared: SharedParams {
-                num_blocks_per_session: 4,
-                grace_period_end_offset_blocks: 1,
-                claim_window_open_offset_blocks: 1,
-                claim_window_close_offset_blocks: 3,
-                proof_window_open_offset_blocks: 0,
-                proof_window_close_offset_blocks: 4,
-                session_grid_anchor_height: 1,
-                session_number_at_anchor: 1,
+                num_blocks_per_session: BlockInterval::new(4),
+                grace_period_end_offset_blocks: BlockInterval::new(1),
+                claim_window_open_offset_blocks: BlockInterval::new(1),
+                claim_window_close_offset_blocks: BlockInterval::new(3),
+                proof_window_open_offset_blocks: BlockInterval::new(0),
+                proof_window_close_offset_blocks: BlockInterval::new(4),
+                session_grid_anchor_height: BlockHeight::new(1),
+                session_number_at_anchor: SessionNumber::new(1),
                 ..SharedParams::defaults()
             },
             proof: ProofParams {
-                proof_requirement_threshold_upokt: 0,
+                proof_requirement_threshold: Upokt::ZERO,
                 ..ProofParams::defaults()
             },
             tokenomics: TokenomicsParams::defaults()?,
@@ -77,21 +78,11 @@ impl DevnetConfig {
 }
 
 fn offsets(s: &SharedParams) -> WindowOffsets {
-    WindowOffsets {
-        grace_period_end_offset_blocks: s.grace_period_end_offset_blocks,
-        claim_window_open_offset_blocks: s.claim_window_open_offset_blocks,
-        claim_window_close_offset_blocks: s.claim_window_close_offset_blocks,
-        proof_window_open_offset_blocks: s.proof_window_open_offset_blocks,
-        proof_window_close_offset_blocks: s.proof_window_close_offset_blocks,
-    }
+    WindowOffsets::from(s)
 }
 
 fn grid_of(s: &SharedParams) -> Option<SessionGrid> {
-    SessionGrid::new(
-        s.num_blocks_per_session,
-        s.session_grid_anchor_height,
-        s.session_number_at_anchor,
-    )
+    SessionGrid::from_shared(s)
 }
 
 /// A service on the devnet.
@@ -506,7 +497,7 @@ impl Devnet {
 
     /// The shared params in force at `height`.
     pub fn shared_params(&self, height: i64) -> &SharedParams {
-        self.shared.at(u64::try_from(height).unwrap_or(0))
+        self.shared.at(BlockHeight::new(height))
     }
 
     /// Updates the shared params from the next session start (returned): the session grid is
@@ -515,11 +506,14 @@ impl Devnet {
     pub fn set_shared_params(&mut self, mut params: SharedParams) -> Result<i64, DevnetError> {
         let end = self.session_end(self.height)?;
         let effective = end.saturating_add(1);
-        params.session_grid_anchor_height = effective;
-        params.session_number_at_anchor = self.grid_at(end)?.number(end).saturating_add(1);
+        params.session_grid_anchor_height = BlockHeight::new(effective);
+        params.session_number_at_anchor = self
+            .grid_at(end)?
+            .number(BlockHeight::new(end))
+            .checked_next()
+            .unwrap_or(SessionNumber::MAX);
         grid_of(&params).ok_or_else(|| DevnetError::Session("num_blocks_per_session".into()))?;
-        self.shared
-            .record(u64::try_from(effective).unwrap_or(0), params);
+        self.shared.record(BlockHeight::new(effective), params);
         Ok(effective)
     }
 
@@ -560,8 +554,8 @@ impl Devnet {
                 s.services.iter().map(move |svc| ServiceConfig {
                     operator: *addr,
                     service: svc.clone(),
-                    activation_height: s.activation_height,
-                    deactivation_height: 0,
+                    activation_height: BlockHeight::new(s.activation_height),
+                    deactivation_height: None,
                 })
             })
             .collect();
@@ -581,7 +575,7 @@ impl Devnet {
 
     /// The last block of the session containing `height`.
     pub fn session_end(&self, height: i64) -> Result<i64, DevnetError> {
-        Ok(self.grid_at(height)?.end(height))
+        Ok(self.grid_at(height)?.end(BlockHeight::new(height)).get())
     }
 
     /// The session's claim, proof and settlement windows.
@@ -596,6 +590,7 @@ impl Devnet {
     pub fn grace_period_blocks(&self, session_end: i64) -> u64 {
         self.shared_params(session_end)
             .grace_period_end_offset_blocks
+            .get()
     }
 
     /// The ring an application's relays must be signed with at a session end height: the
@@ -616,7 +611,7 @@ impl Devnet {
                 delegated,
                 pending_undelegations: vec![],
             },
-            session_end,
+            BlockHeight::new(session_end),
         )
         .map_err(|_| DevnetError::Session("ring".into()))
     }
@@ -630,7 +625,10 @@ impl Devnet {
         Ok(self
             .difficulty
             .get(service)
-            .map(|h| h.at(height, def.target_num_relays).target_hash)
+            .map(|h| {
+                h.at(BlockHeight::new(height), def.target_num_relays)
+                    .target_hash
+            })
             .unwrap_or(TargetHash::from_bytes([0xff; 32])))
     }
 
@@ -660,7 +658,7 @@ impl Devnet {
             .cloned()
             .ok_or(DevnetError::Unknown("service"))?;
         let s = self.session(&app, &service, h.session_start_block_height)?;
-        if wire_header(&s) != *h {
+        if s.header.to_wire() != *h {
             return Err(DevnetError::Claim(
                 "session header differs from the chain's".into(),
             ));
@@ -681,10 +679,15 @@ impl Devnet {
             return Err(DevnetError::Claim("supplier not in the session".into()));
         }
         let windows = self.windows(session.header.end.get())?;
-        let in_window = windows.claim_open_at(BlockHeight::new(self.height));
+        let now = BlockHeight::new(self.height);
         let root = match def.token_pricing {
-            Some(_) => validate_claim_token_metered(&msg.root_hash, in_window),
-            None => validate_claim(&msg.root_hash, def.compute_units_per_relay, in_window),
+            Some(_) => validate_claim_token_metered(&msg.root_hash, now, &windows),
+            None => validate_claim(
+                &msg.root_hash,
+                ComputeUnits::new(def.compute_units_per_relay),
+                now,
+                &windows,
+            ),
         }
         .map_err(|e| DevnetError::Claim(e.to_string()))?;
         let key = (session.header.session_id.to_hex(), supplier);
@@ -734,7 +737,7 @@ impl Devnet {
             return Err(DevnetError::Proof("already proven".into()));
         }
         let end = session.header.end.get();
-        let header = wire_header(&session);
+        let header = session.header.to_wire();
         let target = self.target(&def.id, session.header.start.get())?;
         let ring = self.ring(&session.header.application, end)?;
         let supplier_key = self
@@ -744,21 +747,29 @@ impl Devnet {
         let ctx = ProofContext {
             session_header: &header,
             session_suppliers: &session.suppliers,
-            in_proof_window: record.windows.proof_open_at(BlockHeight::new(self.height)),
+            height: BlockHeight::new(self.height),
+            windows: &record.windows,
             target: &target,
             claim_root: &record.claim.root_hash,
             ring: &ring,
             supplier_key: &supplier_key,
             seed_block_hash: &seed,
-            strict: self.cfg.strict_proofs,
         };
-        let verdict: Result<u64, String> = match validate_proof(msg, &ctx) {
-            Err(e @ ProofError::Window) => return Err(DevnetError::Proof(e.to_string())),
+        let validated = if self.cfg.strict_proofs {
+            validate_proof(msg, &ctx)
+        } else {
+            validate_proof_go_compatible(msg, &ctx)
+        };
+        let verdict: Result<u64, String> = match validated {
+            Err(e @ ProofError::OutsideProofWindow { .. }) => {
+                return Err(DevnetError::Proof(e.to_string()));
+            }
             Err(e) => Err(format!("{} ({})", e, e.step())),
             Ok(v) => match def.token_pricing {
                 Some(p) => check_token_metered_weight(&v, &p)
+                    .map(ComputeUnits::get)
                     .map_err(|e: MeteringError| format!("{e} (metering)")),
-                None => Ok(v.weight),
+                None => Ok(v.weight().get()),
             },
         };
         self.events.push(match &verdict {
@@ -858,10 +869,10 @@ impl Devnet {
         let p = &self.cfg.proof.proof_request_probability;
         let probability = p.num() as f64 / p.den().max(1) as f64;
         Ok(proof_requirement(
-            &claim_hash(&record.claim.encode()),
+            &record.claim.hash(),
             &seed,
-            value,
-            self.cfg.proof.proof_requirement_threshold_upokt,
+            Upokt::new(value),
+            self.cfg.proof.proof_requirement_threshold,
             probability,
         ))
     }
@@ -896,7 +907,7 @@ impl Devnet {
         let mut inputs = Vec::new();
         let mut requirements = Vec::new();
         let mut expiry = Expiry {
-            penalty_upokt: self.cfg.proof.proof_missing_penalty_upokt,
+            penalty_upokt: self.cfg.proof.proof_missing_penalty.get(),
             supplier_min_stake_upokt: self.cfg.supplier_min_stake,
             ..Expiry::default()
         };
@@ -1002,11 +1013,15 @@ impl Devnet {
                 .services
                 .get(&service)
                 .map_or(1, |d| d.target_num_relays);
-            if let Some(new) = self
-                .difficulty
-                .get_mut(&service)
-                .and_then(|h| h.update(&MinedRelayEma, self.height, next_start, relays, target_num))
-            {
+            if let Some(new) = self.difficulty.get_mut(&service).and_then(|h| {
+                h.update(
+                    &MinedRelayEma,
+                    BlockHeight::new(self.height),
+                    BlockHeight::new(next_start),
+                    relays,
+                    target_num,
+                )
+            }) {
                 self.events.push(DevnetEvent::DifficultyUpdated {
                     service,
                     target: new.target_hash,

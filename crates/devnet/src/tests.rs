@@ -95,7 +95,7 @@ fn current_session(w: &World) -> Session {
 
 /// Serves `n` relays to the session's first supplier; returns its tree.
 fn serve(w: &World, session: &Session, n: usize) -> (SessionTree<FixedComputeUnits>, SigningKey) {
-    let header = wire_header(session);
+    let header = session.header.to_wire();
     let supplier_addr = session.suppliers[0];
     let supplier = w
         .suppliers
@@ -113,9 +113,9 @@ fn serve(w: &World, session: &Session, n: usize) -> (SessionTree<FixedComputeUni
         .unwrap();
     let mut tree = SessionTree::new(
         header.clone(),
-        supplier_addr.to_string(),
+        supplier_addr,
         target,
-        FixedComputeUnits(100),
+        FixedComputeUnits::new(ComputeUnits::new(100)),
     );
     let mut rng = rand_chacha::ChaCha20Rng::from_seed([1; 32]);
     for i in 0..n {
@@ -213,7 +213,7 @@ fn a_missing_required_proof_expires_the_claim_and_costs_stake() {
     ));
     assert_eq!(
         w.chain.supplier_stake(&supplier.address()).unwrap(),
-        stake.saturating_sub(w.chain.config().proof.proof_missing_penalty_upokt)
+        stake.saturating_sub(w.chain.config().proof.proof_missing_penalty.get())
     );
 }
 
@@ -278,8 +278,8 @@ fn shared_params_change_at_the_next_session() {
     let mut w = world();
     assert_eq!(w.chain.height(), 5);
     let mut p = *w.chain.shared_params(5);
-    p.num_blocks_per_session = 6;
-    p.claim_window_close_offset_blocks = 5;
+    p.num_blocks_per_session = BlockInterval::new(6);
+    p.claim_window_close_offset_blocks = BlockInterval::new(5);
     assert_eq!(w.chain.set_shared_params(p).unwrap(), 9);
     assert_eq!(
         w.chain.session_end(5).unwrap(),
@@ -324,7 +324,7 @@ fn shared_params_change_at_the_next_session() {
 fn a_claim_without_a_required_proof_settles_unproven() {
     let mut w = world();
     let mut p = w.chain.config().proof;
-    p.proof_requirement_threshold_upokt = u64::MAX;
+    p.proof_requirement_threshold = Upokt::MAX;
     p.proof_request_probability = pokt_primitives::Fraction::new(0, 1).unwrap();
     w.chain.set_proof_params(p);
     let session = current_session(&w);

@@ -2,6 +2,8 @@
 
 use alloc::collections::BTreeMap;
 
+use pokt_primitives::BlockHeight;
+
 use crate::difficulty::{RelayMiningDifficulty, ema, next_target, target_fraction_f64};
 
 /// How a service's difficulty reacts to the relays settled in a block. [MINING-CTRL-1]
@@ -74,7 +76,7 @@ impl Controller for EstimatedRelayEma {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DifficultyHistory {
     live: Option<RelayMiningDifficulty>,
-    history: BTreeMap<i64, RelayMiningDifficulty>,
+    history: BTreeMap<BlockHeight, RelayMiningDifficulty>,
 }
 
 impl DifficultyHistory {
@@ -85,7 +87,7 @@ impl DifficultyHistory {
 
     /// The difficulty in force at `height` (greatest effective height ≤ `height`), else the
     /// default for `target_num_relays`.
-    pub fn at(&self, height: i64, target_num_relays: u64) -> RelayMiningDifficulty {
+    pub fn at(&self, height: BlockHeight, target_num_relays: u64) -> RelayMiningDifficulty {
         self.history.range(..=height).next_back().map_or_else(
             || RelayMiningDifficulty::default_for(target_num_relays),
             |(_, d)| *d,
@@ -98,7 +100,7 @@ impl DifficultyHistory {
     }
 
     /// Every recorded (effective height, difficulty).
-    pub fn entries(&self) -> impl Iterator<Item = (i64, &RelayMiningDifficulty)> {
+    pub fn entries(&self) -> impl Iterator<Item = (BlockHeight, &RelayMiningDifficulty)> {
         self.history.iter().map(|(h, d)| (*h, d))
     }
 
@@ -111,8 +113,8 @@ impl DifficultyHistory {
     pub fn update(
         &mut self,
         controller: &impl Controller,
-        current_height: i64,
-        next_session_start: i64,
+        current_height: BlockHeight,
+        next_session_start: BlockHeight,
         mined: u64,
         target_num_relays: u64,
     ) -> Option<RelayMiningDifficulty> {

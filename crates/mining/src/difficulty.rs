@@ -248,16 +248,25 @@ impl RelayMiningDifficulty {
 }
 
 /// An exact non-negative ratio of two 256-bit big-endian integers (probabilities and reward
-/// multipliers of a difficulty target).
+/// multipliers of a difficulty target). Only this crate builds one, so the denominator is never
+/// zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Ratio256 {
-    /// The numerator, 32 bytes big-endian.
-    pub numerator: [u8; 32],
-    /// The denominator, 32 bytes big-endian (never zero when built by this crate).
-    pub denominator: [u8; 32],
+    numerator: [u8; 32],
+    denominator: [u8; 32],
 }
 
 impl Ratio256 {
+    /// The numerator, 32 bytes big-endian.
+    pub const fn numerator(&self) -> &[u8; 32] {
+        &self.numerator
+    }
+
+    /// The denominator, 32 bytes big-endian (never zero).
+    pub const fn denominator(&self) -> &[u8; 32] {
+        &self.denominator
+    }
+
     /// The ratio as the nearest-ish `f64` (reporting only).
     pub fn to_f64(&self) -> f64 {
         let v = |b: &[u8; 32]| b.iter().fold(0.0f64, |acc, x| acc * 256.0 + f64::from(*x));

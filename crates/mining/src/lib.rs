@@ -16,9 +16,11 @@ pub use difficulty::{
     Ratio256, RelayMiningDifficulty, ema, is_volume_applicable, next_target, target_fraction_f64,
 };
 pub use gorand::{GoRand, go_varint, seeded_float};
-pub use proof::{ProofRequirement, RequirementDraw, claim_hash, proof_path, proof_requirement};
+pub use proof::{ProofRequirement, RequirementDraw, proof_path, proof_requirement};
 pub use tree::{FixedComputeUnits, Mined, SessionTree, TokenMetered, WeightPolicy};
 pub use validate::{
-    ClaimError, MeteringError, ProofContext, ProofError, ValidatedProof,
-    check_token_metered_weight, validate_claim, validate_claim_token_metered, validate_proof,
+    ClaimError, MessageError, MeteringError, ProofContext, ProofError, RelayBasicError,
+    SessionMismatch, ValidatedProof, check_token_metered_weight, validate_claim,
+    validate_claim_root, validate_claim_token_metered, validate_proof,
+    validate_proof_go_compatible,
 };

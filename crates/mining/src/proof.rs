@@ -1,24 +1,21 @@
 //! Which claims must be proven, and the path a proof must open.
 
-use pokt_primitives::{BlockHash, SessionId};
+use pokt_primitives::{BlockHash, ClaimHash, ProofPath, SessionId, Upokt};
 use sha2::{Digest, Sha256};
 
 use crate::gorand::seeded_float;
 
 /// The path the closest proof of a claim must be drawn to: SHA-256(block hash at the proof window
-/// open − 1 ‖ the session id as its 64-character ASCII hex string). [MINING-PATH-1]
-pub fn proof_path(seed_block_hash: &BlockHash, session_id: &SessionId) -> [u8; 32] {
-    Sha256::new()
-        .chain_update(seed_block_hash.as_bytes())
-        .chain_update(session_id.to_hex().as_bytes())
-        .finalize()
-        .into()
-}
-
-/// The claim hash: SHA-256 of the claim's canonical protobuf bytes (the stored claim, including
-/// its proof validation status when non-zero). [MINING-REQ-1]
-pub fn claim_hash(claim_bytes: &[u8]) -> [u8; 32] {
-    Sha256::digest(claim_bytes).into()
+/// open − 1 ‖ the session id as its 64-character ASCII hex string). This is the one place it is
+/// computed. [MINING-PATH-1]
+pub fn proof_path(seed_block_hash: &BlockHash, session_id: &SessionId) -> ProofPath {
+    ProofPath::from_bytes(
+        Sha256::new()
+            .chain_update(seed_block_hash.as_bytes())
+            .chain_update(session_id.to_hex().as_bytes())
+            .finalize()
+            .into(),
+    )
 }
 
 /// Why a claim does or does not need a proof.
@@ -59,19 +56,20 @@ pub struct RequirementDraw {
     pub sample: f64,
 }
 
-/// The proof requirement of a claim: `Threshold` when `claimed_upokt ≥ threshold_upokt`; otherwise
-/// sample = SeededFloat64(claim hash, seed block hash) and `Probabilistic` when sample ≤
-/// `probability` (Go compares two float64s), else `NotRequired`. The sample is drawn in every
-/// case so hosts can report it. [MINING-REQ-1]
+/// The proof requirement of a claim: `Threshold` when `claimed ≥ threshold`; otherwise sample =
+/// SeededFloat64(claim hash, seed block hash) and `Probabilistic` when sample ≤ `probability`
+/// (Go compares two float64s), else `NotRequired`. The sample is drawn in every case so hosts can
+/// report it. The claim hash is [`Claim::hash`](pokt_primitives::Claim::hash) of the stored
+/// claim. [MINING-REQ-1]
 pub fn proof_requirement(
-    claim_hash: &[u8; 32],
+    claim_hash: &ClaimHash,
     seed_block_hash: &BlockHash,
-    claimed_upokt: u64,
-    threshold_upokt: u64,
+    claimed: Upokt,
+    threshold: Upokt,
     probability: f64,
 ) -> RequirementDraw {
-    let (seed, sample) = seeded_float(claim_hash, seed_block_hash.as_bytes());
-    let requirement = if claimed_upokt >= threshold_upokt {
+    let (seed, sample) = seeded_float(claim_hash.as_bytes(), seed_block_hash.as_bytes());
+    let requirement = if claimed >= threshold {
         ProofRequirement::Threshold
     } else if sample <= probability {
         ProofRequirement::Probabilistic

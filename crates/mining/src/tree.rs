@@ -1,27 +1,30 @@
 //! Session trees: one sparse Merkle sum trie per (supplier, session), holding its mined relays.
 
-use alloc::string::String;
+use alloc::string::ToString;
 use alloc::vec::Vec;
 
 use pokt_primitives::{
-    Message, MsgCreateClaim, MsgSubmitProof, Relay, RelayHash, SessionHeader, TargetHash,
+    Address, BlockHash, Claim, ClaimProofStatus, ComputeUnits, Message, MsgCreateClaim,
+    MsgSubmitProof, ProofPath, Relay, RelayHash, SessionHeader, SessionId, TargetHash,
 };
+use pokt_relay::llm::{TokenPricing, response_usage};
 use pokt_smst::gob::{compact_closest_proof, encode_compact_closest_proof};
 use pokt_smst::{PoktSmst, Root, ValueMode};
 use sha2::{Digest, Sha256};
 
 use crate::difficulty::is_volume_applicable;
+use crate::proof::proof_path;
 
 /// How a relay's leaf weight (its compute units) is chosen. POKT charges a fixed number of compute
 /// units per relay of the service, taken at the session's start; later issues add token-metered
 /// policies for LLM relays. [MINING-TREE-2]
 pub trait WeightPolicy {
     /// The weight of `relay`.
-    fn weight(&self, relay: &Relay) -> u64;
+    fn weight(&self, relay: &Relay) -> ComputeUnits;
 
     /// The weight of `relay`, or `None` when it cannot be priced (the relay is then not mined).
     /// Defaults to [`weight`](Self::weight).
-    fn try_weight(&self, relay: &Relay) -> Option<u64> {
+    fn try_weight(&self, relay: &Relay) -> Option<ComputeUnits> {
         Some(self.weight(relay))
     }
 
@@ -34,20 +37,32 @@ pub trait WeightPolicy {
 }
 
 /// Token-metered compute units (extension, opt-in): a relay weighs what its supplier-signed
-/// response's usage costs under the service's [`TokenPricing`](pokt_relay::llm::TokenPricing);
-/// leaves keep the response payload so proofs can be checked against it
+/// response's usage costs under the service's [`TokenPricing`]; leaves keep the response payload
+/// so proofs can be checked against it
 /// ([`check_token_metered_weight`](crate::check_token_metered_weight)). [LLM-METER-2]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TokenMetered(pub pokt_relay::llm::TokenPricing);
+pub struct TokenMetered(TokenPricing);
+
+impl TokenMetered {
+    /// The policy of a service priced by `pricing`.
+    pub const fn new(pricing: TokenPricing) -> Self {
+        Self(pricing)
+    }
+
+    /// The service's pricing.
+    pub const fn pricing(&self) -> &TokenPricing {
+        &self.0
+    }
+}
 
 impl WeightPolicy for TokenMetered {
     /// The priced weight; 0 when it overflows (`try_weight` refuses such a relay).
-    fn weight(&self, relay: &Relay) -> u64 {
-        self.try_weight(relay).unwrap_or(0)
+    fn weight(&self, relay: &Relay) -> ComputeUnits {
+        self.try_weight(relay).unwrap_or(ComputeUnits::ZERO)
     }
 
-    fn try_weight(&self, relay: &Relay) -> Option<u64> {
-        let usage = relay.res.as_ref().and_then(pokt_relay::llm::response_usage);
+    fn try_weight(&self, relay: &Relay) -> Option<ComputeUnits> {
+        let usage = relay.res.as_ref().and_then(response_usage);
         self.0.compute_units(usage)
     }
 
@@ -58,10 +73,23 @@ impl WeightPolicy for TokenMetered {
 
 /// The protocol's policy: every relay weighs the service's compute units per relay.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FixedComputeUnits(pub u64);
+pub struct FixedComputeUnits(ComputeUnits);
+
+impl FixedComputeUnits {
+    /// Every relay weighs `per_relay` (the service's compute units per relay at the session's
+    /// start).
+    pub const fn new(per_relay: ComputeUnits) -> Self {
+        Self(per_relay)
+    }
+
+    /// The compute units of every relay.
+    pub const fn per_relay(&self) -> ComputeUnits {
+        self.0
+    }
+}
 
 impl WeightPolicy for FixedComputeUnits {
-    fn weight(&self, _relay: &Relay) -> u64 {
+    fn weight(&self, _relay: &Relay) -> ComputeUnits {
         self.0
     }
 }
@@ -70,7 +98,7 @@ impl WeightPolicy for FixedComputeUnits {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mined {
     /// Below the target: inserted with this weight.
-    Inserted(u64),
+    Inserted(ComputeUnits),
     /// Not volume-applicable: dropped.
     NotApplicable,
     /// Already in the tree (same relay hash): not counted twice.
@@ -85,7 +113,7 @@ pub enum Mined {
 #[derive(Clone, Debug)]
 pub struct SessionTree<W: WeightPolicy> {
     header: SessionHeader,
-    supplier: String,
+    supplier: Address,
     target: TargetHash,
     policy: W,
     trie: PoktSmst,
@@ -94,7 +122,7 @@ pub struct SessionTree<W: WeightPolicy> {
 impl<W: WeightPolicy> SessionTree<W> {
     /// An empty tree for `supplier` in the session of `header`, with the difficulty target in force
     /// at the session's start.
-    pub fn new(header: SessionHeader, supplier: String, target: TargetHash, policy: W) -> Self {
+    pub fn new(header: SessionHeader, supplier: Address, target: TargetHash, policy: W) -> Self {
         Self {
             header,
             supplier,
@@ -121,7 +149,7 @@ impl<W: WeightPolicy> SessionTree<W> {
         let Some(w) = self.policy.try_weight(relay) else {
             return Mined::Unpriced;
         };
-        self.trie.update(hash.as_bytes(), &bytes, w);
+        self.trie.update(hash.as_bytes(), &bytes, w.get());
         Mined::Inserted(w)
     }
 
@@ -138,33 +166,45 @@ impl<W: WeightPolicy> SessionTree<W> {
     /// The `MsgCreateClaim` for this tree.
     pub fn claim(&self) -> MsgCreateClaim {
         MsgCreateClaim {
-            supplier_operator_address: self.supplier.clone(),
+            supplier_operator_address: self.supplier.to_string(),
             session_header: Some(self.header.clone()),
             root_hash: self.root().as_bytes().to_vec(),
         }
     }
 
+    /// The supplier the tree belongs to.
+    pub fn supplier(&self) -> Address {
+        self.supplier
+    }
+
+    /// The session header its messages carry.
+    pub fn header(&self) -> &SessionHeader {
+        &self.header
+    }
+
     /// The `MsgSubmitProof` for the proof path drawn from the seed block hash: the closest proof,
     /// compacted and gob-encoded as the chain expects. [MINING-TREE-3]
-    pub fn proof(&self, seed_block_hash: &pokt_primitives::BlockHash) -> MsgSubmitProof {
-        let sid = pokt_primitives::SessionId::from_wire(&self.header.session_id).ok();
-        let path = sid.map_or([0u8; 32], |s| crate::proof::proof_path(seed_block_hash, &s));
-        let p = self.trie.prove_closest(&path);
+    pub fn proof(&self, seed_block_hash: &BlockHash) -> MsgSubmitProof {
+        // A header whose session id is not a wire id never has a claim the chain accepts; the
+        // proof is then drawn to the zero path.
+        let path = SessionId::from_wire(&self.header.session_id)
+            .map_or(ProofPath::default(), |s| proof_path(seed_block_hash, &s));
+        let p = self.trie.prove_closest(path.as_bytes());
         MsgSubmitProof {
-            supplier_operator_address: self.supplier.clone(),
+            supplier_operator_address: self.supplier.to_string(),
             session_header: Some(self.header.clone()),
             proof: encode_compact_closest_proof(&compact_closest_proof(&p)),
         }
     }
 
     /// The claim as the chain stores it (status pending validation); the proof requirement is
-    /// drawn from the SHA-256 of its canonical bytes ([`claim_hash`](crate::claim_hash)).
-    pub fn stored_claim(&self) -> pokt_primitives::Claim {
-        pokt_primitives::Claim {
-            supplier_operator_address: self.supplier.clone(),
+    /// drawn from its hash ([`Claim::hash`]).
+    pub fn stored_claim(&self) -> Claim {
+        Claim {
+            supplier_operator_address: self.supplier.to_string(),
             session_header: Some(self.header.clone()),
             root_hash: self.root().as_bytes().to_vec(),
-            proof_validation_status: pokt_primitives::ClaimProofStatus::default(),
+            proof_validation_status: ClaimProofStatus::default(),
         }
     }
 

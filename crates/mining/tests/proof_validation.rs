@@ -5,9 +5,11 @@
 use pokt_crypto::SigningKey;
 use pokt_mining::*;
 use pokt_primitives::{
-    BlockHash, Message, MsgSubmitProof, Relay, RelayResponse, SessionHeader, TargetHash,
+    BlockHash, BlockHeight, ComputeUnits, Message, MsgSubmitProof, ProofPath, Relay, RelayResponse,
+    SessionHeader, TargetHash,
 };
 use pokt_relay::{RingMembers, new_request, ring_at, sign_request, sign_response};
+use pokt_session::{WindowOffsets, Windows};
 use pokt_smst::gob::{
     compact_closest_proof, decode_compact_closest_proof, decompact_closest_proof,
     encode_compact_closest_proof,
@@ -20,6 +22,11 @@ struct World {
     supplier: SigningKey,
     ring: Vec<pokt_crypto::VerifyingKey>,
     target: TargetHash,
+    windows: Windows,
+}
+
+fn cu(n: u64) -> ComputeUnits {
+    ComputeUnits::new(n)
 }
 
 fn world(n: usize) -> World {
@@ -39,7 +46,7 @@ fn world(n: usize) -> World {
             delegated: vec![gw.verifying_key()],
             pending_undelegations: vec![],
         },
-        20,
+        BlockHeight::new(20),
     )
     .unwrap();
     let mut half = [0xff; 32];
@@ -47,9 +54,9 @@ fn world(n: usize) -> World {
     let target = TargetHash::from_bytes(half);
     let mut tree = SessionTree::new(
         header.clone(),
-        supplier.address().to_string(),
+        supplier.address(),
         target,
-        FixedComputeUnits(100),
+        FixedComputeUnits::new(cu(100)),
     );
     let mut rng = rand_chacha::ChaCha20Rng::from_seed([5; 32]);
     let mut mined = 0;
@@ -70,7 +77,7 @@ fn world(n: usize) -> World {
             req: Some(req),
             res: Some(res),
         }) {
-            assert_eq!(w, 100);
+            assert_eq!(w, cu(100));
             mined += 1;
         }
     }
@@ -85,6 +92,9 @@ fn world(n: usize) -> World {
         supplier,
         ring,
         target,
+        windows: WindowOffsets::MAINNET
+            .windows(BlockHeight::new(20))
+            .unwrap(),
     }
 }
 
@@ -92,21 +102,44 @@ fn world(n: usize) -> World {
 fn claim_checks() {
     let w = world(40);
     let root = w.tree.root();
-    assert!(validate_claim(root.as_bytes(), 100, true).is_ok());
+    let open = w.windows.claim_window_open;
+    let close = w.windows.claim_window_close;
+    assert!(validate_claim_root(root.as_bytes(), cu(100)).is_ok());
+    assert!(validate_claim(root.as_bytes(), cu(100), open, &w.windows).is_ok());
+    assert!(validate_claim(root.as_bytes(), cu(100), close, &w.windows).is_ok());
     assert_eq!(
-        validate_claim(root.as_bytes(), 99, true),
-        Err(ClaimError::ComputeUnitsMismatch)
+        validate_claim(root.as_bytes(), cu(99), open, &w.windows),
+        Err(ClaimError::ComputeUnitsMismatch {
+            count: root.count(),
+            per_relay: cu(99),
+            sum: cu(root.sum())
+        })
+    );
+    let late = close.checked_next().unwrap();
+    assert_eq!(
+        validate_claim(root.as_bytes(), cu(100), late, &w.windows),
+        Err(ClaimError::OutsideClaimWindow {
+            height: late,
+            open,
+            close
+        })
+    );
+    assert!(matches!(
+        validate_claim(
+            root.as_bytes(),
+            cu(100),
+            open.checked_prev().unwrap(),
+            &w.windows
+        ),
+        Err(ClaimError::OutsideClaimWindow { .. })
+    ));
+    // The root checks come before the window.
+    assert_eq!(
+        validate_claim(&root.as_bytes()[..47], cu(100), late, &w.windows),
+        Err(ClaimError::RootSize { got: 47 })
     );
     assert_eq!(
-        validate_claim(root.as_bytes(), 100, false),
-        Err(ClaimError::Window)
-    );
-    assert_eq!(
-        validate_claim(&root.as_bytes()[..47], 100, true),
-        Err(ClaimError::RootSize)
-    );
-    assert_eq!(
-        validate_claim(&[0u8; 48], 100, true),
+        validate_claim_root(&[0u8; 48], cu(100)),
         Err(ClaimError::ZeroCount)
     );
     let claim = w.tree.claim();
@@ -127,38 +160,45 @@ fn proofs_validate_and_every_failure_is_caught() {
     let ctx = ProofContext {
         session_header: &w.header,
         session_suppliers: &sup,
-        in_proof_window: true,
+        height: w.windows.proof_window_open,
+        windows: &w.windows,
         target: &w.target,
         claim_root: root.as_bytes(),
         ring: &w.ring,
         supplier_key: &key,
         seed_block_hash: &seed,
-        strict: true,
     };
     let ok = validate_proof(&msg, &ctx).unwrap();
-    assert_eq!(ok.weight, 100);
+    assert_eq!(ok.weight(), cu(100));
+    assert_eq!(ok.relay().relay_hash().as_bytes().len(), 32);
+    assert_eq!(validate_proof_go_compatible(&msg, &ctx), Ok(ok));
     assert!(
         validate_proof(
             &msg,
             &ProofContext {
-                strict: false,
+                height: w.windows.proof_window_close,
                 ..ctx
             }
         )
         .is_ok()
     );
 
+    let late = w.windows.proof_window_close.checked_next().unwrap();
     assert_eq!(
         validate_proof(
             &msg,
             &ProofContext {
-                in_proof_window: false,
+                height: late,
                 ..ctx
             }
         ),
-        Err(ProofError::Window)
+        Err(ProofError::OutsideProofWindow {
+            height: late,
+            open: w.windows.proof_window_open,
+            close: w.windows.proof_window_close
+        })
     );
-    assert!(matches!(
+    assert_eq!(
         validate_proof(
             &msg,
             &ProofContext {
@@ -166,8 +206,10 @@ fn proofs_validate_and_every_failure_is_caught() {
                 ..ctx
             }
         ),
-        Err(ProofError::Session(_))
-    ));
+        Err(ProofError::Session(SessionMismatch::SupplierNotInSession {
+            supplier: w.supplier.address()
+        }))
+    );
     let other_seed = BlockHash::from_bytes([8; 32]);
     assert_eq!(
         validate_proof(
@@ -176,8 +218,9 @@ fn proofs_validate_and_every_failure_is_caught() {
                 seed_block_hash: &other_seed,
                 ..ctx
             }
-        ),
-        Err(ProofError::Path)
+        )
+        .map_err(|e| e.step()),
+        Err("B5")
     );
     let mut bad_root = *root.as_bytes();
     bad_root[0] ^= 1;
@@ -199,10 +242,10 @@ fn proofs_validate_and_every_failure_is_caught() {
                 ..ctx
             }
         ),
-        Err(ProofError::Claim)
+        Err(ProofError::Claim { got: 40 })
     );
     let hard = TargetHash::from_bytes([0; 32]);
-    assert_eq!(
+    assert!(matches!(
         validate_proof(
             &msg,
             &ProofContext {
@@ -210,8 +253,8 @@ fn proofs_validate_and_every_failure_is_caught() {
                 ..ctx
             }
         ),
-        Err(ProofError::Difficulty)
-    );
+        Err(ProofError::Difficulty { target, .. }) if target == hard
+    ));
     let stranger = SigningKey::from_bytes(&[7; 32]).unwrap().verifying_key();
     assert!(matches!(
         validate_proof(
@@ -235,10 +278,10 @@ fn proofs_validate_and_every_failure_is_caught() {
     ));
     let mut empty = msg.clone();
     empty.proof.clear();
-    assert!(matches!(
+    assert_eq!(
         validate_proof(&empty, &ctx),
-        Err(ProofError::Basic(_))
-    ));
+        Err(ProofError::Basic(MessageError::EmptyProof))
+    );
     let mut garbage = msg.clone();
     garbage.proof.truncate(garbage.proof.len() / 2);
     assert!(matches!(
@@ -271,14 +314,7 @@ fn proofs_validate_and_every_failure_is_caught() {
         ..msg.clone()
     };
     assert!(
-        validate_proof(
-            &forged,
-            &ProofContext {
-                strict: false,
-                ..ctx
-            }
-        )
-        .is_ok(),
+        validate_proof_go_compatible(&forged, &ctx).is_ok(),
         "Go's verifier accepts the forgery"
     );
     assert_eq!(
@@ -316,9 +352,9 @@ fn duplicates_are_not_counted_twice() {
     let w = world(4);
     let mut tree = SessionTree::new(
         w.header.clone(),
-        w.supplier.address().to_string(),
+        w.supplier.address(),
         TargetHash::BASE,
-        FixedComputeUnits(7),
+        FixedComputeUnits::new(cu(7)),
     );
     let mut res = RelayResponse {
         payload: b"an answer".to_vec(),
@@ -330,7 +366,7 @@ fn duplicates_are_not_counted_twice() {
         req: Some(new_request(&w.header, &w.supplier.address(), b"q".to_vec())),
         res: Some(res),
     };
-    assert_eq!(tree.offer(&relay), Mined::Inserted(7));
+    assert_eq!(tree.offer(&relay), Mined::Inserted(cu(7)));
     assert_eq!(tree.offer(&relay), Mined::Duplicate);
     let mut other_payload = relay.clone();
     other_payload.res.as_mut().unwrap().payload = b"another".to_vec();
@@ -374,24 +410,26 @@ mod properties {
             let ctx = ProofContext {
                 session_header: &w.header,
                 session_suppliers: &sup,
-                in_proof_window: true,
+                height: w.windows.proof_window_open,
+                windows: &w.windows,
                 target: &w.target,
                 claim_root: root.as_bytes(),
                 ring: &w.ring,
                 supplier_key: &key,
                 seed_block_hash: &good_seed,
-                strict,
             };
-            prop_assert!(validate_proof(msg, &ctx).is_ok());
+            let validate = if strict { validate_proof } else { validate_proof_go_compatible };
+            prop_assert!(validate(msg, &ctx).is_ok());
             let other = BlockHash::from_bytes(seed);
             prop_assume!(seed != [9; 32]);
-            prop_assert_eq!(
-                validate_proof(msg, &ProofContext { seed_block_hash: &other, ..ctx }),
-                Err(ProofError::Path)
+            let verdict = validate(msg, &ProofContext { seed_block_hash: &other, ..ctx });
+            prop_assert!(
+                matches!(verdict, Err(ProofError::Path { got, .. }) if got != ProofPath::from_bytes([0; 32])),
+                "{verdict:?}"
             );
             let mut bad_root = *root.as_bytes();
             bad_root[byte] ^= 1 << bit;
-            let verdict = validate_proof(msg, &ProofContext { claim_root: &bad_root, ..ctx });
+            let verdict = validate(msg, &ProofContext { claim_root: &bad_root, ..ctx });
             prop_assert!(verdict.is_err());
         }
     }

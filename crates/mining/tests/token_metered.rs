@@ -6,24 +6,32 @@
 use pokt_crypto::SigningKey;
 use pokt_mining::*;
 use pokt_primitives::{
-    BlockHash, HttpHeaders, Message, PoktHttpResponse, Relay, RelayResponse, SessionHeader,
-    TargetHash,
+    BlockHash, BlockHeight, ComputeUnits, HttpHeaders, Message, PoktHttpResponse, Relay,
+    RelayResponse, SessionHeader, TargetHash,
 };
 use pokt_relay::llm::{TokenPricing, Usage, response_usage};
 use pokt_relay::{RingMembers, new_request, ring_at, sign_request, sign_response};
+use pokt_session::WindowOffsets;
 use rand_chacha::rand_core::SeedableRng;
 
 const PRICING: TokenPricing = TokenPricing {
-    base_compute_units: 10,
-    per_prompt_token: 1,
-    per_completion_token: 3,
+    base_compute_units: ComputeUnits::new(10),
+    per_prompt_token: ComputeUnits::new(1),
+    per_completion_token: ComputeUnits::new(3),
 };
+
+fn cu(n: u64) -> ComputeUnits {
+    ComputeUnits::new(n)
+}
 
 /// A policy that charges twice the signed usage's price (a dishonest supplier).
 struct Inflated;
 impl WeightPolicy for Inflated {
-    fn weight(&self, relay: &Relay) -> u64 {
-        2 * TokenMetered(PRICING).weight(relay)
+    fn weight(&self, relay: &Relay) -> ComputeUnits {
+        TokenMetered::new(PRICING)
+            .weight(relay)
+            .checked_mul(2)
+            .unwrap()
     }
     fn keeps_payload(&self) -> bool {
         true
@@ -54,7 +62,7 @@ fn setup(n: u64) -> Setup {
             delegated: vec![gw.verifying_key()],
             pending_undelegations: vec![],
         },
-        20,
+        BlockHeight::new(20),
     )
     .unwrap();
     let mut rng = rand_chacha::ChaCha20Rng::from_seed([5; 32]);
@@ -99,19 +107,22 @@ fn validate<W: WeightPolicy>(s: &Setup, tree: &SessionTree<W>) -> ValidatedProof
     let root = tree.root();
     let key = s.supplier.verifying_key();
     let target = TargetHash::from_bytes([0xff; 32]);
-    validate_claim_token_metered(root.as_bytes(), true).unwrap();
+    let windows = WindowOffsets::MAINNET
+        .windows(BlockHeight::new(20))
+        .unwrap();
+    validate_claim_token_metered(root.as_bytes(), windows.claim_window_open, &windows).unwrap();
     validate_proof(
         &msg,
         &ProofContext {
             session_header: &s.header,
             session_suppliers: &sup,
-            in_proof_window: true,
+            height: windows.proof_window_open,
+            windows: &windows,
             target: &target,
             claim_root: root.as_bytes(),
             ring: &s.ring,
             supplier_key: &key,
             seed_block_hash: &seed,
-            strict: true,
         },
     )
     .unwrap()
@@ -123,15 +134,15 @@ fn metered_weights_are_proven_and_inflation_is_caught() {
     let target = TargetHash::from_bytes([0xff; 32]);
     let mut tree = SessionTree::new(
         s.header.clone(),
-        s.supplier.address().to_string(),
+        s.supplier.address(),
         target,
-        TokenMetered(PRICING),
+        TokenMetered::new(PRICING),
     );
     let mut sum = 0;
     for (i, r) in s.relays.iter().enumerate() {
         let i = i as u64;
         let w = 10 + (i + 1) + 3 * 2 * i;
-        assert_eq!(tree.offer(r), Mined::Inserted(w));
+        assert_eq!(tree.offer(r), Mined::Inserted(cu(w)));
         sum += w;
         assert_eq!(
             response_usage(r.res.as_ref().unwrap()),
@@ -143,20 +154,15 @@ fn metered_weights_are_proven_and_inflation_is_caught() {
     }
     assert_eq!((tree.root().sum(), tree.root().count()), (sum, 12));
     // Weights differ per relay: the POKT claim rule refuses the root, the metered one accepts it.
-    assert_eq!(
-        validate_claim(tree.root().as_bytes(), 10, true),
-        Err(ClaimError::ComputeUnitsMismatch)
-    );
+    assert!(matches!(
+        validate_claim_root(tree.root().as_bytes(), cu(10)),
+        Err(ClaimError::ComputeUnitsMismatch { .. })
+    ));
     let ok = validate(&s, &tree);
-    assert!(!ok.relay.res.as_ref().unwrap().payload.is_empty());
-    assert_eq!(check_token_metered_weight(&ok, &PRICING), Ok(ok.weight));
+    assert!(!ok.relay().res.as_ref().unwrap().payload.is_empty());
+    assert_eq!(check_token_metered_weight(&ok, &PRICING), Ok(ok.weight()));
 
-    let mut bad = SessionTree::new(
-        s.header.clone(),
-        s.supplier.address().to_string(),
-        target,
-        Inflated,
-    );
+    let mut bad = SessionTree::new(s.header.clone(), s.supplier.address(), target, Inflated);
     for r in &s.relays {
         assert!(matches!(bad.offer(r), Mined::Inserted(_)));
     }
@@ -172,9 +178,9 @@ fn payload_cleared_leaves_cannot_be_metered() {
     let s = setup(3);
     let mut tree = SessionTree::new(
         s.header.clone(),
-        s.supplier.address().to_string(),
+        s.supplier.address(),
         TargetHash::from_bytes([0xff; 32]),
-        FixedComputeUnits(10),
+        FixedComputeUnits::new(cu(10)),
     );
     for r in &s.relays {
         tree.offer(r);
@@ -189,13 +195,13 @@ fn payload_cleared_leaves_cannot_be_metered() {
 #[test]
 fn overflowing_usage_is_not_mined() {
     let s = setup(1);
-    let greedy = TokenMetered(TokenPricing {
-        per_prompt_token: u64::MAX,
+    let greedy = TokenMetered::new(TokenPricing {
+        per_prompt_token: ComputeUnits::MAX,
         ..PRICING
     });
     let mut tree = SessionTree::new(
         s.header.clone(),
-        s.supplier.address().to_string(),
+        s.supplier.address(),
         TargetHash::from_bytes([0xff; 32]),
         greedy,
     );

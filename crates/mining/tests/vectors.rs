@@ -2,10 +2,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use pokt_mining::{
-    GoRand, ProofRequirement, claim_hash, ema, next_target, proof_path, proof_requirement,
-    seeded_float,
+    GoRand, ProofRequirement, ema, next_target, proof_path, proof_requirement, seeded_float,
 };
-use pokt_primitives::{BlockHash, SessionId};
+use pokt_primitives::{BlockHash, Claim, Message, SessionId, Upokt};
 use serde_json::Value;
 
 fn load(name: &str) -> Value {
@@ -98,17 +97,13 @@ fn proof_paths_and_requirements() {
         let seed_hash = BlockHash::from_hex(c["seed_block_hash"].as_str().unwrap()).unwrap();
         let sid = SessionId::from_wire(c["session_id"].as_str().unwrap()).unwrap();
         assert_eq!(
-            hex::encode(proof_path(&seed_hash, &sid)),
+            proof_path(&seed_hash, &sid).to_hex(),
             c["proof_path"].as_str().unwrap(),
             "case {n}"
         );
         let claim = hex::decode(c["claim"].as_str().unwrap()).unwrap();
-        let ch = claim_hash(&claim);
-        assert_eq!(
-            hex::encode(ch),
-            c["claim_hash"].as_str().unwrap(),
-            "case {n}"
-        );
+        let ch = Claim::decode(&claim).unwrap().hash();
+        assert_eq!(ch.to_hex(), c["claim_hash"].as_str().unwrap(), "case {n}");
         let p: f64 = c["probability"].as_str().map_or_else(
             || c["probability"].as_f64().unwrap(),
             |s| s.parse().unwrap(),
@@ -116,8 +111,8 @@ fn proof_paths_and_requirements() {
         let draw = proof_requirement(
             &ch,
             &seed_hash,
-            num_u64(&c["claimed_upokt"]),
-            num_u64(&c["threshold_upokt"]),
+            Upokt::new(num_u64(&c["claimed_upokt"])),
+            Upokt::new(num_u64(&c["threshold_upokt"])),
             p,
         );
         assert_eq!(draw.seed, c["sample_seed"].as_i64().unwrap(), "case {n}");

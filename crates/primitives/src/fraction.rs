@@ -17,6 +17,7 @@ pub struct Fraction {
 
 /// Why a fraction could not be built or applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FractionError {
     /// Negative, NaN or infinite input, or a zero denominator.
     #[error("not a finite non-negative fraction")]

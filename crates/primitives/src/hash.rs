@@ -173,6 +173,25 @@ impl SessionId {
     }
 }
 
+hash_newtype!(
+    /// The claim hash: SHA-256 of a stored claim's canonical bytes, computed only by
+    /// [`Claim::hash`](crate::Claim::hash). It seeds the proof-requirement draw.
+    ///
+    /// # Spec
+    /// `[ENC-HASH-4]`
+    ClaimHash
+);
+
+hash_newtype!(
+    /// The path a claim's closest proof must open: SHA-256 of the proof seed block hash and the
+    /// session id, computed by `pokt_mining::proof_path`. It is a key in the session tree's key
+    /// space, not a relay hash.
+    ///
+    /// # Spec
+    /// `[MINING-PATH-1]`
+    ProofPath
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

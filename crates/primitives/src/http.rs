@@ -136,7 +136,7 @@ impl Message for PoktHttpResponse {
             match f {
                 1 => {
                     m.status_code =
-                        u32::try_from(as_u64(f, v)?).map_err(|_| DecodeError::Range(f))?
+                        u32::try_from(as_u64(f, v)?).map_err(|_| DecodeError::Range { field: f })?
                 }
                 2 => read_entry(as_bytes(f, v)?, &mut m.header)?,
                 3 => m.body = as_bytes(f, v)?.to_vec(),

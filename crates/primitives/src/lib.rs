@@ -15,7 +15,7 @@ mod units;
 
 pub use address::{ADDRESS_HRP, Address, AddressError};
 pub use fraction::{Fraction, FractionError};
-pub use hash::{BlockHash, HashError, RelayHash, SessionId, TargetHash};
+pub use hash::{BlockHash, ClaimHash, HashError, ProofPath, RelayHash, SessionId, TargetHash};
 pub use http::{HttpHeader, HttpHeaders, PoktHttpRequest, PoktHttpResponse};
 pub use messages::{
     Claim, ClaimProofStatus, Message, MsgCreateClaim, MsgSubmitProof, Relay, RelayMinerError,
@@ -26,4 +26,4 @@ pub use params::{
 };
 pub use proto::DecodeError;
 pub use service::{SERVICE_ID_MAX_LEN, ServiceId, ServiceIdError};
-pub use units::{BlockHeight, ComputeUnits, SessionNumber, Upokt};
+pub use units::{BlockHeight, BlockInterval, ComputeUnits, SessionNumber, Upokt};

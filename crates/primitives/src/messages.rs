@@ -425,9 +425,10 @@ impl Message for Claim {
 }
 
 impl Claim {
-    /// The claim hash: SHA-256 of the canonical bytes (seeds the proof requirement). [ENC-HASH-4]
-    pub fn hash(&self) -> [u8; 32] {
-        Sha256::digest(self.encode()).into()
+    /// The claim hash: SHA-256 of the canonical bytes, proof validation status included when
+    /// non-zero (seeds the proof requirement). This is the one place it is computed. [ENC-HASH-4]
+    pub fn hash(&self) -> crate::ClaimHash {
+        crate::ClaimHash::from_bytes(Sha256::digest(self.encode()).into())
     }
 }
 

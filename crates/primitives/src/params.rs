@@ -3,22 +3,23 @@
 
 use crate::address::Address;
 use crate::fraction::{Fraction, FractionError};
+use crate::units::{BlockHeight, BlockInterval, SessionNumber, Upokt};
 
 /// `pocket.shared.Params`: session timing, windows, unbonding periods and compute-unit pricing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SharedParams {
     /// Blocks per session.
-    pub num_blocks_per_session: u64,
+    pub num_blocks_per_session: BlockInterval,
     /// Blocks after a session's end during which its relays are still served.
-    pub grace_period_end_offset_blocks: u64,
+    pub grace_period_end_offset_blocks: BlockInterval,
     /// Blocks from a session's end to its claim window opening.
-    pub claim_window_open_offset_blocks: u64,
+    pub claim_window_open_offset_blocks: BlockInterval,
     /// Length of the claim window, in blocks.
-    pub claim_window_close_offset_blocks: u64,
+    pub claim_window_close_offset_blocks: BlockInterval,
     /// Blocks from the claim window's close to the proof window opening.
-    pub proof_window_open_offset_blocks: u64,
+    pub proof_window_open_offset_blocks: BlockInterval,
     /// Length of the proof window, in blocks.
-    pub proof_window_close_offset_blocks: u64,
+    pub proof_window_close_offset_blocks: BlockInterval,
     /// Sessions a supplier waits to unbond.
     pub supplier_unbonding_period_sessions: u64,
     /// Sessions an application waits to unbond.
@@ -30,28 +31,28 @@ pub struct SharedParams {
     /// The divisor of `compute_units_to_tokens_multiplier`.
     pub compute_unit_cost_granularity: u64,
     /// The session grid's anchor height (≤ 0: the genesis grid).
-    pub session_grid_anchor_height: i64,
+    pub session_grid_anchor_height: BlockHeight,
     /// The session number at the anchor (≤ 0: 1).
-    pub session_number_at_anchor: i64,
+    pub session_number_at_anchor: SessionNumber,
 }
 
 impl SharedParams {
     /// poktroll's code defaults.
     pub const fn defaults() -> Self {
         Self {
-            num_blocks_per_session: 10,
-            grace_period_end_offset_blocks: 1,
-            claim_window_open_offset_blocks: 1,
-            claim_window_close_offset_blocks: 4,
-            proof_window_open_offset_blocks: 0,
-            proof_window_close_offset_blocks: 4,
+            num_blocks_per_session: BlockInterval::new(10),
+            grace_period_end_offset_blocks: BlockInterval::new(1),
+            claim_window_open_offset_blocks: BlockInterval::new(1),
+            claim_window_close_offset_blocks: BlockInterval::new(4),
+            proof_window_open_offset_blocks: BlockInterval::new(0),
+            proof_window_close_offset_blocks: BlockInterval::new(4),
             supplier_unbonding_period_sessions: 1,
             application_unbonding_period_sessions: 1,
             gateway_unbonding_period_sessions: 1,
             compute_units_to_tokens_multiplier: 42_000_000,
             compute_unit_cost_granularity: 1_000_000,
-            session_grid_anchor_height: 0,
-            session_number_at_anchor: 0,
+            session_grid_anchor_height: BlockHeight::ZERO,
+            session_number_at_anchor: SessionNumber::ZERO,
         }
     }
 
@@ -59,19 +60,19 @@ impl SharedParams {
     /// about weekly on the live chain; this is the pinned file's value).
     pub const fn mainnet() -> Self {
         Self {
-            num_blocks_per_session: 20,
-            grace_period_end_offset_blocks: 10,
-            claim_window_open_offset_blocks: 11,
-            claim_window_close_offset_blocks: 10,
-            proof_window_open_offset_blocks: 1,
-            proof_window_close_offset_blocks: 10,
+            num_blocks_per_session: BlockInterval::new(20),
+            grace_period_end_offset_blocks: BlockInterval::new(10),
+            claim_window_open_offset_blocks: BlockInterval::new(11),
+            claim_window_close_offset_blocks: BlockInterval::new(10),
+            proof_window_open_offset_blocks: BlockInterval::new(1),
+            proof_window_close_offset_blocks: BlockInterval::new(10),
             supplier_unbonding_period_sessions: 1429,
             application_unbonding_period_sessions: 3,
             gateway_unbonding_period_sessions: 3,
             compute_units_to_tokens_multiplier: 145_990,
             compute_unit_cost_granularity: 1_000_000,
-            session_grid_anchor_height: 0,
-            session_number_at_anchor: 0,
+            session_grid_anchor_height: BlockHeight::ZERO,
+            session_number_at_anchor: SessionNumber::ZERO,
         }
     }
 }
@@ -105,12 +106,12 @@ pub struct ProofParams {
     /// Probability that a claim below the threshold needs a proof (exact shortest decimal of
     /// the chain's float64).
     pub proof_request_probability: Fraction,
-    /// Claims worth at least this many uPOKT always need a proof.
-    pub proof_requirement_threshold_upokt: u64,
-    /// Stake taken from a supplier whose required proof is missing or invalid, in uPOKT.
-    pub proof_missing_penalty_upokt: u64,
-    /// Fee for submitting a proof, in uPOKT.
-    pub proof_submission_fee_upokt: u64,
+    /// Claims worth at least this much always need a proof.
+    pub proof_requirement_threshold: Upokt,
+    /// Stake taken from a supplier whose required proof is missing or invalid.
+    pub proof_missing_penalty: Upokt,
+    /// Fee for submitting a proof.
+    pub proof_submission_fee: Upokt,
 }
 
 impl ProofParams {
@@ -118,9 +119,9 @@ impl ProofParams {
     pub fn defaults() -> Self {
         Self {
             proof_request_probability: Fraction::from_parts(1, 4),
-            proof_requirement_threshold_upokt: 20_000_000,
-            proof_missing_penalty_upokt: 320_000_000,
-            proof_submission_fee_upokt: 0,
+            proof_requirement_threshold: Upokt::new(20_000_000),
+            proof_missing_penalty: Upokt::new(320_000_000),
+            proof_submission_fee: Upokt::new(0),
         }
     }
 
@@ -129,9 +130,9 @@ impl ProofParams {
     pub fn mainnet() -> Self {
         Self {
             proof_request_probability: Fraction::from_parts(1, 100),
-            proof_requirement_threshold_upokt: 100,
-            proof_missing_penalty_upokt: 1,
-            proof_submission_fee_upokt: 1,
+            proof_requirement_threshold: Upokt::new(100),
+            proof_missing_penalty: Upokt::new(1),
+            proof_submission_fee: Upokt::new(1),
         }
     }
 
@@ -144,8 +145,8 @@ impl ProofParams {
 /// `pocket.service.Params`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ServiceParams {
-    /// Fee to add a service, in uPOKT.
-    pub add_service_fee_upokt: u64,
+    /// Fee to add a service.
+    pub add_service_fee: Upokt,
     /// Relays per settlement the difficulty aims to mine.
     pub target_num_relays: u64,
 }
@@ -154,7 +155,7 @@ impl ServiceParams {
     /// poktroll's code defaults.
     pub const fn defaults() -> Self {
         Self {
-            add_service_fee_upokt: 1_000_000_000,
+            add_service_fee: Upokt::new(1_000_000_000),
             target_num_relays: 100_000,
         }
     }
@@ -162,7 +163,7 @@ impl ServiceParams {
     /// The repository's mainnet parameter files.
     pub const fn mainnet() -> Self {
         Self {
-            add_service_fee_upokt: 3_500_000_000,
+            add_service_fee: Upokt::new(3_500_000_000),
             target_num_relays: 100_000,
         }
     }
@@ -289,7 +290,7 @@ mod tests {
         let (sd, sm) = (SharedParams::defaults(), SharedParams::mainnet());
         assert_eq!(
             (sd.num_blocks_per_session, sm.num_blocks_per_session),
-            (10, 20)
+            (BlockInterval::new(10), BlockInterval::new(20))
         );
         assert_eq!(sm.compute_units_to_tokens_multiplier, 145_990);
         assert_eq!(SessionParams::mainnet().num_suppliers_per_session, 50);

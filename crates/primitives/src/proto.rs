@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 
 /// Why bytes did not decode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DecodeError {
     /// The input ended inside a value.
     #[error("truncated input")]
@@ -19,17 +20,26 @@ pub enum DecodeError {
     #[error("malformed varint")]
     Varint,
     /// A known field with the wrong wire type, or an invalid wire type.
-    #[error("field {0} has the wrong wire type")]
-    WireType(u32),
+    #[error("field {field} has the wrong wire type")]
+    WireType {
+        /// The field number.
+        field: u32,
+    },
     /// A string field that is not UTF-8.
-    #[error("field {0} is not UTF-8")]
-    Utf8(u32),
+    #[error("field {field} is not UTF-8")]
+    Utf8 {
+        /// The field number.
+        field: u32,
+    },
     /// Field number 0 or above the protobuf maximum.
     #[error("invalid field number")]
     FieldNumber,
     /// An enum or integer value out of range.
-    #[error("field {0} is out of range")]
-    Range(u32),
+    #[error("field {field} is out of range")]
+    Range {
+        /// The field number.
+        field: u32,
+    },
 }
 
 /// Wire type of varints.
@@ -144,7 +154,7 @@ impl<'a> Reader<'a> {
                 self.take(4)?;
                 Value::Other
             }
-            _ => return Err(DecodeError::WireType(field)),
+            _ => return Err(DecodeError::WireType { field }),
         };
         Ok(Some((field, wt, v)))
     }
@@ -153,7 +163,7 @@ impl<'a> Reader<'a> {
 pub(crate) fn as_bytes<'a>(field: u32, v: Value<'a>) -> Result<&'a [u8], DecodeError> {
     match v {
         Value::Bytes(b) => Ok(b),
-        _ => Err(DecodeError::WireType(field)),
+        _ => Err(DecodeError::WireType { field }),
     }
 }
 
@@ -161,13 +171,13 @@ pub(crate) fn as_string(field: u32, v: Value<'_>) -> Result<String, DecodeError>
     let b = as_bytes(field, v)?;
     core::str::from_utf8(b)
         .map(String::from)
-        .map_err(|_| DecodeError::Utf8(field))
+        .map_err(|_| DecodeError::Utf8 { field })
 }
 
 pub(crate) fn as_u64(field: u32, v: Value<'_>) -> Result<u64, DecodeError> {
     match v {
         Value::Varint(x) => Ok(x),
-        _ => Err(DecodeError::WireType(field)),
+        _ => Err(DecodeError::WireType { field }),
     }
 }
 

@@ -69,7 +69,11 @@ fn claims_round_trip_and_hash() {
         let bytes = hx(&c["claim"]);
         let claim = Claim::decode(&bytes).unwrap();
         assert_eq!(claim.encode(), bytes, "claim {n}");
-        assert_eq!(claim.hash().to_vec(), hx(&c["claim_hash"]), "claim {n}");
+        assert_eq!(
+            claim.hash().as_bytes().to_vec(),
+            hx(&c["claim_hash"]),
+            "claim {n}"
+        );
     }
 }
 

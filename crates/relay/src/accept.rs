@@ -1,37 +1,21 @@
 //! The relay miner's acceptance rules as one pure function.
 
+use core::fmt;
+
 use pokt_crypto::ring::PreparedRing;
-use pokt_primitives::{Address, RelayRequest, ServiceId, SessionHeader};
+use pokt_primitives::{Address, BlockHeight, BlockInterval, RelayRequest, SessionHeader};
 
-use crate::sign::{RelayError, verify_request_signature_prepared};
-
-/// `SessionHeader.ValidateBasic`: application address is valid bech32 `pokt`, session id non-empty,
-/// service id valid, start ≥ 1, end > start. [RELAY-ACCEPT-2]
-pub fn validate_session_header(h: &SessionHeader) -> Result<(), &'static str> {
-    h.application_address
-        .parse::<Address>()
-        .map_err(|_| "application address")?;
-    if h.session_id.is_empty() {
-        return Err("empty session id");
-    }
-    ServiceId::new(&h.service_id).map_err(|_| "service id")?;
-    if h.session_start_block_height < 1 {
-        return Err("start height below 1");
-    }
-    if h.session_end_block_height <= h.session_start_block_height {
-        return Err("end height not after start");
-    }
-    Ok(())
-}
+use crate::sign::{RelayError, checked_header, verify_prepared_signature};
 
 /// What the relay miner knows when a relay arrives.
 #[derive(Clone, Copy, Debug)]
 pub struct AcceptanceContext<'a> {
     /// The current block height.
-    pub current_height: i64,
+    pub current_height: BlockHeight,
     /// `grace_period_end_offset_blocks` from the shared params in force at the session's end.
-    pub grace_period_end_offset_blocks: i64,
-    /// The session the chain derives for the relay's (application, service, start height).
+    pub grace_period_end_offset_blocks: BlockInterval,
+    /// The session the chain derives for the relay's (application, service, start height), in
+    /// its wire form ([`pokt_session::SessionHeader::to_wire`]).
     pub session_header: &'a SessionHeader,
     /// That session's suppliers.
     pub session_suppliers: &'a [Address],
@@ -42,24 +26,68 @@ pub struct AcceptanceContext<'a> {
     pub own_suppliers: &'a [Address],
 }
 
+/// A field of the session header, named as on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HeaderField {
+    /// `session_id`.
+    SessionId,
+    /// `application_address`.
+    ApplicationAddress,
+    /// `service_id`.
+    ServiceId,
+    /// `session_start_block_height`.
+    SessionStartBlockHeight,
+    /// `session_end_block_height`.
+    SessionEndBlockHeight,
+}
+
+impl HeaderField {
+    /// The wire name of the field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SessionId => "session_id",
+            Self::ApplicationAddress => "application_address",
+            Self::ServiceId => "service_id",
+            Self::SessionStartBlockHeight => "session_start_block_height",
+            Self::SessionEndBlockHeight => "session_end_block_height",
+        }
+    }
+}
+
+impl fmt::Display for HeaderField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Why a relay was refused; each variant is one rule. [RELAY-ACCEPT-1]
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Rejection {
     /// The session ended and its grace period is over.
     #[error("session ended at {session_end}; grace period over at height {current}")]
     SessionExpired {
         /// The session's end.
-        session_end: i64,
+        session_end: BlockHeight,
         /// The current height.
-        current: i64,
+        current: BlockHeight,
     },
-    /// The relay's session starts in the future.
-    #[error("session has not started")]
-    SessionNotStarted,
+    /// The relay's session starts after the current height.
+    #[error("session starts at {session_start}, after the current height {current}")]
+    SessionNotStarted {
+        /// The session's start.
+        session_start: BlockHeight,
+        /// The current height.
+        current: BlockHeight,
+    },
     /// A header field differs from the chain's session.
-    #[error("session header field {0} differs from the chain's session")]
-    HeaderMismatch(&'static str),
-    /// The named supplier is not in the session.
+    #[error("session header field {field} differs from the chain's session")]
+    HeaderMismatch {
+        /// The first field that differs, in the order checked.
+        field: HeaderField,
+    },
+    /// The named supplier is not in the session (or is not an address).
     #[error("supplier not in the session")]
     SupplierNotInSession,
     /// The named supplier is not one this miner serves.
@@ -110,45 +138,46 @@ pub fn accept_relay(
     })
 }
 
-fn check(req: &RelayRequest, ctx: &AcceptanceContext<'_>) -> Result<Address, Rejection> {
-    let h = req
-        .meta
-        .session_header
-        .as_ref()
-        .ok_or(RelayError::Header("missing"))?;
-    validate_session_header(h).map_err(RelayError::Header)?;
-    if ctx.current_height < h.session_start_block_height {
-        return Err(Rejection::SessionNotStarted);
+/// The first field, in the order checked, where `got` differs from `chain`.
+fn first_mismatch(got: &SessionHeader, chain: &SessionHeader) -> Option<HeaderField> {
+    if got.session_id != chain.session_id {
+        Some(HeaderField::SessionId)
+    } else if got.application_address != chain.application_address {
+        Some(HeaderField::ApplicationAddress)
+    } else if got.service_id != chain.service_id {
+        Some(HeaderField::ServiceId)
+    } else if got.session_start_block_height != chain.session_start_block_height {
+        Some(HeaderField::SessionStartBlockHeight)
+    } else if got.session_end_block_height != chain.session_end_block_height {
+        Some(HeaderField::SessionEndBlockHeight)
+    } else {
+        None
     }
-    if h.session_end_block_height < ctx.current_height
-        && ctx.current_height
-            > h.session_end_block_height
-                .saturating_add(ctx.grace_period_end_offset_blocks)
-    {
-        return Err(Rejection::SessionExpired {
-            session_end: h.session_end_block_height,
-            current: ctx.current_height,
+}
+
+fn check(req: &RelayRequest, ctx: &AcceptanceContext<'_>) -> Result<Address, Rejection> {
+    let h = checked_header(req)?;
+    let current = ctx.current_height;
+    let session_start = BlockHeight::new(h.session_start_block_height);
+    let session_end = BlockHeight::new(h.session_end_block_height);
+    if current < session_start {
+        return Err(Rejection::SessionNotStarted {
+            session_start,
+            current,
         });
     }
-    let s = ctx.session_header;
-    let checks: [(&'static str, bool); 5] = [
-        ("session_id", h.session_id == s.session_id),
-        (
-            "application_address",
-            h.application_address == s.application_address,
-        ),
-        ("service_id", h.service_id == s.service_id),
-        (
-            "session_start_block_height",
-            h.session_start_block_height == s.session_start_block_height,
-        ),
-        (
-            "session_end_block_height",
-            h.session_end_block_height == s.session_end_block_height,
-        ),
-    ];
-    if let Some((field, _)) = checks.iter().find(|(_, ok)| !ok) {
-        return Err(Rejection::HeaderMismatch(field));
+    // A grace period end beyond the largest height never passes.
+    let grace_end = session_end
+        .checked_add(ctx.grace_period_end_offset_blocks)
+        .unwrap_or(BlockHeight::MAX);
+    if session_end < current && current > grace_end {
+        return Err(Rejection::SessionExpired {
+            session_end,
+            current,
+        });
+    }
+    if let Some(field) = first_mismatch(h, ctx.session_header) {
+        return Err(Rejection::HeaderMismatch { field });
     }
     let supplier: Address = req
         .meta
@@ -161,7 +190,7 @@ fn check(req: &RelayRequest, ctx: &AcceptanceContext<'_>) -> Result<Address, Rej
     if !ctx.own_suppliers.contains(&supplier) {
         return Err(Rejection::NotOurSupplier);
     }
-    verify_request_signature_prepared(req, ctx.expected_ring)?;
+    verify_prepared_signature(req, ctx.expected_ring)?;
     Ok(supplier)
 }
 
@@ -190,7 +219,7 @@ mod tests {
                 delegated: alloc::vec![gw.verifying_key()],
                 pending_undelegations: alloc::vec![],
             },
-            20,
+            BlockHeight::new(20),
         )
         .unwrap();
         let header = SessionHeader {
@@ -227,8 +256,8 @@ mod tests {
         let prepared = PreparedRing::new(&f.ring).unwrap();
         let short = PreparedRing::new(&f.ring[..1]).unwrap();
         let ctx = AcceptanceContext {
-            current_height: 15,
-            grace_period_end_offset_blocks: 1,
+            current_height: BlockHeight::new(15),
+            grace_period_end_offset_blocks: BlockInterval::new(1),
             session_header: &f.header,
             session_suppliers: &sup,
             expected_ring: &prepared,
@@ -242,7 +271,7 @@ mod tests {
             accept_relay(
                 f.req.clone(),
                 &AcceptanceContext {
-                    current_height: 21,
+                    current_height: BlockHeight::new(21),
                     ..ctx
                 }
             )
@@ -252,43 +281,46 @@ mod tests {
             accept_relay(
                 f.req.clone(),
                 &AcceptanceContext {
-                    current_height: 22,
+                    current_height: BlockHeight::new(22),
                     ..ctx
                 }
             ),
             Err(Rejection::SessionExpired {
-                session_end: 20,
-                current: 22
+                session_end: BlockHeight::new(20),
+                current: BlockHeight::new(22)
             })
         );
         assert_eq!(
             accept_relay(
                 f.req.clone(),
                 &AcceptanceContext {
-                    current_height: 10,
+                    current_height: BlockHeight::new(10),
                     ..ctx
                 }
             ),
-            Err(Rejection::SessionNotStarted)
+            Err(Rejection::SessionNotStarted {
+                session_start: BlockHeight::new(11),
+                current: BlockHeight::new(10)
+            })
         );
         for field in [
-            "session_id",
-            "application_address",
-            "service_id",
-            "session_start_block_height",
-            "session_end_block_height",
+            HeaderField::SessionId,
+            HeaderField::ApplicationAddress,
+            HeaderField::ServiceId,
+            HeaderField::SessionStartBlockHeight,
+            HeaderField::SessionEndBlockHeight,
         ] {
             let mut h = f.header.clone();
             match field {
-                "session_id" => h.session_id = "cd".repeat(32),
-                "application_address" => {
+                HeaderField::SessionId => h.session_id = "cd".repeat(32),
+                HeaderField::ApplicationAddress => {
                     h.application_address = SigningKey::from_bytes(&[9; 32])
                         .unwrap()
                         .address()
                         .to_string()
                 }
-                "service_id" => h.service_id = "other".into(),
-                "session_start_block_height" => h.session_start_block_height = 12,
+                HeaderField::ServiceId => h.service_id = "other".into(),
+                HeaderField::SessionStartBlockHeight => h.session_start_block_height = 12,
                 _ => h.session_end_block_height = 21,
             }
             assert_eq!(
@@ -299,7 +331,7 @@ mod tests {
                         ..ctx
                     }
                 ),
-                Err(Rejection::HeaderMismatch(field))
+                Err(Rejection::HeaderMismatch { field })
             );
         }
         assert_eq!(
@@ -348,7 +380,7 @@ mod tests {
         no_header.meta.session_header = None;
         assert_eq!(
             accept_relay(no_header, &ctx),
-            Err(Rejection::Signature(RelayError::Header("missing")))
+            Err(Rejection::Signature(RelayError::MissingHeader))
         );
         let mut bad_header = f.req.clone();
         bad_header
@@ -357,9 +389,25 @@ mod tests {
             .as_mut()
             .unwrap()
             .session_start_block_height = 0;
-        assert!(matches!(
+        assert_eq!(
             accept_relay(bad_header, &ctx),
-            Err(Rejection::Signature(RelayError::Header(_)))
-        ));
+            Err(Rejection::Signature(RelayError::Header(
+                pokt_session::HeaderError::StartHeight {
+                    start: BlockHeight::ZERO
+                }
+            )))
+        );
+        // A grace period reaching past the largest height does not expire the session.
+        assert!(
+            accept_relay(
+                f.req.clone(),
+                &AcceptanceContext {
+                    current_height: BlockHeight::MAX,
+                    grace_period_end_offset_blocks: BlockInterval::MAX,
+                    ..ctx
+                }
+            )
+            .is_ok()
+        );
     }
 }

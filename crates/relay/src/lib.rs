@@ -8,13 +8,11 @@ pub mod llm;
 mod ring;
 mod sign;
 
-pub use accept::{
-    AcceptanceContext, AcceptedRelay, Rejection, accept_relay, validate_session_header,
-};
+pub use accept::{AcceptanceContext, AcceptedRelay, HeaderField, Rejection, accept_relay};
 /// A ring with its points worked out once (re-exported from `pokt-crypto`).
 pub use pokt_crypto::ring::{PreparedRing, PreparedSigner};
 pub use ring::{RingMembers, ring_at};
 pub use sign::{
     RelayError, new_request, sign_request, sign_request_prepared, sign_response,
-    verify_request_signature, verify_request_signature_prepared, verify_response, wire_header,
+    verify_request_signature, verify_request_signature_prepared, verify_response,
 };

@@ -17,7 +17,8 @@ use alloc::vec::Vec;
 
 use pokt_crypto::{RelaySigner, RelayVerifier};
 use pokt_primitives::{
-    HttpHeaders, Message, PoktHttpResponse, RelayResponse, RelayResponseMetadata, SessionHeader,
+    ComputeUnits, HttpHeaders, Message, PoktHttpResponse, RelayResponse, RelayResponseMetadata,
+    SessionHeader,
 };
 
 use crate::sign::{RelayError, sign_response, verify_response};
@@ -74,23 +75,23 @@ pub fn response_usage(res: &RelayResponse) -> Option<Usage> {
 )]
 pub struct TokenPricing {
     /// Compute units every relay costs, usage or not.
-    pub base_compute_units: u64,
+    pub base_compute_units: ComputeUnits,
     /// Compute units per prompt token.
-    pub per_prompt_token: u64,
+    pub per_prompt_token: ComputeUnits,
     /// Compute units per completion token.
-    pub per_completion_token: u64,
+    pub per_completion_token: ComputeUnits,
 }
 
 impl TokenPricing {
     /// `base + prompt × per_prompt + completion × per_completion`; a response without usage
     /// weighs `base`. `None` when the sum does not fit in a `u64` (the relay is then not mined).
-    pub fn compute_units(&self, usage: Option<Usage>) -> Option<u64> {
+    pub fn compute_units(&self, usage: Option<Usage>) -> Option<ComputeUnits> {
         let Some(u) = usage else {
             return Some(self.base_compute_units);
         };
-        u.prompt_tokens
-            .checked_mul(self.per_prompt_token)?
-            .checked_add(u.completion_tokens.checked_mul(self.per_completion_token)?)?
+        self.per_prompt_token
+            .checked_mul(u.prompt_tokens)?
+            .checked_add(self.per_completion_token.checked_mul(u.completion_tokens)?)?
             .checked_add(self.base_compute_units)
     }
 }
@@ -227,19 +228,23 @@ pub fn sign_stream_batch<S: RelaySigner>(
 
 /// Why a stream batch was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum StreamError {
     /// The batch is not an encoded `RelayResponse`, or its payload not a `PoktHttpResponse`.
-    #[error("stream batch does not decode")]
-    Decode,
+    #[error("stream batch does not decode: {0}")]
+    Decode(#[source] pokt_primitives::DecodeError),
     /// The batch names another session.
     #[error("stream batch is for another session")]
     Session,
     /// The supplier's signature or the payload hash does not check out.
     #[error("stream batch signature: {0}")]
-    Signature(RelayError),
+    Signature(#[source] RelayError),
     /// More bytes than the limit arrived without a delimiter.
-    #[error("stream batch larger than {0} bytes")]
-    TooLarge(usize),
+    #[error("stream batch larger than {limit} bytes")]
+    TooLarge {
+        /// The largest batch accepted, in bytes.
+        limit: usize,
+    },
 }
 
 /// Verifies one batch (without its delimiter) from `supplier` for the session of `header` and
@@ -249,7 +254,7 @@ pub fn verify_stream_batch<V: RelayVerifier>(
     header: &SessionHeader,
     supplier: &V,
 ) -> Result<PoktHttpResponse, StreamError> {
-    let res = RelayResponse::decode(batch).map_err(|_| StreamError::Decode)?;
+    let res = RelayResponse::decode(batch).map_err(StreamError::Decode)?;
     if res.meta.session_header.as_ref() != Some(header) {
         return Err(StreamError::Session);
     }
@@ -257,7 +262,7 @@ pub fn verify_stream_batch<V: RelayVerifier>(
         return Err(StreamError::Signature(RelayError::PayloadHash));
     }
     verify_response(&res, supplier).map_err(StreamError::Signature)?;
-    PoktHttpResponse::decode(&res.payload).map_err(|_| StreamError::Decode)
+    PoktHttpResponse::decode(&res.payload).map_err(StreamError::Decode)
 }
 
 /// Splits a byte stream into batches at [`STREAM_DELIMITER`], holding at most `max_batch` bytes
@@ -299,7 +304,9 @@ impl StreamSplitter {
         }
         self.buf.drain(..start.min(self.buf.len()));
         if self.buf.len() > self.max_batch.saturating_add(STREAM_DELIMITER.len()) {
-            return Err(StreamError::TooLarge(self.max_batch));
+            return Err(StreamError::TooLarge {
+                limit: self.max_batch,
+            });
         }
         Ok(out)
     }
@@ -377,9 +384,9 @@ mod tests {
     #[test]
     fn pricing_is_checked() {
         let p = TokenPricing {
-            base_compute_units: 10,
-            per_prompt_token: 2,
-            per_completion_token: 5,
+            base_compute_units: ComputeUnits::new(10),
+            per_prompt_token: ComputeUnits::new(2),
+            per_completion_token: ComputeUnits::new(5),
         };
         let u = |a, b| {
             Some(Usage {
@@ -387,8 +394,11 @@ mod tests {
                 completion_tokens: b,
             })
         };
-        assert_eq!(p.compute_units(u(3, 4)), Some(10 + 6 + 20));
-        assert_eq!(p.compute_units(None), Some(10));
+        assert_eq!(
+            p.compute_units(u(3, 4)),
+            Some(ComputeUnits::new(10 + 6 + 20))
+        );
+        assert_eq!(p.compute_units(None), Some(ComputeUnits::new(10)));
         assert_eq!(p.compute_units(u(u64::MAX, 0)), None);
         assert_eq!(p.compute_units(u(0, u64::MAX / 5 + 1)), None);
     }
@@ -447,10 +457,10 @@ mod tests {
             verify_stream_batch(&res.encode(), &h, &key.verifying_key()),
             Err(StreamError::Signature(RelayError::PayloadHash))
         ));
-        assert_eq!(
+        assert!(matches!(
             verify_stream_batch(b"\xff\xff", &h, &key.verifying_key()),
-            Err(StreamError::Decode)
-        );
+            Err(StreamError::Decode(_))
+        ));
     }
 
     /// The seed of the `relay_stream` fuzz target is two batches signed here (signatures are
@@ -479,7 +489,7 @@ mod tests {
     #[test]
     fn splitter_bounds_memory() {
         let mut s = StreamSplitter::new(8);
-        assert!(matches!(s.push(&[b'x'; 40]), Err(StreamError::TooLarge(8))));
+        assert_eq!(s.push(&[b'x'; 40]), Err(StreamError::TooLarge { limit: 8 }));
     }
 
     proptest! {

@@ -3,6 +3,7 @@
 use alloc::vec::Vec;
 
 use pokt_crypto::{CryptoError, VerifyingKey, placeholder_key};
+use pokt_primitives::BlockHeight;
 
 /// What the chain knows about an application's signers.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -12,13 +13,17 @@ pub struct RingMembers {
     /// Gateways it currently delegates to.
     pub delegated: Vec<VerifyingKey>,
     /// Pending undelegations: (session end height at which it was requested, gateway key).
-    pub pending_undelegations: Vec<(i64, VerifyingKey)>,
+    pub pending_undelegations: Vec<(BlockHeight, VerifyingKey)>,
 }
 
-/// The ring at session end height `e`: the application, its delegated gateways, gateways whose
-/// undelegation was requested at a session end ≥ `e` (no de-duplication), and the placeholder key
-/// when there is no gateway; sorted by address string as the signer sorts it. [RELAY-RING-1]
-pub fn ring_at(members: &RingMembers, e: i64) -> Result<Vec<VerifyingKey>, CryptoError> {
+/// The ring at session end height `session_end`: the application, its delegated gateways,
+/// gateways whose undelegation was requested at a session end ≥ `session_end` (no
+/// de-duplication), and the placeholder key when there is no gateway; sorted by address string as
+/// the signer sorts it. [RELAY-RING-1]
+pub fn ring_at(
+    members: &RingMembers,
+    session_end: BlockHeight,
+) -> Result<Vec<VerifyingKey>, CryptoError> {
     let mut ring: Vec<VerifyingKey> = Vec::new();
     let app = members.application.ok_or(CryptoError)?;
     ring.push(app);
@@ -27,7 +32,7 @@ pub fn ring_at(members: &RingMembers, e: i64) -> Result<Vec<VerifyingKey>, Crypt
         members
             .pending_undelegations
             .iter()
-            .filter(|(k, _)| *k >= e)
+            .filter(|(at, _)| *at >= session_end)
             .map(|(_, g)| *g),
     );
     if ring.len() == 1 {

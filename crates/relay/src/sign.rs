@@ -5,18 +5,21 @@ use alloc::vec::Vec;
 
 use pokt_crypto::ring::{PreparedRing, PreparedSigner, RingSignature, sign, sign_prepared};
 use pokt_crypto::{RelaySigner, RelayVerifier, SigningKey, VerifyingKey};
-use pokt_primitives::{RelayRequest, RelayResponse};
+use pokt_primitives::{Address, RelayRequest, RelayResponse, SessionHeader};
+use pokt_session::{HeaderError, validate_wire_header};
 use rand_core::CryptoRng;
 use sha2::{Digest, Sha256};
 
-use crate::accept::validate_session_header;
-
 /// Why a relay's signatures did not check out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RelayError {
-    /// The session header is missing or fails its basic validation.
+    /// The request carries no session header.
+    #[error("request has no session header")]
+    MissingHeader,
+    /// The session header fails its basic validation ([SESSION-HEADER-1]).
     #[error("invalid session header: {0}")]
-    Header(&'static str),
+    Header(#[source] HeaderError),
     /// The request carries no signature, or one that does not decode.
     #[error("missing or malformed ring signature")]
     MalformedSignature,
@@ -36,11 +39,7 @@ pub enum RelayError {
 
 /// Builds the request a gateway sends to `supplier` in a session, unsigned (see [`sign_request`]).
 /// [RELAY-SIGN-1]
-pub fn new_request(
-    header: &pokt_primitives::SessionHeader,
-    supplier: &pokt_primitives::Address,
-    payload: Vec<u8>,
-) -> RelayRequest {
+pub fn new_request(header: &SessionHeader, supplier: &Address, payload: Vec<u8>) -> RelayRequest {
     let mut req = RelayRequest {
         payload,
         ..RelayRequest::default()
@@ -48,17 +47,6 @@ pub fn new_request(
     req.meta.session_header = Some(header.clone());
     req.meta.supplier_operator_address = supplier.as_str().into();
     req
-}
-
-/// The wire session header of a derived session.
-pub fn wire_header(s: &pokt_session::Session) -> pokt_primitives::SessionHeader {
-    pokt_primitives::SessionHeader {
-        application_address: s.header.application.as_str().into(),
-        service_id: s.header.service_id.as_str().into(),
-        session_id: s.header.session_id.to_hex(),
-        session_start_block_height: s.header.start.get(),
-        session_end_block_height: s.header.end.get(),
-    }
 }
 
 /// Ring-signs a request: the signature covers SHA-256 of the request with its signature field
@@ -120,6 +108,18 @@ pub fn verify_request_signature_prepared(
     expected_ring: &PreparedRing,
 ) -> Result<(), RelayError> {
     check_request_header(req)?;
+    verify_prepared_signature(req, expected_ring)
+}
+
+/// [`verify_request_signature_prepared`] once the header has passed its basic validation
+/// (acceptance checks it first).
+pub(crate) fn verify_prepared_signature(
+    req: &RelayRequest,
+    expected_ring: &PreparedRing,
+) -> Result<(), RelayError> {
+    if req.meta.signature.is_empty() {
+        return Err(RelayError::MalformedSignature);
+    }
     // Members' points come from the prepared ring (no decompression); on failure the full
     // decoder says whether the bytes were malformed or a key is outside the ring.
     let sig = match RingSignature::decode_prepared(&req.meta.signature, expected_ring) {
@@ -138,13 +138,19 @@ pub fn verify_request_signature_prepared(
         .map_err(|_| RelayError::BadSignature)
 }
 
-fn check_request_header(req: &RelayRequest) -> Result<(), RelayError> {
+/// The request's session header after its basic validation ([SESSION-HEADER-1]).
+pub(crate) fn checked_header(req: &RelayRequest) -> Result<&SessionHeader, RelayError> {
     let header = req
         .meta
         .session_header
         .as_ref()
-        .ok_or(RelayError::Header("missing"))?;
-    validate_session_header(header).map_err(RelayError::Header)?;
+        .ok_or(RelayError::MissingHeader)?;
+    validate_wire_header(header).map_err(RelayError::Header)?;
+    Ok(header)
+}
+
+fn check_request_header(req: &RelayRequest) -> Result<(), RelayError> {
+    checked_header(req)?;
     if req.meta.signature.is_empty() {
         return Err(RelayError::MalformedSignature);
     }
@@ -188,7 +194,7 @@ mod tests {
     use super::*;
     use crate::{RingMembers, ring_at};
     use pokt_crypto::Ed25519SigningKey;
-    use pokt_primitives::SessionHeader;
+    use pokt_primitives::BlockHeight;
     use proptest::prelude::*;
     use rand_chacha::rand_core::SeedableRng;
 
@@ -220,7 +226,7 @@ mod tests {
             // `PreparedRing`, so the two signatures would differ in size.
             let app = SigningKey::from_bytes(&[(seed | 1) & 0x3f; 32]).unwrap();
             let gateways: alloc::vec::Vec<SigningKey> = (0..gws).map(|i| SigningKey::from_bytes(&[u8::try_from(i).unwrap() + 100; 32]).unwrap()).collect();
-            let ring = ring_at(&RingMembers { application: Some(app.verifying_key()), delegated: gateways.iter().map(SigningKey::verifying_key).collect(), pending_undelegations: alloc::vec![] }, end).unwrap();
+            let ring = ring_at(&RingMembers { application: Some(app.verifying_key()), delegated: gateways.iter().map(SigningKey::verifying_key).collect(), pending_undelegations: alloc::vec![] }, BlockHeight::new(end)).unwrap();
             prop_assert_eq!(ring.len(), gws.max(1) + 1);
             let key = if gws == 0 { &app } else { &gateways[signer % gws] };
             let mut req = RelayRequest { payload, ..RelayRequest::default() };

@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use pokt_crypto::{SigningKey, VerifyingKey};
-use pokt_primitives::{Address, Message, Relay};
+use pokt_primitives::{Address, BlockHeight, BlockInterval, Message, Relay};
 use pokt_relay::*;
 use rand_chacha::rand_core::SeedableRng;
 use serde_json::Value;
@@ -62,7 +62,7 @@ fn signed_relays_end_to_end() {
             pending_undelegations: vec![],
         };
         let header = req.meta.session_header.clone().unwrap();
-        let ring = ring_at(&members, header.session_end_block_height).unwrap();
+        let ring = ring_at(&members, BlockHeight::new(header.session_end_block_height)).unwrap();
         let want: Vec<Vec<u8>> = list(&c["ring"]).iter().map(hx).collect();
         let got: Vec<Vec<u8>> = ring.iter().map(|k| k.to_bytes().to_vec()).collect();
         assert_eq!(got, want, "case {n}: ring");
@@ -107,8 +107,8 @@ fn signed_relays_end_to_end() {
             Err(RelayError::RingNotSubset)
         );
         let ctx = AcceptanceContext {
-            current_height: header.session_end_block_height,
-            grace_period_end_offset_blocks: 1,
+            current_height: BlockHeight::new(header.session_end_block_height),
+            grace_period_end_offset_blocks: BlockInterval::new(1),
             session_header: &header,
             session_suppliers: &[sup_addr],
             expected_ring: &prepared,
@@ -119,7 +119,7 @@ fn signed_relays_end_to_end() {
             Ok(sup_addr)
         );
         let late = AcceptanceContext {
-            current_height: header.session_end_block_height + 2,
+            current_height: BlockHeight::new(header.session_end_block_height + 2),
             ..ctx
         };
         assert!(matches!(
@@ -134,7 +134,9 @@ fn signed_relays_end_to_end() {
         };
         assert_eq!(
             accept_relay(req.clone(), &wrong),
-            Err(Rejection::HeaderMismatch("session_id"))
+            Err(Rejection::HeaderMismatch {
+                field: HeaderField::SessionId
+            })
         );
         let not_ours = AcceptanceContext {
             own_suppliers: &[],

@@ -2,7 +2,7 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use pokt_primitives::{Address, BlockHash, BlockHeight, ServiceId};
+use pokt_primitives::{Address, BlockHash, BlockHeight, BlockInterval, ServiceId};
 use pokt_session::{ServiceConfig, Session, SessionGrid, SessionQuery};
 
 fn bench(c: &mut Criterion) {
@@ -15,8 +15,8 @@ fn bench(c: &mut Criterion) {
             ServiceConfig {
                 operator: Address::from_bytes(b),
                 service: service.clone(),
-                activation_height: 1,
-                deactivation_height: 0,
+                activation_height: BlockHeight::new(1),
+                deactivation_height: None,
             }
         })
         .collect();
@@ -26,7 +26,7 @@ fn bench(c: &mut Criterion) {
                 application: &app,
                 service_id: &service,
                 height: BlockHeight::new(123_456),
-                grid: SessionGrid::genesis(20),
+                grid: SessionGrid::genesis(BlockInterval::new(20)),
                 num_suppliers_per_session: 50,
             };
             Session::derive(q, |_| Some(BlockHash::from_bytes([9; 32])), &configs).unwrap()

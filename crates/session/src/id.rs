@@ -2,7 +2,7 @@
 
 use alloc::vec::Vec;
 
-use pokt_primitives::{Address, BlockHash, ServiceId, SessionId};
+use pokt_primitives::{Address, BlockHash, BlockHeight, ServiceId, SessionId};
 use sha3::{Digest, Sha3_256};
 
 /// The delimiter the chain puts between the session-id components.
@@ -17,7 +17,7 @@ pub fn session_id_preimage(
     block_hash: Option<&BlockHash>,
     service_id: &ServiceId,
     application: &Address,
-    session_start_height: i64,
+    session_start_height: BlockHeight,
 ) -> Vec<u8> {
     let service = service_id.as_str().as_bytes();
     let app = application.as_bech32_bytes();
@@ -31,7 +31,7 @@ pub fn session_id_preimage(
     out.extend_from_slice(app);
     out.push(DELIMITER);
     // Go writes the int64 start height as uint64 little-endian.
-    out.extend_from_slice(&session_start_height.to_le_bytes());
+    out.extend_from_slice(&session_start_height.get().to_le_bytes());
     out
 }
 
@@ -42,7 +42,8 @@ pub fn session_id(preimage: &[u8]) -> SessionId {
 }
 
 /// One supplier's service configuration as the chain stores it: the supplier serves `service`
-/// from `activation_height` (inclusive) until `deactivation_height` (exclusive; 0 = never).
+/// from `activation_height` (inclusive) until `deactivation_height` (exclusive; `None` = never,
+/// which the chain stores as 0).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ServiceConfig {
     /// The supplier's operator address.
@@ -50,17 +51,16 @@ pub struct ServiceConfig {
     /// The service configured.
     pub service: ServiceId,
     /// First height at which the configuration is active.
-    pub activation_height: i64,
-    /// Height from which it is no longer active; 0 means it has no end.
-    pub deactivation_height: i64,
+    pub activation_height: BlockHeight,
+    /// Height from which it is no longer active; `None` when it has no end.
+    pub deactivation_height: Option<BlockHeight>,
 }
 
 impl ServiceConfig {
     /// Whether the configuration is active at `height`: activation ≤ h and (no deactivation or
     /// h < deactivation). [SESSION-SUP-2]
-    pub fn is_active(&self, height: i64) -> bool {
-        self.activation_height <= height
-            && (self.deactivation_height == 0 || height < self.deactivation_height)
+    pub fn is_active(&self, height: BlockHeight) -> bool {
+        self.activation_height <= height && self.deactivation_height.is_none_or(|d| height < d)
     }
 }
 
@@ -133,13 +133,13 @@ pub fn select_suppliers<'a>(
 pub fn filter_candidates(
     configs: &[ServiceConfig],
     service: &ServiceId,
-    query_height: i64,
+    query_height: BlockHeight,
 ) -> Vec<Address> {
     let mut out: Vec<&ServiceConfig> = configs
         .iter()
         .filter(|c| &c.service == service && c.is_active(query_height))
         .collect();
-    fn key<'k>(c: &&'k ServiceConfig) -> (i64, &'k [u8]) {
+    fn key<'k>(c: &&'k ServiceConfig) -> (BlockHeight, &'k [u8]) {
         (c.activation_height, c.operator.as_bech32_bytes())
     }
     // The chain's store already iterates in this order; sort only when the caller's order differs.

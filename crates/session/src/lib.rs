@@ -4,14 +4,16 @@
 extern crate alloc;
 
 mod grid;
+mod header;
 mod id;
 mod session;
 mod windows;
 
 pub use grid::SessionGrid;
+pub use header::{HeaderError, SessionHeader, validate_wire_header};
 pub use id::{
     ServiceConfig, filter_candidates, select_suppliers, session_id, session_id_preimage,
     supplier_weight,
 };
-pub use session::{ParamsHistory, Session, SessionError, SessionHeader, SessionQuery};
+pub use session::{ParamsHistory, Session, SessionError, SessionQuery};
 pub use windows::{WindowOffsets, Windows};

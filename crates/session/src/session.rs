@@ -3,9 +3,10 @@
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
-use pokt_primitives::{Address, BlockHash, BlockHeight, ServiceId, SessionId, SessionNumber};
+use pokt_primitives::{Address, BlockHash, BlockHeight, BlockInterval, ServiceId, SessionNumber};
 
 use crate::grid::SessionGrid;
+use crate::header::SessionHeader;
 use crate::id::{
     ServiceConfig, filter_candidates, select_suppliers, session_id, session_id_preimage,
 };
@@ -14,20 +15,22 @@ use crate::id::{
 /// the one with the greatest effective height ≤ h, else the initial value. [SESSION-PARAMS-1]
 ///
 /// ```
+/// use pokt_primitives::BlockHeight;
 /// use pokt_session::ParamsHistory;
 /// let mut h = ParamsHistory::new(10u64);
-/// h.record(101, 20);
-/// assert_eq!(*h.at(100), 10);
-/// assert_eq!(*h.at(101), 20);
+/// h.record(BlockHeight::new(101), 20);
+/// assert_eq!(*h.at(BlockHeight::new(100)), 10);
+/// assert_eq!(*h.at(BlockHeight::new(101)), 20);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParamsHistory<P> {
     initial: P,
-    updates: BTreeMap<u64, P>,
+    updates: BTreeMap<BlockHeight, P>,
 }
 
 impl<P> ParamsHistory<P> {
-    /// A history with only the initial value (in force from height 0).
+    /// A history with only the initial value (in force at every height before the first
+    /// record).
     pub fn new(initial: P) -> Self {
         Self {
             initial,
@@ -36,12 +39,12 @@ impl<P> ParamsHistory<P> {
     }
 
     /// Records `params` as effective from `effective_height`, replacing any record at that height.
-    pub fn record(&mut self, effective_height: u64, params: P) {
+    pub fn record(&mut self, effective_height: BlockHeight, params: P) {
         self.updates.insert(effective_height, params);
     }
 
-    /// The value in force at `height`.
-    pub fn at(&self, height: u64) -> &P {
+    /// The value in force at `height`. [SESSION-PARAMS-1]
+    pub fn at(&self, height: BlockHeight) -> &P {
         self.updates
             .range(..=height)
             .next_back()
@@ -54,24 +57,9 @@ impl<P> ParamsHistory<P> {
     }
 
     /// Every recorded update, by effective height.
-    pub fn updates(&self) -> impl Iterator<Item = (u64, &P)> {
+    pub fn updates(&self) -> impl Iterator<Item = (BlockHeight, &P)> {
         self.updates.iter().map(|(h, p)| (*h, p))
     }
-}
-
-/// The session header every relay, claim and proof carries.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct SessionHeader {
-    /// The application's address.
-    pub application: Address,
-    /// The service.
-    pub service_id: ServiceId,
-    /// The session id.
-    pub session_id: SessionId,
-    /// First block of the session.
-    pub start: BlockHeight,
-    /// Last block of the session (inclusive).
-    pub end: BlockHeight,
 }
 
 /// A session: its header, number, length, application and selected suppliers.
@@ -82,7 +70,7 @@ pub struct Session {
     /// The session number on the grid.
     pub number: SessionNumber,
     /// N at the session's height.
-    pub num_blocks_per_session: u64,
+    pub num_blocks_per_session: BlockInterval,
     /// The preimage the session id hashes (also the supplier-selection seed).
     pub preimage: Vec<u8>,
     /// The selected suppliers' operator addresses, in session order.
@@ -91,13 +79,20 @@ pub struct Session {
 
 /// Why a session could not be derived.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SessionError {
     /// The query height is not a chain height (≤ 0).
-    #[error("height {0} has no session")]
-    NoSession(i64),
+    #[error("height {height} has no session")]
+    NoSession {
+        /// The query height.
+        height: BlockHeight,
+    },
     /// No supplier serves the service at the query height.
-    #[error("no supplier serves the service at height {0}")]
-    NoSuppliers(i64),
+    #[error("no supplier serves the service at height {height}")]
+    NoSuppliers {
+        /// The query height.
+        height: BlockHeight,
+    },
 }
 
 /// What deriving a session needs besides the chain's stored data.
@@ -124,20 +119,20 @@ impl Session {
         block_hash_at: impl Fn(BlockHeight) -> Option<BlockHash>,
         configs: &[ServiceConfig],
     ) -> Result<Self, SessionError> {
-        let hi = query.height.get();
-        if hi <= 0 {
-            return Err(SessionError::NoSession(hi));
+        let height = query.height;
+        if height <= BlockHeight::ZERO {
+            return Err(SessionError::NoSession { height });
         }
-        let start = query.grid.start(hi);
-        let end = query.grid.end(hi);
-        let number = query.grid.number(hi);
-        let hash = block_hash_at(BlockHeight::new(start));
+        let start = query.grid.start(height);
+        let end = query.grid.end(height);
+        let number = query.grid.number(height);
+        let hash = block_hash_at(start);
         let preimage =
             session_id_preimage(hash.as_ref(), query.service_id, query.application, start);
         let id = session_id(&preimage);
-        let candidates = filter_candidates(configs, query.service_id, hi);
+        let candidates = filter_candidates(configs, query.service_id, height);
         if candidates.is_empty() {
-            return Err(SessionError::NoSuppliers(hi));
+            return Err(SessionError::NoSuppliers { height });
         }
         let suppliers = select_suppliers(&preimage, &candidates, query.num_suppliers_per_session)
             .into_iter()
@@ -148,10 +143,10 @@ impl Session {
                 application: *query.application,
                 service_id: query.service_id.clone(),
                 session_id: id,
-                start: BlockHeight::new(start),
-                end: BlockHeight::new(end),
+                start,
+                end,
             },
-            number: SessionNumber::new(number),
+            number,
             num_blocks_per_session: query.grid.num_blocks_per_session(),
             preimage,
             suppliers,

@@ -1,32 +1,45 @@
 //! Claim and proof windows of a session, from the shared params in force at its end height.
 
-use pokt_primitives::BlockHeight;
+use pokt_primitives::{BlockHeight, BlockInterval, SharedParams};
 
 /// The shared-module offsets that place the claim and proof windows after a session's end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 #[allow(missing_docs)] // Field names are the chain's param names.
 pub struct WindowOffsets {
-    pub grace_period_end_offset_blocks: u64,
-    pub claim_window_open_offset_blocks: u64,
-    pub claim_window_close_offset_blocks: u64,
-    pub proof_window_open_offset_blocks: u64,
-    pub proof_window_close_offset_blocks: u64,
+    pub grace_period_end_offset_blocks: BlockInterval,
+    pub claim_window_open_offset_blocks: BlockInterval,
+    pub claim_window_close_offset_blocks: BlockInterval,
+    pub proof_window_open_offset_blocks: BlockInterval,
+    pub proof_window_close_offset_blocks: BlockInterval,
+}
+
+impl From<&SharedParams> for WindowOffsets {
+    /// The five offsets of the shared params.
+    fn from(p: &SharedParams) -> Self {
+        Self {
+            grace_period_end_offset_blocks: p.grace_period_end_offset_blocks,
+            claim_window_open_offset_blocks: p.claim_window_open_offset_blocks,
+            claim_window_close_offset_blocks: p.claim_window_close_offset_blocks,
+            proof_window_open_offset_blocks: p.proof_window_open_offset_blocks,
+            proof_window_close_offset_blocks: p.proof_window_close_offset_blocks,
+        }
+    }
 }
 
 impl WindowOffsets {
     /// Mainnet's values (N = 20 era): grace 10, claim open 11, claim close 10, proof open 1,
     /// proof close 10.
     pub const MAINNET: Self = Self {
-        grace_period_end_offset_blocks: 10,
-        claim_window_open_offset_blocks: 11,
-        claim_window_close_offset_blocks: 10,
-        proof_window_open_offset_blocks: 1,
-        proof_window_close_offset_blocks: 10,
+        grace_period_end_offset_blocks: BlockInterval::new(10),
+        claim_window_open_offset_blocks: BlockInterval::new(11),
+        claim_window_close_offset_blocks: BlockInterval::new(10),
+        proof_window_open_offset_blocks: BlockInterval::new(1),
+        proof_window_close_offset_blocks: BlockInterval::new(10),
     };
 
     /// Blocks from a session's end to its proof window close (the chain's
     /// `GetSessionEndToProofWindowCloseBlocks`, which leaves out the claim window's "+1").
-    pub fn session_end_to_proof_window_close_blocks(&self) -> Option<u64> {
+    pub fn session_end_to_proof_window_close_blocks(&self) -> Option<BlockInterval> {
         self.claim_window_open_offset_blocks
             .checked_add(self.claim_window_close_offset_blocks)?
             .checked_add(self.proof_window_open_offset_blocks)?
@@ -35,12 +48,9 @@ impl WindowOffsets {
 
     /// The number of sessions that can be pending (not yet settled) at once:
     /// ⌈(session end → proof window close blocks) / N⌉; `None` when N is 0. [SESSION-WIN-3]
-    pub fn num_pending_sessions(&self, num_blocks_per_session: u64) -> Option<u64> {
-        let blocks = self.session_end_to_proof_window_close_blocks()?;
-        if num_blocks_per_session == 0 {
-            return None;
-        }
-        Some(blocks.div_ceil(num_blocks_per_session))
+    pub fn num_pending_sessions(&self, num_blocks_per_session: BlockInterval) -> Option<u64> {
+        self.session_end_to_proof_window_close_blocks()?
+            .checked_div_ceil(num_blocks_per_session)
     }
 
     /// Every window of the session that ends at `session_end` (inclusive last block). `None` if a
@@ -50,33 +60,32 @@ impl WindowOffsets {
     /// use pokt_primitives::BlockHeight;
     /// use pokt_session::WindowOffsets;
     /// let w = WindowOffsets::MAINNET.windows(BlockHeight::new(100)).unwrap();
-    /// assert_eq!(w.claim_window_open.get(), 112);
-    /// assert_eq!(w.proof_window_close.get(), 133);
+    /// assert_eq!(w.claim_window_open, BlockHeight::new(112));
+    /// assert_eq!(w.proof_window_close, BlockHeight::new(133));
     /// assert_eq!(w.settlement_height, w.proof_window_close);
     /// ```
     pub fn windows(&self, session_end: BlockHeight) -> Option<Windows> {
-        let e = session_end.get();
-        let off = |v: u64| i64::try_from(v).ok();
-        let grace = e.checked_add(off(self.grace_period_end_offset_blocks)?)?;
+        let e = session_end;
+        let grace = e.checked_add(self.grace_period_end_offset_blocks)?;
         let claim_open = e
-            .checked_add(off(self.claim_window_open_offset_blocks)?)?
-            .checked_add(1)?;
-        let claim_close = claim_open.checked_add(off(self.claim_window_close_offset_blocks)?)?;
-        let proof_open = claim_close.checked_add(off(self.proof_window_open_offset_blocks)?)?;
-        let proof_close = proof_open.checked_add(off(self.proof_window_close_offset_blocks)?)?;
+            .checked_add(self.claim_window_open_offset_blocks)?
+            .checked_next()?;
+        let claim_close = claim_open.checked_add(self.claim_window_close_offset_blocks)?;
+        let proof_open = claim_close.checked_add(self.proof_window_open_offset_blocks)?;
+        let proof_close = proof_open.checked_add(self.proof_window_close_offset_blocks)?;
         let settlement = e
-            .checked_add(off(self.session_end_to_proof_window_close_blocks()?)?)?
-            .checked_add(1)?;
+            .checked_add(self.session_end_to_proof_window_close_blocks()?)?
+            .checked_next()?;
         Some(Windows {
             session_end,
-            grace_period_end: BlockHeight::new(grace),
-            claim_window_open: BlockHeight::new(claim_open),
-            claim_window_close: BlockHeight::new(claim_close),
-            proof_window_open: BlockHeight::new(proof_open),
-            proof_window_close: BlockHeight::new(proof_close),
-            earliest_claim_commit: BlockHeight::new(claim_open),
-            earliest_proof_commit: BlockHeight::new(proof_open),
-            settlement_height: BlockHeight::new(settlement),
+            grace_period_end: grace,
+            claim_window_open: claim_open,
+            claim_window_close: claim_close,
+            proof_window_open: proof_open,
+            proof_window_close: proof_close,
+            earliest_claim_commit: claim_open,
+            earliest_proof_commit: proof_open,
+            settlement_height: settlement,
         })
     }
 }
@@ -129,8 +138,10 @@ mod tests {
 
     #[test]
     fn pending_sessions_mainnet() {
-        assert_eq!(WindowOffsets::MAINNET.num_pending_sessions(20), Some(2));
-        assert_eq!(WindowOffsets::MAINNET.num_pending_sessions(0), None);
+        let m = WindowOffsets::MAINNET;
+        assert_eq!(m.num_pending_sessions(BlockInterval::new(20)), Some(2));
+        assert_eq!(m.num_pending_sessions(BlockInterval::ZERO), None);
+        assert_eq!(WindowOffsets::from(&SharedParams::mainnet()), m);
     }
 
     #[test]

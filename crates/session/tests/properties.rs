@@ -4,7 +4,7 @@
 //! is SHA3-256 of the preimage; the header's heights are the grid's.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-use pokt_primitives::{Address, BlockHash, BlockHeight, ServiceId};
+use pokt_primitives::{Address, BlockHash, BlockHeight, BlockInterval, ServiceId};
 use pokt_session::{ServiceConfig, Session, SessionGrid, SessionQuery};
 use proptest::prelude::*;
 use sha3::{Digest, Sha3_256};
@@ -26,12 +26,13 @@ proptest! {
             .map(|(op, svc, act, deact)| ServiceConfig {
                 operator: Address::from_bytes(*op),
                 service: services[usize::from(*svc) % 2].clone(),
-                activation_height: *act,
-                deactivation_height: *deact,
+                activation_height: BlockHeight::new(*act),
+                // The chain stores "no deactivation" as 0.
+                deactivation_height: (*deact != 0).then_some(BlockHeight::new(*deact)),
             })
             .collect();
         let app = Address::from_bytes(app);
-        let grid = SessionGrid::genesis(n);
+        let grid = SessionGrid::genesis(BlockInterval::new(n));
         let query = SessionQuery {
             application: &app,
             service_id: &services[0],
@@ -50,14 +51,14 @@ proptest! {
         let again = Session::derive(query, block, &shuffled);
         prop_assert_eq!(&derived, &again, "config order changed the session");
         let Ok(s) = derived else { return Ok(()); };
-        prop_assert_eq!(s.header.start.get(), grid.start(height));
-        prop_assert_eq!(s.header.end.get(), grid.end(height));
+        prop_assert_eq!(s.header.start, grid.start(BlockHeight::new(height)));
+        prop_assert_eq!(s.header.end, grid.end(BlockHeight::new(height)));
         let id: [u8; 32] = Sha3_256::digest(&s.preimage).into();
         prop_assert_eq!(s.header.session_id.as_bytes(), &id);
         let mut eligible: Vec<Address> = Vec::new();
         for c in &configs {
-            let active = c.activation_height <= height
-                && (c.deactivation_height == 0 || height < c.deactivation_height);
+            let (act, deact) = (c.activation_height.get(), c.deactivation_height.map_or(0, BlockHeight::get));
+            let active = act <= height && (deact == 0 || height < deact);
             if c.service == services[0] && active && !eligible.contains(&c.operator) {
                 eligible.push(c.operator);
             }

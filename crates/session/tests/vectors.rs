@@ -1,7 +1,7 @@
 //! The shared session vectors (tests/data/sessions.json, see tests/data/README.md).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use pokt_primitives::{Address, BlockHash, BlockHeight, ServiceId};
+use pokt_primitives::{Address, BlockHash, BlockHeight, BlockInterval, ServiceId, SessionNumber};
 use pokt_session::{
     ServiceConfig, Session, SessionGrid, SessionQuery, WindowOffsets, select_suppliers, session_id,
     session_id_preimage,
@@ -31,19 +31,27 @@ fn grid_id_and_suppliers() {
     assert_eq!(sessions.len(), 60);
     for (n, c) in sessions.iter().enumerate() {
         let grid = SessionGrid::new(
-            u(c, "num_blocks_per_session"),
-            i(c, "anchor_height"),
-            i(c, "number_at_anchor"),
+            BlockInterval::new(u(c, "num_blocks_per_session")),
+            BlockHeight::new(i(c, "anchor_height")),
+            SessionNumber::new(i(c, "number_at_anchor")),
         )
         .unwrap();
-        let h = i(c, "query_height");
+        let h = BlockHeight::new(i(c, "query_height"));
         assert_eq!(
-            grid.start(h),
+            grid.start(h).get(),
             i(c, "session_start_height"),
             "case {n} start"
         );
-        assert_eq!(grid.end(h), i(c, "session_end_height"), "case {n} end");
-        assert_eq!(grid.number(h), i(c, "session_number"), "case {n} number");
+        assert_eq!(
+            grid.end(h).get(),
+            i(c, "session_end_height"),
+            "case {n} end"
+        );
+        assert_eq!(
+            grid.number(h).get(),
+            i(c, "session_number"),
+            "case {n} number"
+        );
 
         let hash = BlockHash::from_hex(s(c, "block_hash")).unwrap();
         let service = ServiceId::new(s(c, "service_id")).unwrap();
@@ -87,21 +95,20 @@ fn grid_id_and_suppliers() {
             .map(|x| ServiceConfig {
                 operator: s(x, "operator_address").parse().unwrap(),
                 service: service.clone(),
-                activation_height: i(x, "activation_height"),
-                deactivation_height: 0,
+                activation_height: BlockHeight::new(i(x, "activation_height")),
+                deactivation_height: None,
             })
             .collect();
         configs.reverse();
         let query = SessionQuery {
             application: &app,
             service_id: &service,
-            height: BlockHeight::new(h),
+            height: h,
             grid,
             num_suppliers_per_session: k,
         };
         let start = grid.start(h);
-        let session =
-            Session::derive(query, |x| (x.get() == start).then_some(hash), &configs).unwrap();
+        let session = Session::derive(query, |x| (x == start).then_some(hash), &configs).unwrap();
         assert_eq!(session.header.session_id.to_hex(), s(c, "session_id"));
         let got: Vec<&str> = session.suppliers.iter().map(Address::as_str).collect();
         assert_eq!(got, want, "case {n} derived suppliers");
@@ -115,11 +122,26 @@ fn windows() {
     assert_eq!(sets.len(), 20);
     for (n, c) in sets.iter().enumerate() {
         let off = WindowOffsets {
-            grace_period_end_offset_blocks: u(c, "grace_period_end_offset_blocks"),
-            claim_window_open_offset_blocks: u(c, "claim_window_open_offset_blocks"),
-            claim_window_close_offset_blocks: u(c, "claim_window_close_offset_blocks"),
-            proof_window_open_offset_blocks: u(c, "proof_window_open_offset_blocks"),
-            proof_window_close_offset_blocks: u(c, "proof_window_close_offset_blocks"),
+            grace_period_end_offset_blocks: BlockInterval::new(u(
+                c,
+                "grace_period_end_offset_blocks",
+            )),
+            claim_window_open_offset_blocks: BlockInterval::new(u(
+                c,
+                "claim_window_open_offset_blocks",
+            )),
+            claim_window_close_offset_blocks: BlockInterval::new(u(
+                c,
+                "claim_window_close_offset_blocks",
+            )),
+            proof_window_open_offset_blocks: BlockInterval::new(u(
+                c,
+                "proof_window_open_offset_blocks",
+            )),
+            proof_window_close_offset_blocks: BlockInterval::new(u(
+                c,
+                "proof_window_close_offset_blocks",
+            )),
         };
         let w = off
             .windows(BlockHeight::new(i(c, "session_end_height")))

@@ -14,7 +14,10 @@ use pokt_mining::{
     Controller, DifficultyHistory, EstimatedRelayEma, MinedRelayEma, ProofRequirement,
     is_volume_applicable, proof_requirement, target_fraction_f64,
 };
-use pokt_primitives::{Address, BlockHash, BlockHeight, RelayHash, ServiceId, TargetHash};
+use pokt_primitives::{
+    Address, BlockHash, BlockHeight, BlockInterval, ClaimHash, ComputeUnits, RelayHash, ServiceId,
+    SharedParams, TargetHash, Upokt,
+};
 use pokt_session::{ServiceConfig, Session, SessionGrid, SessionQuery, WindowOffsets};
 use pokt_tokenomics::{
     Actor, AppAccount, BlockInput, ClaimInput, LedgerOp, Mode, Outcome, Reason, RevShare,
@@ -23,7 +26,6 @@ use pokt_tokenomics::{
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use pokt_primitives::Message;
 use pokt_smst::{PoktSmst, Root, ValueMode};
 
 use crate::rng::SimRng;
@@ -187,17 +189,11 @@ pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
 pub fn run(sc: &Scenario, progress: Progress<'_>) -> Result<Report, String> {
     sc.validate()?;
     let n = sc.num_blocks_per_session;
-    let grid = SessionGrid::genesis(n);
+    let grid = SessionGrid::genesis(BlockInterval::new(n));
     // Code-default window offsets (mainnet's need N > 10).
-    let offsets = WindowOffsets {
-        grace_period_end_offset_blocks: 1,
-        claim_window_open_offset_blocks: 1,
-        claim_window_close_offset_blocks: 4,
-        proof_window_open_offset_blocks: 0,
-        proof_window_close_offset_blocks: 4,
-    };
+    let offsets = WindowOffsets::from(&SharedParams::defaults());
     let num_pending = offsets
-        .num_pending_sessions(n)
+        .num_pending_sessions(BlockInterval::new(n))
         .ok_or("bad window offsets")?;
     let params = if sc.tokenomics == "mainnet" {
         TokenomicsParams::mainnet()
@@ -234,8 +230,8 @@ pub fn run(sc: &Scenario, progress: Progress<'_>) -> Result<Report, String> {
                 .map(|op| ServiceConfig {
                     operator: *op,
                     service: svc.clone(),
-                    activation_height: 1,
-                    deactivation_height: 0,
+                    activation_height: BlockHeight::new(1),
+                    deactivation_height: None,
                 })
                 .collect()
         })
@@ -292,7 +288,7 @@ pub fn run(sc: &Scenario, progress: Progress<'_>) -> Result<Report, String> {
             )?;
         }
 
-        let end = grid.end(start);
+        let end = grid.end(BlockHeight::new(start)).get();
         let windows = offsets
             .windows(BlockHeight::new(end))
             .ok_or("window overflow")?;
@@ -301,7 +297,7 @@ pub fn run(sc: &Scenario, progress: Progress<'_>) -> Result<Report, String> {
             .services
             .iter()
             .zip(&histories)
-            .map(|(spec, h)| h.at(start, spec.target_num_relays))
+            .map(|(spec, h)| h.at(BlockHeight::new(start), spec.target_num_relays))
             .collect();
         let probabilities: Vec<f64> = difficulties
             .iter()
@@ -441,10 +437,9 @@ pub fn run(sc: &Scenario, progress: Progress<'_>) -> Result<Report, String> {
                 // synthetic hash of the claim's identifying fields.
                 let claim_hash = match root.filter(|_| fake == 0) {
                     Some(root) => {
-                        pokt_mining::validate_claim(
+                        pokt_mining::validate_claim_root(
                             root.as_bytes(),
-                            spec.compute_units_per_relay,
-                            true,
+                            ComputeUnits::new(spec.compute_units_per_relay),
                         )
                         .map_err(|e| format!("a real session tree made a bad claim: {e}"))?;
                         report.claims_with_tree_roots += 1;
@@ -461,15 +456,15 @@ pub fn run(sc: &Scenario, progress: Progress<'_>) -> Result<Report, String> {
                             root_hash: root.as_bytes().to_vec(),
                             proof_validation_status: pokt_primitives::ClaimProofStatus::default(),
                         };
-                        pokt_mining::claim_hash(&claim.encode())
+                        claim.hash()
                     }
                     None => synthetic_claim_hash(&input),
                 };
                 let draw = proof_requirement(
                     &claim_hash,
                     &seed_hash,
-                    value,
-                    sc.proof.requirement_threshold_upokt,
+                    Upokt::new(value),
+                    Upokt::new(sc.proof.requirement_threshold_upokt),
                     sc.proof.request_probability,
                 );
                 let required = draw.requirement != ProofRequirement::NotRequired;
@@ -573,19 +568,27 @@ fn session_id_for(
     svc: &ServiceId,
     start: i64,
 ) -> pokt_primitives::SessionId {
-    let pre = pokt_session::session_id_preimage(Some(&block_hash(seed, start)), svc, app, start);
+    let pre = pokt_session::session_id_preimage(
+        Some(&block_hash(seed, start)),
+        svc,
+        app,
+        BlockHeight::new(start),
+    );
     pokt_session::session_id(&pre)
 }
 
-/// The simulator does not build protobuf claims: it hashes the claim's identifying fields.
-fn synthetic_claim_hash(c: &ClaimInput) -> [u8; 32] {
-    Sha256::new()
-        .chain_update(c.supplier_operator.as_bytes())
-        .chain_update(c.session_id.as_bytes())
-        .chain_update(c.num_relays.to_le_bytes())
-        .chain_update(c.num_compute_units.to_le_bytes())
-        .finalize()
-        .into()
+/// A claim without a session tree has no protobuf claim to hash: the draw is seeded by a hash of
+/// the claim's identifying fields instead (a stand-in, not the chain's claim hash).
+fn synthetic_claim_hash(c: &ClaimInput) -> ClaimHash {
+    ClaimHash::from_bytes(
+        Sha256::new()
+            .chain_update(c.supplier_operator.as_bytes())
+            .chain_update(c.session_id.as_bytes())
+            .chain_update(c.num_relays.to_le_bytes())
+            .chain_update(c.num_compute_units.to_le_bytes())
+            .finalize()
+            .into(),
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -699,7 +702,7 @@ fn settle(
     }
     for (svc, mined) in settled_relays {
         let spec = &sc.services[svc];
-        let next_start = grid.end(height) + 1;
+        let next_start = grid.end(BlockHeight::new(height)).get() + 1;
         let h = &mut histories[svc];
         let r = match sc.controller {
             ControllerKind::Poktroll => update(
@@ -747,5 +750,11 @@ fn update(
     mined: u64,
     target: u64,
 ) -> Option<pokt_mining::RelayMiningDifficulty> {
-    h.update(c, height, next_start, mined, target)
+    h.update(
+        c,
+        BlockHeight::new(height),
+        BlockHeight::new(next_start),
+        mined,
+        target,
+    )
 }

@@ -1,7 +1,7 @@
 //! Topics of pokt-mining: `go-rand`, `seeded-float`, `ema`, `target`, `proof-path`,
 //! `proof-requirement`.
 
-use pokt_primitives::{BlockHash, SessionId};
+use pokt_primitives::{BlockHash, Claim, Message, SessionId, Upokt};
 use serde_json::{Map, Value, json};
 
 use super::util::{field, hex_field, i64_field, str_field};
@@ -64,13 +64,13 @@ pub(crate) fn target(case: &Map<String, Value>) -> Result<Value, String> {
 pub(crate) fn proof_path(case: &Map<String, Value>) -> Result<Value, String> {
     let hash = BlockHash::from_slice(&hex_field(case, "block_hash")?).map_err(|e| e.to_string())?;
     let sid = SessionId::from_wire(str_field(case, "session_id")?).map_err(|e| e.to_string())?;
-    Ok(json!({ "path": hex::encode(pokt_mining::proof_path(&hash, &sid)) }))
+    Ok(json!({ "path": pokt_mining::proof_path(&hash, &sid).to_hex() }))
 }
 
 /// `proof-requirement`: `claim` bytes, `seed_block_hash`, `claimed_upokt`, `threshold_upokt`,
 /// `probability` (decimal string) → `sample`, `requirement`.
 pub(crate) fn proof_requirement(case: &Map<String, Value>) -> Result<Value, String> {
-    let claim = hex_field(case, "claim")?;
+    let claim = Claim::decode(&hex_field(case, "claim")?).map_err(|e| e.to_string())?;
     let seed =
         BlockHash::from_slice(&hex_field(case, "seed_block_hash")?).map_err(|e| e.to_string())?;
     let p: f64 = match field(case, "probability")? {
@@ -81,10 +81,10 @@ pub(crate) fn proof_requirement(case: &Map<String, Value>) -> Result<Value, Stri
         _ => return Err("probability is not a decimal".into()),
     };
     let draw = pokt_mining::proof_requirement(
-        &pokt_mining::claim_hash(&claim),
+        &claim.hash(),
         &seed,
-        u64_lenient(case, "claimed_upokt")?,
-        u64_lenient(case, "threshold_upokt")?,
+        Upokt::new(u64_lenient(case, "claimed_upokt")?),
+        Upokt::new(u64_lenient(case, "threshold_upokt")?),
         p,
     );
     Ok(

@@ -1,6 +1,6 @@
 //! Topics of pokt-session: `session`, `session-grid`, `windows`, `suppliers`.
 
-use pokt_primitives::{Address, BlockHash, BlockHeight, ServiceId};
+use pokt_primitives::{Address, BlockHash, BlockHeight, BlockInterval, ServiceId, SessionNumber};
 use pokt_session::{SessionGrid, WindowOffsets};
 use serde_json::{Map, Value, json};
 
@@ -18,7 +18,7 @@ pub(crate) fn session(case: &Map<String, Value>) -> Result<Value, String> {
     let app: Address = str_field(case, "application_address")?
         .parse()
         .map_err(|e: pokt_primitives::AddressError| e.to_string())?;
-    let start = i64_field(case, "session_start_height")?;
+    let start = BlockHeight::new(i64_field(case, "session_start_height")?);
     let preimage = pokt_session::session_id_preimage(hash.as_ref(), &service, &app, start);
     let id = pokt_session::session_id(&preimage);
     Ok(json!({ "session_id": id.to_hex(), "preimage": hex::encode(&preimage) }))
@@ -27,23 +27,42 @@ pub(crate) fn session(case: &Map<String, Value>) -> Result<Value, String> {
 /// `session-grid`: N, anchor, number at anchor, height → `start`, `end`, `number`.
 pub(crate) fn session_grid(case: &Map<String, Value>) -> Result<Value, String> {
     let grid = SessionGrid::new(
-        u64_field(case, "num_blocks_per_session")?,
-        i64_field(case, "anchor_height")?,
-        i64_field(case, "number_at_anchor")?,
+        BlockInterval::new(u64_field(case, "num_blocks_per_session")?),
+        BlockHeight::new(i64_field(case, "anchor_height")?),
+        SessionNumber::new(i64_field(case, "number_at_anchor")?),
     )
     .ok_or("num_blocks_per_session must be in 1..=i64::MAX")?;
-    let h = i64_field(case, "height")?;
-    Ok(json!({ "start": grid.start(h), "end": grid.end(h), "number": grid.number(h) }))
+    let h = BlockHeight::new(i64_field(case, "height")?);
+    Ok(json!({
+        "start": grid.start(h).get(),
+        "end": grid.end(h).get(),
+        "number": grid.number(h).get(),
+    }))
 }
 
 /// `windows`: session end height and the five offsets → every window bound.
 pub(crate) fn windows(case: &Map<String, Value>) -> Result<Value, String> {
     let off = WindowOffsets {
-        grace_period_end_offset_blocks: u64_field(case, "grace_period_end_offset_blocks")?,
-        claim_window_open_offset_blocks: u64_field(case, "claim_window_open_offset_blocks")?,
-        claim_window_close_offset_blocks: u64_field(case, "claim_window_close_offset_blocks")?,
-        proof_window_open_offset_blocks: u64_field(case, "proof_window_open_offset_blocks")?,
-        proof_window_close_offset_blocks: u64_field(case, "proof_window_close_offset_blocks")?,
+        grace_period_end_offset_blocks: BlockInterval::new(u64_field(
+            case,
+            "grace_period_end_offset_blocks",
+        )?),
+        claim_window_open_offset_blocks: BlockInterval::new(u64_field(
+            case,
+            "claim_window_open_offset_blocks",
+        )?),
+        claim_window_close_offset_blocks: BlockInterval::new(u64_field(
+            case,
+            "claim_window_close_offset_blocks",
+        )?),
+        proof_window_open_offset_blocks: BlockInterval::new(u64_field(
+            case,
+            "proof_window_open_offset_blocks",
+        )?),
+        proof_window_close_offset_blocks: BlockInterval::new(u64_field(
+            case,
+            "proof_window_close_offset_blocks",
+        )?),
     };
     let w = off
         .windows(BlockHeight::new(i64_field(case, "session_end_height")?))
