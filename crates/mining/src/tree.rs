@@ -16,8 +16,9 @@ use crate::difficulty::is_volume_applicable;
 use crate::proof::proof_path;
 
 /// How a relay's leaf weight (its compute units) is chosen. POKT charges a fixed number of compute
-/// units per relay of the service, taken at the session's start; later issues add token-metered
-/// policies for LLM relays. [MINING-TREE-2]
+/// units per relay of the service, taken at the session's start ([`FixedComputeUnits`]); the
+/// token-metered extension prices LLM relays by their signed usage ([`TokenMetered`]).
+/// [MINING-TREE-2]
 pub trait WeightPolicy {
     /// The weight of `relay`.
     fn weight(&self, relay: &Relay) -> ComputeUnits;

@@ -1,7 +1,7 @@
 //! 32-byte hash newtypes, one per meaning.
 //!
 //! Only the module that defines a hash's preimage computes it; these types just carry the bytes
-//! and print them as lowercase hex.
+//! and print them as lowercase hex. [PRIM-HASH-1]
 
 use alloc::string::String;
 use core::fmt;

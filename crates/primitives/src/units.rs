@@ -1,6 +1,7 @@
 //! Protocol quantities: heights and block intervals, session numbers, compute units and uPOKT.
 //!
 //! Each is a newtype with a private field and checked arithmetic; nothing here wraps or panics.
+//! [PRIM-UNITS-1]
 
 use core::fmt;
 

@@ -1,4 +1,4 @@
-//! Deriving a session and selecting 50 suppliers of 10,000 candidates (issue target: ≤ 5 ms).
+//! Deriving a session and selecting 50 suppliers of 10,000 candidates (target: ≤ 5 ms).
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
