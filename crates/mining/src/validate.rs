@@ -195,13 +195,13 @@ pub struct ProofContext<'a> {
 pub enum MessageError {
     /// The supplier operator address is not an address.
     #[error("supplier address: {0}")]
-    SupplierAddress(#[source] AddressError),
+    SupplierAddress(AddressError),
     /// The message carries no session header.
     #[error("no session header")]
     NoSessionHeader,
     /// The session header fails its basic validation.
     #[error("session header: {0}")]
-    SessionHeader(#[source] HeaderError),
+    SessionHeader(HeaderError),
     /// The proof bytes are empty.
     #[error("empty proof")]
     EmptyProof,
@@ -237,7 +237,7 @@ pub enum RelayBasicError {
     NoRequestHeader,
     /// The request's session header fails its basic validation.
     #[error("request session header: {0}")]
-    RequestHeader(#[source] HeaderError),
+    RequestHeader(HeaderError),
     /// The request has no signature or names no supplier.
     #[error("request has no signature or no supplier")]
     RequestUnsigned,
@@ -249,7 +249,7 @@ pub enum RelayBasicError {
     NoResponseHeader,
     /// The response's session header fails its basic validation.
     #[error("response session header: {0}")]
-    ResponseHeader(#[source] HeaderError),
+    ResponseHeader(HeaderError),
     /// The response has no supplier signature.
     #[error("response has no supplier signature")]
     ResponseUnsigned,
@@ -261,10 +261,10 @@ pub enum RelayBasicError {
 pub enum ProofError {
     /// Step A1: supplier address or header invalid, or empty proof.
     #[error("malformed message: {0}")]
-    Basic(#[source] MessageError),
+    Basic(MessageError),
     /// A2: session id or supplier does not match the chain's session.
     #[error("session mismatch: {0}")]
-    Session(#[source] SessionMismatch),
+    Session(SessionMismatch),
     /// A3: outside the proof window.
     #[error("height {height} is outside the proof window [{open}, {close}]")]
     OutsideProofWindow {
@@ -277,7 +277,7 @@ pub enum ProofError {
     },
     /// A4: the proof bytes do not decode or decompact.
     #[error("proof does not decode: {0}")]
-    Decode(#[source] GobError),
+    Decode(GobError),
     /// A4: the proof's path is not 32 bytes.
     #[error("proof path is {got} bytes, expected 32")]
     PathLength {
@@ -286,10 +286,10 @@ pub enum ProofError {
     },
     /// A5: the revealed leaf is not a relay.
     #[error("revealed value is not a relay: {0}")]
-    Relay(#[source] DecodeError),
+    Relay(DecodeError),
     /// A6–A8: the relay's request or response is malformed or names another supplier.
     #[error("relay is malformed: {0}")]
-    RelayBasic(#[source] RelayBasicError),
+    RelayBasic(RelayBasicError),
     /// A9: the relay's headers differ from the chain's session.
     #[error("relay session header differs from the chain's session")]
     RelayHeader,
@@ -309,10 +309,10 @@ pub enum ProofError {
     },
     /// B3: the ring signature does not verify.
     #[error("request signature: {0}")]
-    RequestSignature(#[source] RelayError),
+    RequestSignature(RelayError),
     /// B4: the supplier signature does not verify.
     #[error("response signature: {0}")]
-    ResponseSignature(#[source] RelayError),
+    ResponseSignature(RelayError),
     /// B5: the proof path is not the one drawn from the seed block.
     #[error("proof path {got} is not the drawn path {expected}")]
     Path {

@@ -232,13 +232,13 @@ pub fn sign_stream_batch<S: RelaySigner>(
 pub enum StreamError {
     /// The batch is not an encoded `RelayResponse`, or its payload not a `PoktHttpResponse`.
     #[error("stream batch does not decode: {0}")]
-    Decode(#[source] pokt_primitives::DecodeError),
+    Decode(pokt_primitives::DecodeError),
     /// The batch names another session.
     #[error("stream batch is for another session")]
     Session,
     /// The supplier's signature or the payload hash does not check out.
     #[error("stream batch signature: {0}")]
-    Signature(#[source] RelayError),
+    Signature(RelayError),
     /// More bytes than the limit arrived without a delimiter.
     #[error("stream batch larger than {limit} bytes")]
     TooLarge {

@@ -19,7 +19,7 @@ pub enum RelayError {
     MissingHeader,
     /// The session header fails its basic validation ([SESSION-HEADER-1]).
     #[error("invalid session header: {0}")]
-    Header(#[source] HeaderError),
+    Header(HeaderError),
     /// The request carries no signature, or one that does not decode.
     #[error("missing or malformed ring signature")]
     MalformedSignature,

@@ -53,13 +53,13 @@ impl From<&SessionHeader> for WireHeader {
 pub enum HeaderError {
     /// The application address is not a bech32 `pokt` address.
     #[error("application address: {0}")]
-    ApplicationAddress(#[source] AddressError),
+    ApplicationAddress(AddressError),
     /// The session id is empty.
     #[error("session id is empty")]
     EmptySessionId,
     /// The service id is not a valid service id.
     #[error("service id: {0}")]
-    ServiceId(#[source] ServiceIdError),
+    ServiceId(ServiceIdError),
     /// The start height is below 1.
     #[error("session start height {start} is below 1")]
     StartHeight {
