@@ -181,7 +181,7 @@ fn print_events(events: &[DevnetEvent]) {
                 outcome: Outcome::Settled { settled_upokt, .. },
                 ..
             } => {
-                println!("  settled {supplier}: {settled_upokt} uPOKT")
+                println!("  settled {supplier}: {settled_upokt}")
             }
             DevnetEvent::Settled {
                 supplier, outcome, ..

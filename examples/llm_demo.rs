@@ -276,7 +276,7 @@ fn report(e: &DevnetEvent) {
         } => match outcome {
             Outcome::Settled { settled_upokt, .. } => {
                 println!(
-                    "  settled: {supplier} {settled_upokt} uPOKT (proof {})",
+                    "  settled: {supplier} {settled_upokt} (proof {})",
                     requirement.as_str()
                 )
             }

@@ -10,10 +10,11 @@ use anyhow::{Context, ensure};
 use pokt_crypto::SigningKey;
 use pokt_mining::{
     DifficultyHistory, FixedComputeUnits, Mined, MinedRelayEma, ProofContext, SessionTree,
-    proof_requirement, validate_claim, validate_proof,
+    proof_requirement_for_claim, validate_claim, validate_proof,
 };
 use pokt_primitives::{
-    BlockHash, BlockHeight, BlockInterval, ComputeUnits, Relay, RelayResponse, ServiceId, Upokt,
+    BlockHash, BlockHeight, BlockInterval, ComputeUnits, ProofParams, Relay, RelayResponse,
+    ServiceId, SharedParams,
 };
 use pokt_relay::{
     AcceptanceContext, PreparedRing, RingMembers, accept_relay, new_request, ring_at, sign_request,
@@ -170,17 +171,21 @@ fn main() -> anyhow::Result<()> {
             .checked_prev()
             .context("proof window opens at the first height")?,
     );
-    let claimed_upokt =
-        pokt_tokenomics::claimed_upokt(root.sum(), &in_force.target_hash, 145_990, 1_000_000)?;
-    let draw = proof_requirement(
+    // Mainnet pricing (145,990 pPOKT per compute unit) and proof params (threshold 100 uPOKT,
+    // probability 0.01).
+    let pricing =
+        pokt_tokenomics::ClaimPricing::new(in_force.target_hash, &SharedParams::mainnet());
+    let units = ComputeUnits::new(root.sum());
+    let claimed_upokt = pokt_tokenomics::claimed_upokt(units, &pricing)?;
+    let draw = proof_requirement_for_claim(
         &tree.stored_claim().hash(),
+        units,
+        &pricing,
         &seed,
-        Upokt::new(claimed_upokt),
-        Upokt::new(100),
-        0.01,
-    );
+        &ProofParams::mainnet(),
+    )?;
     println!(
-        "claim worth {claimed_upokt} uPOKT: proof {:?} (sample {:.4})",
+        "claim worth {claimed_upokt}: proof {:?} (sample {:.4})",
         draw.requirement, draw.sample
     );
 

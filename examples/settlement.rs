@@ -7,10 +7,10 @@
 use std::collections::BTreeMap;
 
 use anyhow::Context;
-use pokt_primitives::{Address, ServiceId, SessionId, TargetHash};
+use pokt_primitives::{Address, ServiceId, SessionId, SharedParams, TargetHash};
 use pokt_tokenomics::{
-    Account, AppAccount, BlockInput, ClaimInput, LedgerOp, Mode, Outcome, RevShare,
-    TokenomicsParams, settle_block,
+    Account, AppAccount, BlockInput, ClaimInput, ClaimPricing, ComputeUnits, LedgerOp, Metering,
+    Outcome, RevShare, TokenomicsParams, Upokt, settle_block,
 };
 
 fn addr(tag: u8) -> Address {
@@ -31,12 +31,10 @@ fn main() -> anyhow::Result<()> {
         source_owner: addr(200),
         session_id: SessionId::from_bytes([app; 32]),
         num_relays: relays,
-        num_compute_units: relays * 100,
-        compute_units_per_relay: 100,
-        target_hash: TargetHash::from_bytes(target),
-        compute_units_to_tokens_multiplier: 145_990,
-        compute_unit_cost_granularity: 1_000_000,
-        token_metered: false,
+        num_compute_units: ComputeUnits::new(relays * 100),
+        compute_units_per_relay: ComputeUnits::new(100),
+        metering: Metering::FixedPerRelay,
+        pricing: ClaimPricing::new(TargetHash::from_bytes(target), &SharedParams::mainnet()),
     };
     let share = |tag: u8, percentage: u64| RevShare {
         address: addr(tag),
@@ -53,7 +51,7 @@ fn main() -> anyhow::Result<()> {
             (
                 a,
                 AppAccount {
-                    stake,
+                    stake: Upokt::new(stake),
                     per_session_spend_limit: None,
                 },
             )
@@ -65,54 +63,54 @@ fn main() -> anyhow::Result<()> {
         num_pending_sessions: 2,
         params: &params,
         proposer: addr(7),
-        application_min_stake: 1_000_000,
-        mode: Mode::GoCompatible,
+        application_min_stake: Upokt::new(1_000_000),
         expiry: Default::default(),
     })?;
 
-    for (i, o) in s.outcomes.iter().enumerate() {
+    for (i, o) in s.outcomes().iter().enumerate() {
         match o {
             Outcome::Settled {
                 claimed_upokt,
                 settled_upokt,
-            } => println!("claim {i}: claimed {claimed_upokt} uPOKT, settled {settled_upokt}"),
+            } => println!("claim {i}: claimed {claimed_upokt}, settled {settled_upokt}"),
             Outcome::Discarded(r) => println!("claim {i}: discarded ({r:?})"),
             Outcome::Expired {
                 failure,
                 penalty_upokt,
             } => println!(
-                "claim {i}: expired ({failure:?} proof), supplier penalised {penalty_upokt} uPOKT"
+                "claim {i}: expired ({failure:?} proof), supplier penalised {penalty_upokt}"
             ),
         }
     }
     println!("\nledger operations:");
-    for op in &s.ops {
+    for op in s.ops() {
         println!("  {op:?}");
     }
     println!("\nevents:");
-    for e in &s.events {
+    for e in s.events() {
         println!("  {e:?}");
     }
-    let mut takes: BTreeMap<String, u64> = BTreeMap::new();
-    for op in &s.ops {
+    let mut takes: BTreeMap<String, Upokt> = BTreeMap::new();
+    for op in s.ops() {
         if let LedgerOp::Transfer {
             to: Account::Address(a),
             amount,
             ..
         } = op
         {
-            *takes.entry(a.to_string()).or_default() += amount;
+            let take = takes.entry(a.to_string()).or_default();
+            *take = take.checked_add(*amount).context("total overflow")?;
         }
     }
     println!("\nreceived:");
     for (who, v) in takes {
-        println!("  {who}  {v:>12} uPOKT");
+        println!("  {who}  {:>12} uPOKT", v.get());
     }
     println!(
-        "\nburned {} uPOKT, minted {} uPOKT; application stakes after: {:?}",
+        "\nburned {}, minted {}; application stakes after: {:?}",
         s.burned(),
         s.minted(),
-        s.app_stakes.values().collect::<Vec<_>>()
+        s.app_stakes().values().collect::<Vec<_>>()
     );
     Ok(())
 }

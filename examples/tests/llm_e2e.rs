@@ -350,7 +350,7 @@ async fn run(metered: bool) {
             panic!("{outcome:?}")
         };
         let s = cu * 42;
-        assert_eq!(settled_upokt, s);
+        assert_eq!(settled_upokt.get(), s);
         let g = s.div_ceil(10);
         settled_total += s;
         app_paid += s + g;

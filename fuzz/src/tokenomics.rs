@@ -53,12 +53,13 @@ impl Bytes<'_> {
 }
 
 /// `tokenomics_settle`: one block's settlement on arbitrary params, applications and claims (up
-/// to 16): never panics; in Go mode every claim gets an outcome; and, when it succeeds, no
+/// to 16): never panics; and, when it settles (Go-compatible or strict), every claim gets an outcome, no
 /// application stake grows and what was burned from applications is at most their stakes.
 pub fn settle(data: &[u8]) {
     use pokt_primitives::{Address, ServiceId, SessionId, TargetHash};
     use pokt_tokenomics::{
-        AppAccount, BlockInput, ClaimInput, Mode, RevShare, Shares, TokenomicsParams, settle_block,
+        AppAccount, BlockInput, ClaimInput, ClaimPricing, ComputeUnits, Metering, RevShare, Shares,
+        TokenomicsParams, Upokt, settle_block, settle_block_strict,
     };
     use std::collections::BTreeMap;
     let mut b = Bytes(data);
@@ -84,8 +85,8 @@ pub fn settle(data: &[u8]) {
         apps.insert(
             addr(i),
             AppAccount {
-                stake: b.amount(),
-                per_session_spend_limit: (limit % 2 == 1).then(|| b.amount()),
+                stake: Upokt::new(b.amount()),
+                per_session_spend_limit: (limit % 2 == 1).then(|| Upokt::new(b.amount())),
             },
         );
     }
@@ -114,19 +115,21 @@ pub fn settle(data: &[u8]) {
                 source_owner: addr(130),
                 session_id: SessionId::from_bytes([b.u8() % 3; 32]),
                 num_relays: relays,
-                num_compute_units: units,
-                compute_units_per_relay: cupr,
-                target_hash: TargetHash::from_bytes(target),
-                compute_units_to_tokens_multiplier: b.amount(),
-                compute_unit_cost_granularity: b.amount(),
-                token_metered: false,
+                num_compute_units: ComputeUnits::new(units),
+                compute_units_per_relay: ComputeUnits::new(cupr),
+                metering: Metering::FixedPerRelay,
+                pricing: ClaimPricing {
+                    target_hash: TargetHash::from_bytes(target),
+                    compute_units_to_tokens_multiplier: b.amount(),
+                    compute_unit_cost_granularity: b.amount(),
+                },
             }
         })
         .collect();
-    let mode = if b.u8() % 2 == 0 {
-        Mode::GoCompatible
+    let settle = if b.u8() % 2 == 0 {
+        settle_block
     } else {
-        Mode::Strict
+        settle_block_strict
     };
     let input = BlockInput {
         claims: &claims,
@@ -134,18 +137,20 @@ pub fn settle(data: &[u8]) {
         num_pending_sessions: u64::from(b.u8() % 4),
         params: &params,
         proposer: addr(140),
-        application_min_stake: b.amount(),
-        mode,
+        application_min_stake: Upokt::new(b.amount()),
         expiry: Default::default(),
     };
-    let Ok(s) = settle_block(&input) else {
+    let Ok(s) = settle(&input) else {
         return;
     };
-    assert_eq!(s.outcomes.len(), claims.len());
-    let before: u128 = apps.values().map(|a| u128::from(a.stake)).sum();
-    let after: u128 = s.app_stakes.values().map(|v| u128::from(*v)).sum();
-    for (a, v) in &s.app_stakes {
-        assert!(*v <= apps.get(a).map_or(0, |x| x.stake), "a stake grew");
+    assert_eq!(s.outcomes().len(), claims.len());
+    let before: u128 = apps.values().map(|a| u128::from(a.stake.get())).sum();
+    let after: u128 = s.app_stakes().values().map(|v| u128::from(v.get())).sum();
+    for (a, v) in s.app_stakes() {
+        assert!(
+            *v <= apps.get(a).map_or(Upokt::ZERO, |x| x.stake),
+            "a stake grew"
+        );
     }
     assert!(after <= before);
 }

@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use pokt_primitives::{Address, ServiceId, SessionId, TargetHash};
 use pokt_tokenomics::{
-    Account, Actor, AppAccount, BlockInput, BlockSettlement, ClaimInput, DiscardReason, Event,
-    Expiry, Fraction, LedgerOp, Mode, Outcome, ProofFailure, Reason, RevShare, Shares,
-    TokenomicsParams, settle_block,
+    Account, Actor, AppAccount, BlockInput, BlockSettlement, ClaimInput, ClaimPricing,
+    ComputeUnits, DiscardReason, Event, Expiry, Fraction, LedgerOp, Metering, Outcome,
+    ProofFailure, Reason, RevShare, SettleError, Shares, TokenomicsParams, Upokt, settle_block,
+    settle_block_strict,
 };
 use serde_json::{Map, Value, json};
 
@@ -37,6 +38,11 @@ fn uint(o: &Obj, name: &str) -> Result<u64, String> {
         _ => None,
     }
     .ok_or_else(|| format!("field {name} is not an unsigned 64-bit integer"))
+}
+
+/// An amount given as a JSON number or a decimal string.
+fn upokt(o: &Obj, name: &str) -> Result<Upokt, String> {
+    uint(o, name).map(Upokt::new)
 }
 
 fn address(o: &Obj, name: &str) -> Result<Address, String> {
@@ -107,17 +113,19 @@ fn claim(c: &Obj) -> Result<ClaimInput, String> {
         source_owner: address(c, "source_owner")?,
         session_id: SessionId::from_wire(string(c, "session_id")?).map_err(|e| e.to_string())?,
         num_relays: uint(c, "num_relays")?,
-        num_compute_units: uint(c, "num_compute_units")?,
-        compute_units_per_relay: uint(c, "compute_units_per_relay")?,
-        target_hash: TargetHash::from_hex(string(c, "target_hash")?)
-            .map_err(|e| format!("field target_hash: {e}"))?,
-        compute_units_to_tokens_multiplier: uint(c, "compute_units_to_tokens_multiplier")?,
-        compute_unit_cost_granularity: uint(c, "compute_unit_cost_granularity")?,
+        num_compute_units: ComputeUnits::new(uint(c, "num_compute_units")?),
+        compute_units_per_relay: ComputeUnits::new(uint(c, "compute_units_per_relay")?),
         // Extension (spec/llm.md): optional, false when absent.
-        token_metered: match c.get("token_metered") {
-            None | Some(Value::Null) => false,
-            Some(Value::Bool(b)) => *b,
+        metering: match c.get("token_metered") {
+            None | Some(Value::Null) | Some(Value::Bool(false)) => Metering::FixedPerRelay,
+            Some(Value::Bool(true)) => Metering::TokenMetered,
             Some(_) => return Err("field token_metered is not a boolean".into()),
+        },
+        pricing: ClaimPricing {
+            target_hash: TargetHash::from_hex(string(c, "target_hash")?)
+                .map_err(|e| format!("field target_hash: {e}"))?,
+            compute_units_to_tokens_multiplier: uint(c, "compute_units_to_tokens_multiplier")?,
+            compute_unit_cost_granularity: uint(c, "compute_unit_cost_granularity")?,
         },
     })
 }
@@ -129,8 +137,9 @@ pub(crate) struct Block {
     params: TokenomicsParams,
     num_pending_sessions: u64,
     proposer: Address,
-    application_min_stake: u64,
-    mode: Mode,
+    application_min_stake: Upokt,
+    /// `settle_block` (mode "go") or `settle_block_strict` (mode "strict").
+    settle: fn(&BlockInput<'_>) -> Result<BlockSettlement, SettleError>,
     expiry: Expiry,
 }
 
@@ -142,8 +151,8 @@ fn expiry(case: &Obj) -> Result<Expiry, String> {
     };
     let e = e.as_object().ok_or("field expiry is not an object")?;
     let mut out = Expiry {
-        penalty_upokt: uint(e, "penalty_upokt")?,
-        supplier_min_stake_upokt: uint(e, "supplier_min_stake_upokt")?,
+        penalty_upokt: upokt(e, "penalty_upokt")?,
+        supplier_min_stake_upokt: upokt(e, "supplier_min_stake_upokt")?,
         ..Expiry::default()
     };
     for (k, v) in obj(e, "failed_proofs")? {
@@ -171,7 +180,7 @@ fn expiry(case: &Obj) -> Result<Expiry, String> {
         out.supplier_stakes.insert(
             a.parse()
                 .map_err(|e| format!("supplier_stakes: {a}: {e}"))?,
-            stake,
+            Upokt::new(stake),
         );
     }
     Ok(out)
@@ -190,20 +199,20 @@ pub(crate) fn parse(case: &Obj) -> Result<Block, String> {
         let a = a.as_object().ok_or("an application is not an object")?;
         let limit = match a.get("per_session_spend_limit") {
             None | Some(Value::Null) => None,
-            Some(_) => Some(uint(a, "per_session_spend_limit")?),
+            Some(_) => Some(upokt(a, "per_session_spend_limit")?),
         };
         apps.insert(
             addr.parse::<Address>()
                 .map_err(|e| format!("apps: {addr}: {e}"))?,
             AppAccount {
-                stake: uint(a, "stake")?,
+                stake: upokt(a, "stake")?,
                 per_session_spend_limit: limit,
             },
         );
     }
-    let mode = match case.get("mode").and_then(Value::as_str).unwrap_or("go") {
-        "go" => Mode::GoCompatible,
-        "strict" => Mode::Strict,
+    let settle = match case.get("mode").and_then(Value::as_str).unwrap_or("go") {
+        "go" => settle_block,
+        "strict" => settle_block_strict,
         m => return Err(format!("mode {m:?} is neither \"go\" nor \"strict\"")),
     };
     Ok(Block {
@@ -212,8 +221,8 @@ pub(crate) fn parse(case: &Obj) -> Result<Block, String> {
         params: params(case)?,
         num_pending_sessions: uint(case, "num_pending_sessions")?,
         proposer: address(case, "proposer")?,
-        application_min_stake: uint(case, "application_min_stake")?,
-        mode,
+        application_min_stake: upokt(case, "application_min_stake")?,
+        settle,
         expiry: expiry(case)?,
     })
 }
@@ -221,14 +230,13 @@ pub(crate) fn parse(case: &Obj) -> Result<Block, String> {
 impl Block {
     /// Settles the block.
     pub(crate) fn settle(&self) -> Result<BlockSettlement, String> {
-        settle_block(&BlockInput {
+        (self.settle)(&BlockInput {
             claims: &self.claims,
             apps: self.apps.clone(),
             num_pending_sessions: self.num_pending_sessions,
             params: &self.params,
             proposer: self.proposer,
             application_min_stake: self.application_min_stake,
-            mode: self.mode,
             expiry: self.expiry.clone(),
         })
         .map_err(|e| e.to_string())
@@ -273,14 +281,14 @@ fn op_json(op: &LedgerOp) -> Value {
             amount,
             reason: r,
         } => {
-            json!({"op": "mint", "to": account(to), "amount": amount.to_string(), "reason": reason(r)})
+            json!({"op": "mint", "to": account(to), "amount": amount.get().to_string(), "reason": reason(r)})
         }
         LedgerOp::Burn {
             from,
             amount,
             reason: r,
         } => {
-            json!({"op": "burn", "from": account(from), "amount": amount.to_string(), "reason": reason(r)})
+            json!({"op": "burn", "from": account(from), "amount": amount.get().to_string(), "reason": reason(r)})
         }
         LedgerOp::Transfer {
             from,
@@ -289,7 +297,7 @@ fn op_json(op: &LedgerOp) -> Value {
             reason: r,
         } => json!({
             "op": "transfer", "from": account(from), "to": account(to),
-            "amount": amount.to_string(), "reason": reason(r)
+            "amount": amount.get().to_string(), "reason": reason(r)
         }),
     }
 }
@@ -320,14 +328,14 @@ fn event_json(e: &Event) -> Value {
         } => json!({
             "event": "application_overserviced", "application": application.to_string(),
             "supplier_operator": supplier_operator.to_string(),
-            "expected_upokt": expected_upokt.to_string(), "effective_upokt": effective_upokt.to_string()
+            "expected_upokt": expected_upokt.digits().to_string(), "effective_upokt": effective_upokt.get().to_string()
         }),
         Event::ApplicationReimbursementRequest {
             application,
             amount,
         } => json!({
             "event": "application_reimbursement_request", "application": application.to_string(),
-            "amount": amount.to_string()
+            "amount": amount.get().to_string()
         }),
         Event::RevShareFallback { supplier_operator } => json!({
             "event": "rev_share_fallback", "supplier_operator": supplier_operator.to_string()
@@ -344,35 +352,35 @@ fn event_json(e: &Event) -> Value {
 /// The settlement as the `settle` topic's output object.
 pub(crate) fn to_json(s: &BlockSettlement) -> Value {
     let outcomes: Vec<Value> = s
-        .outcomes
+        .outcomes()
         .iter()
         .map(|o| match o {
             Outcome::Settled {
                 claimed_upokt,
                 settled_upokt,
-            } => json!({"outcome": "settled", "claimed_upokt": claimed_upokt.to_string(),
-                        "settled_upokt": settled_upokt.to_string()}),
+            } => json!({"outcome": "settled", "claimed_upokt": claimed_upokt.digits().to_string(),
+                        "settled_upokt": settled_upokt.get().to_string()}),
             Outcome::Discarded(d) => json!({"outcome": "discarded", "reason": discard(d)}),
             Outcome::Expired {
                 failure,
                 penalty_upokt,
             } => json!({"outcome": "expired", "failure": failure_name(*failure),
-                        "penalty_upokt": penalty_upokt.to_string()}),
+                        "penalty_upokt": penalty_upokt.get().to_string()}),
         })
         .collect();
     let stakes: Map<String, Value> = s
-        .app_stakes
+        .app_stakes()
         .iter()
-        .map(|(a, v)| (a.to_string(), Value::String(v.to_string())))
+        .map(|(a, v)| (a.to_string(), Value::String(v.get().to_string())))
         .collect();
     json!({
-        "ops": s.ops.iter().map(op_json).collect::<Vec<_>>(),
+        "ops": s.ops().iter().map(op_json).collect::<Vec<_>>(),
         "outcomes": outcomes,
-        "events": s.events.iter().map(event_json).collect::<Vec<_>>(),
+        "events": s.events().iter().map(event_json).collect::<Vec<_>>(),
         "app_stakes": stakes,
-        "supplier_stakes": s.supplier_stakes.iter().map(|(a, v)| (a.to_string(), Value::String(v.to_string()))).collect::<Map<String, Value>>(),
-        "minted": s.minted().to_string(),
-        "burned": s.burned().to_string(),
+        "supplier_stakes": s.supplier_stakes().iter().map(|(a, v)| (a.to_string(), Value::String(v.get().to_string()))).collect::<Map<String, Value>>(),
+        "minted": s.minted().get().to_string(),
+        "burned": s.burned().get().to_string(),
     })
 }
 
@@ -405,7 +413,7 @@ pub(crate) fn run(input: &str, as_json: bool) -> anyhow::Result<()> {
             s
         }
     };
-    for (i, op) in s.ops.iter().enumerate() {
+    for (i, op) in s.ops().iter().enumerate() {
         let (kind, from, to, amount, r) = match op {
             LedgerOp::Mint { to, amount, reason } => {
                 ("mint", String::new(), short(to), amount, reason)
@@ -422,31 +430,41 @@ pub(crate) fn run(input: &str, as_json: bool) -> anyhow::Result<()> {
                 reason,
             } => ("transfer", short(from), short(to), amount, reason),
         };
+        let amount = amount.get();
         println!(
             "{i:<4} {kind:<9} {from:<20} {to:<20} {amount:>16}  {}",
             reason(r)
         );
     }
     println!();
-    for (i, o) in s.outcomes.iter().enumerate() {
+    for (i, o) in s.outcomes().iter().enumerate() {
         match o {
             Outcome::Settled {
                 claimed_upokt,
                 settled_upokt,
-            } => println!("claim {i}: settled {settled_upokt} uPOKT (claimed {claimed_upokt})"),
+            } => println!(
+                "claim {i}: settled {} uPOKT (claimed {})",
+                settled_upokt.get(),
+                claimed_upokt.digits()
+            ),
             Outcome::Discarded(d) => println!("claim {i}: discarded ({})", discard(d)),
             Outcome::Expired {
                 failure,
                 penalty_upokt,
             } => println!(
-                "claim {i}: expired (proof {}), supplier penalised {penalty_upokt} uPOKT",
-                failure_name(*failure)
+                "claim {i}: expired (proof {}), supplier penalised {} uPOKT",
+                failure_name(*failure),
+                penalty_upokt.get()
             ),
         }
     }
-    for e in &s.events {
+    for e in s.events() {
         println!("event: {}", event_json(e));
     }
-    println!("minted {} uPOKT, burned {} uPOKT", s.minted(), s.burned());
+    println!(
+        "minted {} uPOKT, burned {} uPOKT",
+        s.minted().get(),
+        s.burned().get()
+    );
     Ok(())
 }

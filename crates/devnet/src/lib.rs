@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use pokt_crypto::VerifyingKey;
 use pokt_mining::{
     DifficultyHistory, MeteringError, MinedRelayEma, ProofContext, ProofError, ProofRequirement,
-    check_token_metered_weight, proof_requirement, validate_claim, validate_claim_token_metered,
-    validate_proof, validate_proof_go_compatible,
+    check_token_metered_weight, proof_requirement_for_claim, validate_claim,
+    validate_claim_token_metered, validate_proof, validate_proof_go_compatible,
 };
 use pokt_primitives::{
     Address, BlockHash, BlockHeight, BlockInterval, Claim, ClaimProofStatus, ComputeUnits,
@@ -19,8 +19,8 @@ use pokt_session::{
     ParamsHistory, ServiceConfig, Session, SessionGrid, SessionQuery, WindowOffsets, Windows,
 };
 use pokt_tokenomics::{
-    Account, AppAccount, BlockInput, ClaimInput, Expiry, LedgerOp, Mode, Outcome, ProofFailure,
-    RevShare, claimed_upokt, settle_block,
+    Account, AppAccount, BlockInput, ClaimInput, ClaimPricing, Expiry, LedgerOp, Metering, Outcome,
+    ProofFailure, RevShare, settle_block,
 };
 use sha2::{Digest, Sha256};
 
@@ -838,14 +838,14 @@ impl Devnet {
             session_id: SessionId::from_wire(&header.session_id)
                 .map_err(|_| DevnetError::Settle("session id".into()))?,
             num_relays: root.count(),
-            num_compute_units: root.sum(),
-            compute_units_per_relay: def.compute_units_per_relay,
-            target_hash: self.target(&service, start)?,
-            compute_units_to_tokens_multiplier: self
-                .shared_params(start)
-                .compute_units_to_tokens_multiplier,
-            compute_unit_cost_granularity: self.shared_params(start).compute_unit_cost_granularity,
-            token_metered: def.token_pricing.is_some(),
+            num_compute_units: ComputeUnits::new(root.sum()),
+            compute_units_per_relay: ComputeUnits::new(def.compute_units_per_relay),
+            metering: if def.token_pricing.is_some() {
+                Metering::TokenMetered
+            } else {
+                Metering::FixedPerRelay
+            },
+            pricing: ClaimPricing::new(self.target(&service, start)?, self.shared_params(start)),
         };
         Ok((input, header.session_end_block_height))
     }
@@ -858,23 +858,15 @@ impl Devnet {
         input: &ClaimInput,
         session_end: i64,
     ) -> Result<pokt_mining::RequirementDraw, DevnetError> {
-        let value = claimed_upokt(
-            input.num_compute_units,
-            &input.target_hash,
-            input.compute_units_to_tokens_multiplier,
-            input.compute_unit_cost_granularity,
-        )
-        .unwrap_or(u64::MAX);
         let seed = self.proof_seed(session_end)?;
-        let p = &self.cfg.proof.proof_request_probability;
-        let probability = p.num() as f64 / p.den().max(1) as f64;
-        Ok(proof_requirement(
+        proof_requirement_for_claim(
             &record.claim.hash(),
+            input.num_compute_units,
+            &input.pricing,
             &seed,
-            Upokt::new(value),
-            self.cfg.proof.proof_requirement_threshold,
-            probability,
-        ))
+            &self.cfg.proof,
+        )
+        .map_err(|e| DevnetError::Settle(e.to_string()))
     }
 
     /// Whether the claim of `supplier` for the session `session_id` (hex) needs a proof, as the
@@ -907,8 +899,8 @@ impl Devnet {
         let mut inputs = Vec::new();
         let mut requirements = Vec::new();
         let mut expiry = Expiry {
-            penalty_upokt: self.cfg.proof.proof_missing_penalty.get(),
-            supplier_min_stake_upokt: self.cfg.supplier_min_stake,
+            penalty_upokt: self.cfg.proof.proof_missing_penalty,
+            supplier_min_stake_upokt: Upokt::new(self.cfg.supplier_min_stake),
             ..Expiry::default()
         };
         let mut session_ends = Vec::new();
@@ -934,7 +926,7 @@ impl Devnet {
                 }
             }
             let stake = self.suppliers.get(&key.1).map_or(0, |s| s.stake);
-            expiry.supplier_stakes.insert(key.1, stake);
+            expiry.supplier_stakes.insert(key.1, Upokt::new(stake));
             requirements.push(draw.requirement);
             session_ends.push((input.service_id.clone(), end));
             inputs.push(input);
@@ -946,7 +938,7 @@ impl Devnet {
                 (
                     *a,
                     AppAccount {
-                        stake: s.stake,
+                        stake: Upokt::new(s.stake),
                         per_session_spend_limit: None,
                     },
                 )
@@ -964,27 +956,26 @@ impl Devnet {
             num_pending_sessions,
             params: &self.cfg.tokenomics,
             proposer: Self::proposer(),
-            application_min_stake: self.cfg.application_min_stake,
-            mode: Mode::GoCompatible,
+            application_min_stake: Upokt::new(self.cfg.application_min_stake),
             expiry,
         })
         .map_err(|e| DevnetError::Settle(e.to_string()))?;
-        for op in &out.ops {
+        for op in out.ops() {
             self.apply(op)?;
         }
-        for (a, stake) in &out.app_stakes {
+        for (a, stake) in out.app_stakes() {
             if let Some(app) = self.apps.get_mut(a) {
-                app.stake = *stake;
+                app.stake = stake.get();
             }
         }
-        for (s, stake) in &out.supplier_stakes {
+        for (s, stake) in out.supplier_stakes() {
             if let Some(sup) = self.suppliers.get_mut(s) {
-                sup.stake = *stake;
+                sup.stake = stake.get();
             }
         }
         // Difficulty: the relays of the settled claims, per service.
         let mut mined: BTreeMap<ServiceId, (u64, i64)> = BTreeMap::new();
-        for (i, (input, outcome)) in inputs.iter().zip(&out.outcomes).enumerate() {
+        for (i, (input, outcome)) in inputs.iter().zip(out.outcomes()).enumerate() {
             let key = ripe
                 .get(i)
                 .cloned()
@@ -1044,20 +1035,20 @@ impl Devnet {
         match *op {
             LedgerOp::Mint { to, amount, .. } => {
                 let b = self.balances.entry(to).or_default();
-                *b = sum_add(*b, amount)?;
-                self.minted = sum_add(self.minted, amount)?;
+                *b = sum_add(*b, amount.get())?;
+                self.minted = sum_add(self.minted, amount.get())?;
             }
             LedgerOp::Burn { from, amount, .. } => {
                 let b = self.balances.entry(from).or_default();
                 *b = b
-                    .checked_sub(amount)
+                    .checked_sub(amount.get())
                     .ok_or_else(|| DevnetError::Settle(format!("burn from {from:?}")))?;
-                self.burned = sum_add(self.burned, amount)?;
+                self.burned = sum_add(self.burned, amount.get())?;
             }
             LedgerOp::Transfer {
                 from, to, amount, ..
             } => self
-                .move_funds(from, to, amount)
+                .move_funds(from, to, amount.get())
                 .map_err(|_| DevnetError::Settle(format!("transfer from {from:?}")))?,
         }
         Ok(())

@@ -169,6 +169,7 @@ fn a_session_from_relays_to_balances() {
     else {
         panic!("{events:?}")
     };
+    let settled_upokt = settled_upokt.get();
     // 3000 compute units × 42 uPOKT per compute unit (defaults: 42,000,000 pPOKT / 10⁶).
     assert_eq!(settled_upokt, 3000 * 42);
     // The application pays the settlement and reimburses the claim's global inflation (10% with

@@ -7,6 +7,7 @@ mod controller;
 mod difficulty;
 mod gorand;
 mod proof;
+mod requirement;
 mod rng_cooked;
 mod tree;
 mod validate;
@@ -17,6 +18,7 @@ pub use difficulty::{
 };
 pub use gorand::{GoRand, go_varint, seeded_float};
 pub use proof::{ProofRequirement, RequirementDraw, proof_path, proof_requirement};
+pub use requirement::proof_requirement_for_claim;
 pub use tree::{FixedComputeUnits, Mined, SessionTree, TokenMetered, WeightPolicy};
 pub use validate::{
     ClaimError, MessageError, MeteringError, ProofContext, ProofError, RelayBasicError,

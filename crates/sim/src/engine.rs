@@ -12,16 +12,16 @@ use std::collections::BTreeMap;
 
 use pokt_mining::{
     Controller, DifficultyHistory, EstimatedRelayEma, MinedRelayEma, ProofRequirement,
-    is_volume_applicable, proof_requirement, target_fraction_f64,
+    is_volume_applicable, proof_requirement_for_claim, target_fraction_f64,
 };
 use pokt_primitives::{
-    Address, BlockHash, BlockHeight, BlockInterval, ClaimHash, ComputeUnits, RelayHash, ServiceId,
-    SharedParams, TargetHash, Upokt,
+    Address, BlockHash, BlockHeight, BlockInterval, ClaimHash, Fraction, ProofParams, RelayHash,
+    ServiceId, SharedParams, TargetHash,
 };
 use pokt_session::{ServiceConfig, Session, SessionGrid, SessionQuery, WindowOffsets};
 use pokt_tokenomics::{
-    Actor, AppAccount, BlockInput, ClaimInput, LedgerOp, Mode, Outcome, Reason, RevShare,
-    TokenomicsParams, claimed_upokt, proof_penalty, settle_block,
+    Actor, AppAccount, BlockInput, ClaimInput, ClaimPricing, ComputeUnits, LedgerOp, Metering,
+    Outcome, Reason, RevShare, TokenomicsParams, Upokt, proof_penalty, settle_block,
 };
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -247,7 +247,7 @@ pub fn run(sc: &Scenario, progress: Progress<'_>) -> Result<Report, String> {
             (
                 *a,
                 AppAccount {
-                    stake: sc.applications.stake_upokt,
+                    stake: Upokt::new(sc.applications.stake_upokt),
                     per_session_spend_limit: None,
                 },
             )
@@ -265,6 +265,14 @@ pub fn run(sc: &Scenario, progress: Progress<'_>) -> Result<Report, String> {
         ..Report::default()
     };
     report.adversary.configured_penalty_upokt = sc.proof.missing_penalty_upokt;
+    // The scenario's proof params as the chain holds them (the probability's shortest decimal).
+    let proof_params = ProofParams {
+        proof_request_probability: Fraction::from_f64_shortest(sc.proof.request_probability)
+            .map_err(|e| format!("proof.request_probability: {e}"))?,
+        proof_requirement_threshold: Upokt::new(sc.proof.requirement_threshold_upokt),
+        proof_missing_penalty: Upokt::new(sc.proof.missing_penalty_upokt),
+        ..ProofParams::defaults()
+    };
     let mut fake_rewards: Vec<u64> = Vec::new();
 
     for s in 0..sc.sessions {
@@ -415,23 +423,17 @@ pub fn run(sc: &Scenario, progress: Progress<'_>) -> Result<Report, String> {
                     source_owner: source_owners[svc],
                     session_id,
                     num_relays: claimed,
-                    num_compute_units: claimed * spec.compute_units_per_relay,
-                    compute_units_per_relay: spec.compute_units_per_relay,
-                    target_hash: difficulties[svc].target_hash,
-                    compute_units_to_tokens_multiplier: sc
-                        .pricing
-                        .compute_units_to_tokens_multiplier,
-                    compute_unit_cost_granularity: sc.pricing.compute_unit_cost_granularity,
-                    token_metered: false,
+                    num_compute_units: ComputeUnits::new(claimed * spec.compute_units_per_relay),
+                    compute_units_per_relay: ComputeUnits::new(spec.compute_units_per_relay),
+                    metering: Metering::FixedPerRelay,
+                    pricing: ClaimPricing {
+                        target_hash: difficulties[svc].target_hash,
+                        compute_units_to_tokens_multiplier: sc
+                            .pricing
+                            .compute_units_to_tokens_multiplier,
+                        compute_unit_cost_granularity: sc.pricing.compute_unit_cost_granularity,
+                    },
                 };
-                // Proof requirement at the proof window (pokt-mining's rule, tokenomics' value).
-                let value = claimed_upokt(
-                    input.num_compute_units,
-                    &input.target_hash,
-                    input.compute_units_to_tokens_multiplier,
-                    input.compute_unit_cost_granularity,
-                )
-                .unwrap_or(u64::MAX);
                 // A real claim when the relays were mined one by one into a session tree: the
                 // chain's claim checks, and the claim hash over its canonical bytes; otherwise a
                 // synthetic hash of the claim's identifying fields.
@@ -460,13 +462,15 @@ pub fn run(sc: &Scenario, progress: Progress<'_>) -> Result<Report, String> {
                     }
                     None => synthetic_claim_hash(&input),
                 };
-                let draw = proof_requirement(
+                // Proof requirement at the proof window (pokt-mining's rule on the claim's value).
+                let draw = proof_requirement_for_claim(
                     &claim_hash,
+                    input.num_compute_units,
+                    &input.pricing,
                     &seed_hash,
-                    Upokt::new(value),
-                    Upokt::new(sc.proof.requirement_threshold_upokt),
-                    sc.proof.request_probability,
-                );
+                    &proof_params,
+                )
+                .map_err(|e| format!("claim value: {e}"))?;
                 let required = draw.requirement != ProofRequirement::NotRequired;
                 if fake > 0 {
                     report.adversary.fake_claims += 1;
@@ -585,7 +589,7 @@ fn synthetic_claim_hash(c: &ClaimInput) -> ClaimHash {
             .chain_update(c.supplier_operator.as_bytes())
             .chain_update(c.session_id.as_bytes())
             .chain_update(c.num_relays.to_le_bytes())
-            .chain_update(c.num_compute_units.to_le_bytes())
+            .chain_update(c.num_compute_units.get().to_le_bytes())
             .finalize()
             .into(),
     )
@@ -616,11 +620,13 @@ fn settle(
         if c.required && c.fake_relays > 0 {
             report.claims_expired += 1;
             report.adversary.caught += 1;
-            let (_, left, _) = proof_penalty(
-                supplier_stakes[c.supplier],
-                sc.proof.missing_penalty_upokt,
-                sc.suppliers.min_stake_upokt,
-            );
+            let left = proof_penalty(
+                Upokt::new(supplier_stakes[c.supplier]),
+                Upokt::new(sc.proof.missing_penalty_upokt),
+                Upokt::new(sc.suppliers.min_stake_upokt),
+            )
+            .remaining_stake
+            .get();
             let paid = supplier_stakes[c.supplier] - left;
             supplier_stakes[c.supplier] = left;
             flows.penalties += paid;
@@ -636,33 +642,31 @@ fn settle(
         num_pending_sessions: num_pending,
         params,
         proposer: address_of("proposer", 0),
-        application_min_stake: 0,
-        mode: Mode::GoCompatible,
+        application_min_stake: Upokt::ZERO,
         expiry: Default::default(),
     };
     let out = settle_block(&input).map_err(|e| e.to_string())?;
-    for (app, stake) in &out.app_stakes {
+    for (app, stake) in out.app_stakes() {
         if let Some(acc) = app_stakes.get_mut(app) {
             acc.stake = *stake;
         }
     }
-    for op in &out.ops {
+    for op in out.ops() {
+        // The simulator's flows are raw totals: convert at the boundary.
+        let amount = op.amount().get();
         match *op {
             LedgerOp::Burn {
-                amount,
                 reason: Reason::RelayBurn,
                 ..
             } => flows.application_burned += amount,
-            LedgerOp::Mint { amount, .. } => flows.minted += amount,
+            LedgerOp::Mint { .. } => flows.minted += amount,
             LedgerOp::Transfer {
-                amount,
                 reason: Reason::ReimbursementRequest,
                 ..
             } => {
                 flows.application_reimbursed += amount;
             }
             LedgerOp::Transfer {
-                amount,
                 reason: Reason::RelayMintShare(actor) | Reason::GlobalMintShare(actor),
                 ..
             } => match actor {
@@ -677,14 +681,14 @@ fn settle(
     }
     // Per-claim outcomes; relays of settled claims drive the difficulty per service.
     let mut settled_relays: BTreeMap<usize, u64> = BTreeMap::new();
-    for (c, o) in ripe.iter().zip(&out.outcomes) {
+    for (c, o) in ripe.iter().zip(out.outcomes()) {
         match o {
             Outcome::Settled { settled_upokt, .. } => {
                 report.claims_settled += 1;
                 *settled_relays.entry(c.service).or_insert(0) += c.input.num_relays;
                 if c.fake_relays > 0 {
                     // The fake share of the supplier's payment.
-                    let share = (*settled_upokt as u128 * c.fake_relays as u128
+                    let share = (settled_upokt.get() as u128 * c.fake_relays as u128
                         / c.input.num_relays.max(1) as u128) as u64;
                     let supplier_part = params
                         .mint_equals_burn_distribution

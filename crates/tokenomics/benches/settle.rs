@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use pokt_primitives::{Address, ServiceId, SessionId, TargetHash};
 use pokt_tokenomics::{
-    AppAccount, BlockInput, ClaimInput, Mode, RevShare, TokenomicsParams, settle_block,
+    AppAccount, BlockInput, ClaimInput, ClaimPricing, ComputeUnits, Metering, RevShare,
+    TokenomicsParams, Upokt, settle_block,
 };
 
 fn addr(i: u32, tag: u8) -> Address {
@@ -49,12 +50,14 @@ fn block(n: u32) -> (Vec<ClaimInput>, BTreeMap<Address, AppAccount>) {
                 source_owner: addr(0, 6),
                 session_id: SessionId::from_bytes(sid),
                 num_relays: relays,
-                num_compute_units: relays * 100,
-                compute_units_per_relay: 100,
-                target_hash: TargetHash::from_bytes(target),
-                compute_units_to_tokens_multiplier: 145_990,
-                compute_unit_cost_granularity: 1_000_000,
-                token_metered: false,
+                num_compute_units: ComputeUnits::new(relays * 100),
+                compute_units_per_relay: ComputeUnits::new(100),
+                metering: Metering::FixedPerRelay,
+                pricing: ClaimPricing {
+                    target_hash: TargetHash::from_bytes(target),
+                    compute_units_to_tokens_multiplier: 145_990,
+                    compute_unit_cost_granularity: 1_000_000,
+                },
             }
         })
         .collect();
@@ -64,11 +67,11 @@ fn block(n: u32) -> (Vec<ClaimInput>, BTreeMap<Address, AppAccount>) {
                 addr(a, 5),
                 AppAccount {
                     // Some applications are small enough to be overserviced.
-                    stake: if a % 10 == 0 {
+                    stake: Upokt::new(if a % 10 == 0 {
                         5_000_000
                     } else {
                         100_000_000_000
-                    },
+                    }),
                     per_session_spend_limit: None,
                 },
             )
@@ -92,8 +95,7 @@ fn bench(c: &mut Criterion) {
                     num_pending_sessions: 2,
                     params: &params,
                     proposer: addr(0, 9),
-                    application_min_stake: 1,
-                    mode: Mode::GoCompatible,
+                    application_min_stake: Upokt::new(1),
                     expiry: Default::default(),
                 })
                 .unwrap()

@@ -4,12 +4,19 @@
 extern crate alloc;
 
 mod claimed;
+mod input;
+mod output;
+mod penalty;
 mod settle;
+mod shares;
+mod wide;
 
-pub use claimed::{ClaimedError, claimed_upokt};
-pub use pokt_primitives::{Fraction, FractionError, Shares, TokenomicsParams};
-pub use settle::{
-    Account, Actor, AppAccount, BlockInput, BlockSettlement, ClaimInput, DiscardReason, Event,
-    Expiry, LedgerOp, Mode, Outcome, ProofFailure, Reason, RevShare, SettleError,
-    largest_remainder, proof_penalty, rev_share_split, settle_block,
+pub use claimed::{ClaimPricing, ClaimedError, ClaimedUpokt, OutOfRangeError, claimed_upokt};
+pub use input::{AppAccount, BlockInput, ClaimInput, Expiry, Metering, ProofFailure, RevShare};
+pub use output::{
+    Account, Actor, BlockSettlement, DiscardReason, Event, LedgerOp, Outcome, Reason, SettleError,
 };
+pub use penalty::{Penalty, proof_penalty};
+pub use pokt_primitives::{ComputeUnits, Fraction, FractionError, Shares, TokenomicsParams, Upokt};
+pub use settle::{settle_block, settle_block_strict};
+pub use shares::{RevShareError, largest_remainder, rev_share_split};

@@ -1,0 +1,176 @@
+//! Splitting an amount: between the actors by the params' shares, over a supplier's revenue
+//! shareholders, and over weights by largest remainder.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use pokt_primitives::{Address, FractionError, Shares, Upokt};
+
+use crate::input::RevShare;
+use crate::output::Actor;
+
+/// Burn-equals-mint order of the actors' shares (the DAO's remainder comes last).
+pub(crate) const RELAY_ORDER: [Actor; 4] = [
+    Actor::Supplier,
+    Actor::Proposer,
+    Actor::SourceOwner,
+    Actor::Application,
+];
+
+/// Global-mint order of the actors' shares (the DAO's remainder comes last).
+pub(crate) const GLOBAL_ORDER: [Actor; 4] = [
+    Actor::Supplier,
+    Actor::Application,
+    Actor::SourceOwner,
+    Actor::Proposer,
+];
+
+/// Why splitting by the params' shares failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SplitError {
+    Fraction(FractionError),
+    Overflow,
+}
+
+/// Splits `amount` by `shares`: floors for every actor in `order`, then the DAO takes the
+/// remainder. Returns (actor, amount) in that order. [TOK-TLM-1]
+pub(crate) fn split_by_shares(
+    amount: Upokt,
+    shares: &Shares,
+    order: &[Actor],
+) -> Result<Vec<(Actor, Upokt)>, SplitError> {
+    let mut out = Vec::with_capacity(order.len().saturating_add(1));
+    let mut given = Upokt::ZERO;
+    for a in order {
+        let f = match a {
+            Actor::Proposer => shares.proposer,
+            Actor::Supplier => shares.supplier,
+            Actor::SourceOwner => shares.source_owner,
+            Actor::Application => shares.application,
+            Actor::Dao => continue,
+        };
+        let v = Upokt::new(f.mul_floor(amount.get()).map_err(SplitError::Fraction)?);
+        given = given.checked_add(v).ok_or(SplitError::Overflow)?;
+        out.push((*a, v));
+    }
+    // Shares summing above 1 would leave a negative remainder: the DAO then gets nothing.
+    out.push((Actor::Dao, amount.saturating_sub(given)));
+    Ok(out)
+}
+
+/// Why a supplier's revenue shares cannot be used (settlement then pays the owner).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RevShareError {
+    /// No shareholder.
+    #[error("empty revenue share list")]
+    Empty,
+    /// A shareholder listed twice.
+    #[error("duplicate revenue shareholder {address}")]
+    DuplicateAddress {
+        /// The shareholder.
+        address: Address,
+    },
+    /// The percentages do not sum to 100.
+    #[error("revenue share percentages sum to {sum}, not 100")]
+    PercentageSum {
+        /// Their sum (saturating at `u64::MAX`).
+        sum: u64,
+    },
+}
+
+/// The supplier's revenue-share split of `amount`: each shareholder ⌊amount · pct / 100⌋, the
+/// remainder to the first listed; payments in address order, zero amounts skipped. Shares that
+/// are empty, duplicated or not summing to 100 are refused (settlement then pays everything to
+/// the supplier's owner). [TOK-REVSHARE-1]
+///
+/// ```
+/// use pokt_primitives::{Address, Upokt};
+/// use pokt_tokenomics::{RevShare, RevShareError, rev_share_split};
+///
+/// let (a, b) = (Address::from_bytes([1; 20]), Address::from_bytes([2; 20]));
+/// let shares = [RevShare { address: a, percentage: 70 }, RevShare { address: b, percentage: 30 }];
+/// let paid = rev_share_split(Upokt::new(11), &shares)?;
+/// assert!(paid.contains(&(a, Upokt::new(8)))); // ⌊7.7⌋ + the remainder 1
+/// assert!(paid.contains(&(b, Upokt::new(3))));
+/// assert_eq!(rev_share_split(Upokt::new(11), &[]), Err(RevShareError::Empty));
+/// # Ok::<(), RevShareError>(())
+/// ```
+pub fn rev_share_split(
+    amount: Upokt,
+    shares: &[RevShare],
+) -> Result<Vec<(Address, Upokt)>, RevShareError> {
+    let first = shares.first().ok_or(RevShareError::Empty)?;
+    let mut per: BTreeMap<Address, Upokt> = BTreeMap::new();
+    let mut sum: u64 = 0;
+    for s in shares {
+        // pct ≤ 100 for a list that passes the sum check, so the share fits a u64.
+        let v = u128::from(amount.get())
+            .saturating_mul(u128::from(s.percentage))
+            .checked_div(100)
+            .unwrap_or(0);
+        let v = Upokt::new(u64::try_from(v).unwrap_or(u64::MAX));
+        if per.insert(s.address, v).is_some() {
+            return Err(RevShareError::DuplicateAddress { address: s.address });
+        }
+        sum = sum.saturating_add(s.percentage);
+    }
+    if sum != 100 {
+        return Err(RevShareError::PercentageSum { sum });
+    }
+    let given = per
+        .values()
+        .try_fold(Upokt::ZERO, |a, v| a.checked_add(*v))
+        .unwrap_or(amount);
+    if let Some(e) = per.get_mut(&first.address) {
+        *e = e
+            .checked_add(amount.saturating_sub(given))
+            .unwrap_or(Upokt::MAX);
+    }
+    Ok(per.into_iter().filter(|(_, v)| *v > Upokt::ZERO).collect())
+}
+
+/// The largest-remainder split of `total` across `weights`: each gets ⌊total · w / Σw⌋, then the
+/// leftover units go one each by fractional remainder descending, ties by address ascending;
+/// zero remainders get none. [TOK-PROPOSER-1]
+pub fn largest_remainder(total: Upokt, weights: &[(Address, u128)]) -> Vec<(Address, Upokt)> {
+    let sum: u128 = weights.iter().fold(0u128, |a, (_, w)| a.saturating_add(*w));
+    if sum == 0 {
+        return Vec::new();
+    }
+    let total = total.get();
+    let mut out: Vec<(Address, u64, u128)> = weights
+        .iter()
+        .map(|(a, w)| {
+            let p = u128::from(total).saturating_mul(*w);
+            let q = p.checked_div(sum).unwrap_or(0);
+            let r = p.checked_rem(sum).unwrap_or(0);
+            (*a, u64::try_from(q).unwrap_or(u64::MAX), r)
+        })
+        .collect();
+    let given: u64 = out.iter().fold(0u64, |a, x| a.saturating_add(x.1));
+    let mut left = total.saturating_sub(given);
+    let mut order: Vec<usize> = (0..out.len())
+        .filter(|&i| out.get(i).is_some_and(|x| x.2 > 0))
+        .collect();
+    order.sort_by(|&i, &j| {
+        let (a, b) = (out.get(i), out.get(j));
+        match (a, b) {
+            (Some(a), Some(b)) => b.2.cmp(&a.2).then_with(|| a.0.as_str().cmp(b.0.as_str())),
+            _ => core::cmp::Ordering::Equal,
+        }
+    });
+    for i in order {
+        if left == 0 {
+            break;
+        }
+        if let Some(x) = out.get_mut(i) {
+            x.1 = x.1.saturating_add(1);
+            left = left.saturating_sub(1);
+        }
+    }
+    out.into_iter()
+        .map(|(a, v, _)| (a, Upokt::new(v)))
+        .collect()
+}

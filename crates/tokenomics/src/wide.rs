@@ -1,0 +1,120 @@
+//! 256-bit amounts inside settlement: the claimed value and its stake terms are as wide as
+//! poktroll's `math.Int`; everything an account pays or receives is a [`Upokt`].
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use core::fmt;
+
+use crypto_bigint::{NonZero, U256, U512};
+use pokt_primitives::{Fraction, Upokt};
+
+/// `x` in 512 bits.
+pub(crate) fn widen(x: &U256) -> U512 {
+    x.resize()
+}
+
+/// `x` in 256 bits, or `None` when it needs more.
+pub(crate) fn narrow(x: &U512) -> Option<U256> {
+    (x.bit_width_vartime() <= 256).then(|| x.resize())
+}
+
+/// `x` as a u64, or `None` when it needs more bits.
+pub(crate) fn to_u64(x: &U256) -> Option<u64> {
+    if x.bit_width_vartime() > 64 {
+        return None;
+    }
+    let bytes = x.to_be_bytes();
+    let mut low = [0u8; 8];
+    low.copy_from_slice(bytes.as_ref().get(24..32)?);
+    Some(u64::from_be_bytes(low))
+}
+
+fn from_u128(v: u128) -> U512 {
+    U512::from_u128(v)
+}
+
+/// ⌈x · f⌉, exact; `None` above 256 bits.
+pub(crate) fn mul_ceil(f: &Fraction, x: &U256) -> Option<U256> {
+    if let Some(v) = to_u64(x).and_then(|small| f.mul_ceil(small).ok()) {
+        return Some(U256::from_u64(v));
+    }
+    // x < 2^256 and num < 2^128: the product fits 512 bits.
+    let p = widen(x).wrapping_mul(&from_u128(f.num()));
+    let den = Option::<NonZero<U512>>::from(NonZero::new(from_u128(f.den())))?;
+    let (q, r) = p.div_rem_vartime(&den);
+    let q = if bool::from(r.is_nonzero()) {
+        q.wrapping_add(&U512::ONE)
+    } else {
+        q
+    };
+    narrow(&q)
+}
+
+/// ⌊x / (1 + f)⌋, exact (never larger than `x`).
+pub(crate) fn div_one_plus_floor(f: &Fraction, x: &U256) -> U256 {
+    if let Some(v) = to_u64(x).and_then(|small| f.div_one_plus_floor(small).ok()) {
+        return U256::from_u64(v);
+    }
+    // x · den < 2^384 and den + num < 2^129.
+    let p = widen(x).wrapping_mul(&from_u128(f.den()));
+    let d = from_u128(f.den()).wrapping_add(&from_u128(f.num()));
+    match Option::<NonZero<U512>>::from(NonZero::new(d)) {
+        Some(d) => narrow(&p.div_rem_vartime(&d).0).unwrap_or(*x),
+        None => *x,
+    }
+}
+
+/// ⌊a · b / c⌋ for `c > 0`, exact when the result fits 256 bits (`None` otherwise or for
+/// `c = 0`).
+pub(crate) fn mul_div_floor(a: &U256, b: &U256, c: &U256) -> Option<U256> {
+    let c = Option::<NonZero<U512>>::from(NonZero::new(widen(c)))?;
+    // a · b < 2^512.
+    narrow(&widen(a).wrapping_mul(&widen(b)).div_rem_vartime(&c).0)
+}
+
+/// `a + b`, `None` above 256 bits.
+pub(crate) fn checked_add(a: &U256, b: &U256) -> Option<U256> {
+    narrow(&widen(a).wrapping_add(&widen(b)))
+}
+
+/// `a − b`, zero below zero.
+pub(crate) fn saturating_sub(a: &U256, b: &U256) -> U256 {
+    if b < a { a.wrapping_sub(b) } else { U256::ZERO }
+}
+
+/// A [`Upokt`] in 256 bits.
+pub(crate) fn from_upokt(v: Upokt) -> U256 {
+    U256::from_u64(v.get())
+}
+
+/// Decimal digits of a 256-bit value.
+pub(crate) struct Decimal<'a>(pub(crate) &'a U256);
+
+impl fmt::Display for Decimal<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(v) = to_u64(self.0) {
+            return write!(f, "{v}");
+        }
+        // Groups of 19 digits (10^19 < 2^64), least significant first; 2^256 has 78 digits.
+        const TEN19: u64 = 10_000_000_000_000_000_000;
+        let mut groups = [0u64; 5];
+        let mut n = 0usize;
+        let mut rest = *self.0;
+        let Some(d) = Option::<NonZero<U256>>::from(NonZero::new(U256::from_u64(TEN19))) else {
+            return Err(fmt::Error);
+        };
+        while bool::from(rest.is_nonzero()) {
+            let (q, r) = rest.div_rem_vartime(&d);
+            *groups.get_mut(n).ok_or(fmt::Error)? = to_u64(&r).ok_or(fmt::Error)?;
+            n = n.checked_add(1).ok_or(fmt::Error)?;
+            rest = q;
+        }
+        let mut iter = groups.get(..n).ok_or(fmt::Error)?.iter().rev();
+        if let Some(first) = iter.next() {
+            write!(f, "{first}")?;
+        }
+        for g in iter {
+            write!(f, "{g:019}")?;
+        }
+        Ok(())
+    }
+}
