@@ -190,17 +190,14 @@ pub struct BlockSettlement {
 }
 
 impl BlockSettlement {
-    /// An empty settlement starting from the given stakes.
-    pub(crate) fn new(
-        app_stakes: BTreeMap<Address, Upokt>,
-        supplier_stakes: BTreeMap<Address, Upokt>,
-        claims: usize,
-    ) -> Self {
+    /// An empty settlement starting from the given supplier stakes (application stakes are set
+    /// when it is done).
+    pub(crate) fn new(supplier_stakes: BTreeMap<Address, Upokt>, claims: usize) -> Self {
         Self {
             ops: Vec::new(),
             outcomes: Vec::with_capacity(claims),
             events: Vec::new(),
-            app_stakes,
+            app_stakes: BTreeMap::new(),
             supplier_stakes,
             minted: Upokt::ZERO,
             burned: Upokt::ZERO,

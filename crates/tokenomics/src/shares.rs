@@ -2,7 +2,6 @@
 //! shareholders, and over weights by largest remainder.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use pokt_primitives::{Address, FractionError, Shares, Upokt};
@@ -102,8 +101,9 @@ pub fn rev_share_split(
     shares: &[RevShare],
 ) -> Result<Vec<(Address, Upokt)>, RevShareError> {
     let first = shares.first().ok_or(RevShareError::Empty)?;
-    let mut per: BTreeMap<Address, Upokt> = BTreeMap::new();
     let mut sum: u64 = 0;
+    let mut per: Vec<(Address, Upokt)> = Vec::with_capacity(shares.len());
+    let mut given = Upokt::ZERO;
     for s in shares {
         // pct ≤ 100 for a list that passes the sum check, so the share fits a u64.
         let v = u128::from(amount.get())
@@ -111,24 +111,26 @@ pub fn rev_share_split(
             .checked_div(100)
             .unwrap_or(0);
         let v = Upokt::new(u64::try_from(v).unwrap_or(u64::MAX));
-        if per.insert(s.address, v).is_some() {
-            return Err(RevShareError::DuplicateAddress { address: s.address });
-        }
+        given = given.checked_add(v).unwrap_or(Upokt::MAX);
+        per.push((s.address, v));
         sum = sum.saturating_add(s.percentage);
+    }
+    // Payments go in address order (Go sorts the shareholder addresses as strings).
+    per.sort_unstable_by_key(|x| x.0);
+    if let Some(w) = per.windows(2).find(|w| matches!(w, [a, b] if a.0 == b.0)) {
+        let address = w.first().map_or(first.address, |x| x.0);
+        return Err(RevShareError::DuplicateAddress { address });
     }
     if sum != 100 {
         return Err(RevShareError::PercentageSum { sum });
     }
-    let given = per
-        .values()
-        .try_fold(Upokt::ZERO, |a, v| a.checked_add(*v))
-        .unwrap_or(amount);
-    if let Some(e) = per.get_mut(&first.address) {
+    if let Some((_, e)) = per.iter_mut().find(|(a, _)| *a == first.address) {
         *e = e
             .checked_add(amount.saturating_sub(given))
             .unwrap_or(Upokt::MAX);
     }
-    Ok(per.into_iter().filter(|(_, v)| *v > Upokt::ZERO).collect())
+    per.retain(|(_, v)| *v > Upokt::ZERO);
+    Ok(per)
 }
 
 /// The largest-remainder split of `total` across `weights`: each gets ⌊total · w / Σw⌋, then the

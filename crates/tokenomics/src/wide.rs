@@ -37,6 +37,11 @@ pub(crate) fn mul_ceil(f: &Fraction, x: &U256) -> Option<U256> {
     if let Some(v) = to_u64(x).and_then(|small| f.mul_ceil(small).ok()) {
         return Some(U256::from_u64(v));
     }
+    mul_ceil_wide(f, x)
+}
+
+/// [`mul_ceil`] without the 64-bit fast path.
+fn mul_ceil_wide(f: &Fraction, x: &U256) -> Option<U256> {
     // x < 2^256 and num < 2^128: the product fits 512 bits.
     let p = widen(x).wrapping_mul(&from_u128(f.num()));
     let den = Option::<NonZero<U512>>::from(NonZero::new(from_u128(f.den())))?;
@@ -54,6 +59,11 @@ pub(crate) fn div_one_plus_floor(f: &Fraction, x: &U256) -> U256 {
     if let Some(v) = to_u64(x).and_then(|small| f.div_one_plus_floor(small).ok()) {
         return U256::from_u64(v);
     }
+    div_one_plus_floor_wide(f, x)
+}
+
+/// [`div_one_plus_floor`] without the 64-bit fast path.
+fn div_one_plus_floor_wide(f: &Fraction, x: &U256) -> U256 {
     // x · den < 2^384 and den + num < 2^129.
     let p = widen(x).wrapping_mul(&from_u128(f.den()));
     let d = from_u128(f.den()).wrapping_add(&from_u128(f.num()));
@@ -116,5 +126,50 @@ impl fmt::Display for Decimal<'_> {
             write!(f, "{g:019}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::arithmetic_side_effects)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The 256-bit paths agree with the 64-bit ones (primitives' `Fraction`) wherever both
+        /// apply, and the decimal form agrees with u128's below 2^128.
+        #[test]
+        fn wide_paths_match_the_u64_paths(x in any::<u64>(), num in 0u128..1_000_000_000, den in 1u128..1_000_000_000) {
+            let f = Fraction::new(num, den).unwrap();
+            let w = U256::from_u64(x);
+            if let Ok(v) = f.mul_ceil(x) {
+                prop_assert_eq!(mul_ceil_wide(&f, &w), Some(U256::from_u64(v)));
+            }
+            if let Ok(v) = f.div_one_plus_floor(x) {
+                prop_assert_eq!(div_one_plus_floor_wide(&f, &w), U256::from_u64(v));
+            }
+            let big = u128::from(x) * u128::from(x);
+            prop_assert_eq!(
+                alloc::format!("{}", Decimal(&U256::from_u128(big))),
+                alloc::format!("{big}")
+            );
+        }
+    }
+
+    #[test]
+    fn beyond_256_bits() {
+        let two = Fraction::new(2, 1).unwrap();
+        assert_eq!(mul_ceil(&two, &U256::MAX), None);
+        assert_eq!(checked_add(&U256::MAX, &U256::ONE), None);
+        assert_eq!(
+            mul_div_floor(&U256::MAX, &U256::MAX, &U256::MAX),
+            Some(U256::MAX)
+        );
+        assert_eq!(mul_div_floor(&U256::ONE, &U256::ONE, &U256::ZERO), None);
+        // ⌊(2^256 − 1) / 2⌋ with inflation 1.
+        assert_eq!(
+            div_one_plus_floor(&Fraction::ONE, &U256::MAX),
+            U256::MAX.shr_vartime(1)
+        );
     }
 }

@@ -18,15 +18,18 @@ use crate::wide;
 
 /// One claim as phase 1 saw it.
 struct Priced {
-    /// Index of its (application, session) in [`Budgets::groups`].
+    /// Index of its (application, session) in `Budgets::groups`.
     group: usize,
     /// Its value, or why it has none.
     value: Result<ClaimedUpokt, DiscardReason>,
 }
 
 /// The budget of one (application, session).
-#[derive(Default)]
 struct Group {
+    /// The application.
+    application: Address,
+    /// Its index in [`BlockInput::apps`]' order, if it is known.
+    app: Option<usize>,
     /// Claims of the session (all of them, expiring ones included).
     claimants: u64,
     /// Each claimant's guaranteed share: stake / pending sessions / claimants, at most the
@@ -62,14 +65,22 @@ impl Budgets {
     /// Prices every claim, counts each session's claimants, computes the floors and accumulates
     /// the unused and excess budget of the claims that will settle.
     pub(super) fn new(input: &BlockInput<'_>) -> Result<Self, SettleError> {
-        let mut index: BTreeMap<(Address, SessionId), usize> = BTreeMap::new();
+        // Keyed by raw bytes: the index needs identity, not the address-string order.
+        let mut index: BTreeMap<([u8; 20], SessionId), usize> = BTreeMap::new();
         let mut groups: Vec<Group> = Vec::new();
         let mut claims = Vec::with_capacity(input.claims.len());
         for c in input.claims {
             let group = *index
-                .entry((c.application, c.session_id))
+                .entry((*c.application.as_bytes(), c.session_id))
                 .or_insert_with(|| {
-                    groups.push(Group::default());
+                    groups.push(Group {
+                        application: c.application,
+                        app: None,
+                        claimants: 0,
+                        floor: Upokt::ZERO,
+                        unused: U256::ZERO,
+                        excess: U256::ZERO,
+                    });
                     groups.len().saturating_sub(1)
                 });
             if let Some(g) = groups.get_mut(group) {
@@ -82,8 +93,11 @@ impl Budgets {
             };
             claims.push(Priced { group, value });
         }
-        for ((app, _), group) in &index {
-            if let (Some(g), Some(acc)) = (groups.get_mut(*group), input.apps.get(app)) {
+        let slots: BTreeMap<&Address, usize> =
+            input.apps.keys().enumerate().map(|(i, a)| (a, i)).collect();
+        for g in &mut groups {
+            g.app = slots.get(&g.application).copied();
+            if let Some(acc) = input.apps.get(&g.application) {
                 let n = g.claimants.max(1);
                 let per_session = acc
                     .stake
@@ -116,6 +130,14 @@ impl Budgets {
             *sum = wide::checked_add(sum, &add).ok_or(SettleError::AmountOverflow { index: i })?;
         }
         Ok(Self { claims, groups })
+    }
+
+    /// The index of claim `index`'s application in [`BlockInput::apps`]' order, if it is known.
+    pub(super) fn app(&self, index: usize) -> Option<usize> {
+        self.claims
+            .get(index)
+            .and_then(|p| self.groups.get(p.group))
+            .and_then(|g| g.app)
     }
 
     /// Claim `index`'s value, or why it is discarded.

@@ -11,7 +11,7 @@ mod tlm;
 
 use alloc::vec::Vec;
 
-use pokt_primitives::Address;
+use pokt_primitives::{Address, Upokt};
 
 use crate::input::BlockInput;
 use crate::output::{BlockSettlement, Event, Outcome, SettleError};
@@ -53,11 +53,14 @@ pub fn settle_block_strict(input: &BlockInput<'_>) -> Result<BlockSettlement, Se
     settle(input, Policy::Strict)
 }
 
-/// The settlement under way: the output so far and the suppliers already unbonding.
+/// The settlement under way: the output so far, the application stakes (in
+/// [`BlockInput::apps`]' order, reached by the slot phase 1 found for each claim) and the
+/// suppliers already unbonding.
 struct Block<'i, 'a> {
     input: &'i BlockInput<'a>,
     policy: Policy,
     out: BlockSettlement,
+    app_stakes: Vec<(Address, Upokt)>,
     unbonding_suppliers: Vec<Address>,
 }
 
@@ -70,11 +73,8 @@ fn settle(input: &BlockInput<'_>, policy: Policy) -> Result<BlockSettlement, Set
     let mut block = Block {
         input,
         policy,
-        out: BlockSettlement::new(
-            input.apps.iter().map(|(a, acc)| (*a, acc.stake)).collect(),
-            input.expiry.supplier_stakes.clone(),
-            input.claims.len(),
-        ),
+        out: BlockSettlement::new(input.expiry.supplier_stakes.clone(), input.claims.len()),
+        app_stakes: input.apps.iter().map(|(a, acc)| (*a, acc.stake)).collect(),
         unbonding_suppliers: Vec::new(),
     };
     // Phase 2: each claim in the chain's order.
@@ -99,21 +99,29 @@ fn settle(input: &BlockInput<'_>, policy: Policy) -> Result<BlockSettlement, Set
                 effective_upokt: capped.settlement,
             });
         }
-        block.settle_claim(index, claim, claimed, capped.settlement)?;
+        block.settle_claim(index, budgets.app(index), claim, claimed, capped.settlement)?;
     }
     // Phase 3: applications whose stake fell below the minimum.
-    application_unbonding(input, &mut block.out);
-    block.out.finish()
+    block.application_unbonding();
+    let Block {
+        mut out,
+        app_stakes,
+        ..
+    } = block;
+    out.app_stakes = app_stakes.into_iter().collect();
+    out.finish()
 }
 
-/// Emits `ApplicationUnbondingStarted` for every application whose stake changed and is now below
-/// the application module's minimum.
-fn application_unbonding(input: &BlockInput<'_>, out: &mut BlockSettlement) {
-    for (app, stake) in &out.app_stakes {
-        let before = input.apps.get(app).map(|a| a.stake);
-        if *stake < input.application_min_stake && before != Some(*stake) {
-            out.events
-                .push(Event::ApplicationUnbondingStarted { application: *app });
+impl Block<'_, '_> {
+    /// Emits `ApplicationUnbondingStarted` for every application whose stake changed and is now
+    /// below the application module's minimum, in address order.
+    fn application_unbonding(&mut self) {
+        for ((app, stake), before) in self.app_stakes.iter().zip(self.input.apps.values()) {
+            if *stake < self.input.application_min_stake && before.stake != *stake {
+                self.out
+                    .events
+                    .push(Event::ApplicationUnbondingStarted { application: *app });
+            }
         }
     }
 }

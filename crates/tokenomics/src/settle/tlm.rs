@@ -1,9 +1,6 @@
 //! The token logic modules of one settled claim, in the chain's order: RelayBurnEqualsMint,
 //! GlobalMint and GlobalMintReimbursementRequest. [TOK-TLM-1]
 
-use alloc::vec;
-use alloc::vec::Vec;
-
 use pokt_primitives::{Address, FractionError, Shares, Upokt};
 
 use crate::claimed::ClaimedUpokt;
@@ -14,12 +11,13 @@ use crate::shares::{GLOBAL_ORDER, RELAY_ORDER, SplitError, rev_share_split, spli
 use super::{Block, Policy};
 
 impl Block<'_, '_> {
-    /// Settles claim `index` for `settlement` (already capped): burns it from the application,
-    /// mints and distributes the mint ratio's share, then mints, distributes and charges the
-    /// global inflation.
+    /// Settles claim `index` for `settlement` (already capped): burns it from the application
+    /// (`app`: its slot in the block's stakes, `None` if unknown), mints and distributes the mint
+    /// ratio's share, then mints, distributes and charges the global inflation.
     pub(super) fn settle_claim(
         &mut self,
         index: usize,
+        app: Option<usize>,
         claim: &ClaimInput,
         claimed: ClaimedUpokt,
         settlement: Upokt,
@@ -37,7 +35,7 @@ impl Block<'_, '_> {
         }
 
         // RelayBurnEqualsMint.
-        let Some(app_stake) = self.out.app_stakes.get_mut(&claim.application) else {
+        let Some((_, app_stake)) = app.and_then(|i| self.app_stakes.get_mut(i)) else {
             self.out
                 .outcomes
                 .push(Outcome::Discarded(DiscardReason::InsufficientStake));
@@ -105,7 +103,7 @@ impl Block<'_, '_> {
                 &GLOBAL_ORDER,
                 Reason::GlobalMintShare,
             )?;
-            if let Some(stake) = self.out.app_stakes.get_mut(&claim.application) {
+            if let Some((_, stake)) = app.and_then(|i| self.app_stakes.get_mut(i)) {
                 *stake = stake.saturating_sub(new_mint);
             }
             self.out.ops.push(LedgerOp::Transfer {
@@ -145,27 +143,32 @@ impl Block<'_, '_> {
             if amount == Upokt::ZERO {
                 continue;
             }
-            let recipients: Vec<(Address, Upokt)> = match actor {
-                Actor::Supplier => {
-                    rev_share_split(amount, &claim.rev_shares).unwrap_or_else(|_| {
-                        self.out.events.push(Event::RevShareFallback {
-                            supplier_operator: claim.supplier_operator,
-                        });
-                        vec![(claim.supplier_owner, amount)]
-                    })
-                }
-                Actor::Proposer => vec![(self.input.proposer, amount)],
-                Actor::SourceOwner => vec![(claim.source_owner, amount)],
-                Actor::Application => vec![(claim.application, amount)],
-                Actor::Dao => vec![(self.input.params.dao_reward_address, amount)],
-            };
-            for (to, amount) in recipients {
+            let mut pay = |to: Address, amount: Upokt| {
                 self.out.ops.push(LedgerOp::Transfer {
                     from: Account::TokenomicsModule,
                     to: Account::Address(to),
                     amount,
                     reason: reason(actor),
                 });
+            };
+            match actor {
+                Actor::Supplier => match rev_share_split(amount, &claim.rev_shares) {
+                    Ok(shareholders) => {
+                        for (to, amount) in shareholders {
+                            pay(to, amount);
+                        }
+                    }
+                    Err(_) => {
+                        pay(claim.supplier_owner, amount);
+                        self.out.events.push(Event::RevShareFallback {
+                            supplier_operator: claim.supplier_operator,
+                        });
+                    }
+                },
+                Actor::Proposer => pay(self.input.proposer, amount),
+                Actor::SourceOwner => pay(claim.source_owner, amount),
+                Actor::Application => pay(claim.application, amount),
+                Actor::Dao => pay(self.input.params.dao_reward_address, amount),
             }
         }
         Ok(())
