@@ -178,7 +178,11 @@ fn print_events(events: &[DevnetEvent]) {
         match e {
             DevnetEvent::Settled {
                 supplier,
-                outcome: Outcome::Settled { settled_upokt, .. },
+                outcome:
+                    Outcome::Settled {
+                        settled: settled_upokt,
+                        ..
+                    },
                 ..
             } => {
                 println!("  settled {supplier}: {settled_upokt}")

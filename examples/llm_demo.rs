@@ -274,7 +274,10 @@ fn report(e: &DevnetEvent) {
             requirement,
             ..
         } => match outcome {
-            Outcome::Settled { settled_upokt, .. } => {
+            Outcome::Settled {
+                settled: settled_upokt,
+                ..
+            } => {
                 println!(
                     "  settled: {supplier} {settled_upokt} (proof {})",
                     requirement.as_str()

@@ -69,17 +69,13 @@ fn main() -> anyhow::Result<()> {
 
     for (i, o) in s.outcomes().iter().enumerate() {
         match o {
-            Outcome::Settled {
-                claimed_upokt,
-                settled_upokt,
-            } => println!("claim {i}: claimed {claimed_upokt}, settled {settled_upokt}"),
+            Outcome::Settled { claimed, settled } => {
+                println!("claim {i}: claimed {claimed}, settled {settled}")
+            }
             Outcome::Discarded(r) => println!("claim {i}: discarded ({r:?})"),
-            Outcome::Expired {
-                failure,
-                penalty_upokt,
-            } => println!(
-                "claim {i}: expired ({failure:?} proof), supplier penalised {penalty_upokt}"
-            ),
+            Outcome::Expired { failure, penalty } => {
+                println!("claim {i}: expired ({failure:?} proof), supplier penalised {penalty}")
+            }
         }
     }
     println!("\nledger operations:");

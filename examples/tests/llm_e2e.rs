@@ -346,7 +346,11 @@ async fn run(metered: bool) {
             } if s == supplier => Some(*outcome),
             _ => None,
         });
-        let Some(Outcome::Settled { settled_upokt, .. }) = outcome else {
+        let Some(Outcome::Settled {
+            settled: settled_upokt,
+            ..
+        }) = outcome
+        else {
             panic!("{outcome:?}")
         };
         let s = cu * 42;

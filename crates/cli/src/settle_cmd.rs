@@ -151,8 +151,8 @@ fn expiry(case: &Obj) -> Result<Expiry, String> {
     };
     let e = e.as_object().ok_or("field expiry is not an object")?;
     let mut out = Expiry {
-        penalty_upokt: upokt(e, "penalty_upokt")?,
-        supplier_min_stake_upokt: upokt(e, "supplier_min_stake_upokt")?,
+        proof_missing_penalty: upokt(e, "penalty_upokt")?,
+        supplier_min_stake: upokt(e, "supplier_min_stake_upokt")?,
         ..Expiry::default()
     };
     for (k, v) in obj(e, "failed_proofs")? {
@@ -323,8 +323,8 @@ fn event_json(e: &Event) -> Value {
         Event::ApplicationOverserviced {
             application,
             supplier_operator,
-            expected_upokt,
-            effective_upokt,
+            expected_burn: expected_upokt,
+            effective_burn: effective_upokt,
         } => json!({
             "event": "application_overserviced", "application": application.to_string(),
             "supplier_operator": supplier_operator.to_string(),
@@ -356,14 +356,14 @@ pub(crate) fn to_json(s: &BlockSettlement) -> Value {
         .iter()
         .map(|o| match o {
             Outcome::Settled {
-                claimed_upokt,
-                settled_upokt,
+                claimed: claimed_upokt,
+                settled: settled_upokt,
             } => json!({"outcome": "settled", "claimed_upokt": claimed_upokt.digits().to_string(),
                         "settled_upokt": settled_upokt.get().to_string()}),
             Outcome::Discarded(d) => json!({"outcome": "discarded", "reason": discard(d)}),
             Outcome::Expired {
                 failure,
-                penalty_upokt,
+                penalty: penalty_upokt,
             } => json!({"outcome": "expired", "failure": failure_name(*failure),
                         "penalty_upokt": penalty_upokt.get().to_string()}),
         })
@@ -440,8 +440,8 @@ pub(crate) fn run(input: &str, as_json: bool) -> anyhow::Result<()> {
     for (i, o) in s.outcomes().iter().enumerate() {
         match o {
             Outcome::Settled {
-                claimed_upokt,
-                settled_upokt,
+                claimed: claimed_upokt,
+                settled: settled_upokt,
             } => println!(
                 "claim {i}: settled {} uPOKT (claimed {})",
                 settled_upokt.get(),
@@ -450,7 +450,7 @@ pub(crate) fn run(input: &str, as_json: bool) -> anyhow::Result<()> {
             Outcome::Discarded(d) => println!("claim {i}: discarded ({})", discard(d)),
             Outcome::Expired {
                 failure,
-                penalty_upokt,
+                penalty: penalty_upokt,
             } => println!(
                 "claim {i}: expired (proof {}), supplier penalised {} uPOKT",
                 failure_name(*failure),

@@ -899,8 +899,8 @@ impl Devnet {
         let mut inputs = Vec::new();
         let mut requirements = Vec::new();
         let mut expiry = Expiry {
-            penalty_upokt: self.cfg.proof.proof_missing_penalty,
-            supplier_min_stake_upokt: Upokt::new(self.cfg.supplier_min_stake),
+            proof_missing_penalty: self.cfg.proof.proof_missing_penalty,
+            supplier_min_stake: Upokt::new(self.cfg.supplier_min_stake),
             ..Expiry::default()
         };
         let mut session_ends = Vec::new();

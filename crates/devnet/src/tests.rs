@@ -164,8 +164,15 @@ fn a_session_from_relays_to_balances() {
     let source_before = w.chain.balance(&w.owner);
     let stake_before = w.chain.application_stake(&w.app.address()).unwrap();
     let events = w.chain.advance_to(windows.settlement_height.get()).unwrap();
-    let [(ProofRequirement::Threshold, Outcome::Settled { settled_upokt, .. })] =
-        settled(&events)[..]
+    let [
+        (
+            ProofRequirement::Threshold,
+            Outcome::Settled {
+                settled: settled_upokt,
+                ..
+            },
+        ),
+    ] = settled(&events)[..]
     else {
         panic!("{events:?}")
     };

@@ -683,7 +683,10 @@ fn settle(
     let mut settled_relays: BTreeMap<usize, u64> = BTreeMap::new();
     for (c, o) in ripe.iter().zip(out.outcomes()) {
         match o {
-            Outcome::Settled { settled_upokt, .. } => {
+            Outcome::Settled {
+                settled: settled_upokt,
+                ..
+            } => {
                 report.claims_settled += 1;
                 *settled_relays.entry(c.service).or_insert(0) += c.input.num_relays;
                 if c.fake_relays > 0 {

@@ -106,9 +106,9 @@ pub struct Expiry {
     /// Supplier stakes by operator address (a supplier not listed has stake 0).
     pub supplier_stakes: BTreeMap<Address, Upokt>,
     /// `proof_missing_penalty`.
-    pub penalty_upokt: Upokt,
+    pub proof_missing_penalty: Upokt,
     /// The supplier module's `min_stake`: below it a penalised supplier starts unbonding.
-    pub supplier_min_stake_upokt: Upokt,
+    pub supplier_min_stake: Upokt,
 }
 
 /// Everything one block's settlement reads.

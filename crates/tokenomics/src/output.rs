@@ -103,12 +103,12 @@ impl LedgerOp {
 /// What happened to a claim.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// Settled for `settled_upokt` (after capping), `claimed_upokt` before.
+    /// Settled for `settled` (after capping), worth `claimed` before.
     Settled {
         /// Value before the cap (may exceed `u64::MAX`, as in poktroll).
-        claimed_upokt: ClaimedUpokt,
+        claimed: ClaimedUpokt,
         /// Value burned from the application.
-        settled_upokt: Upokt,
+        settled: Upokt,
     },
     /// Discarded: no payment.
     Discarded(DiscardReason),
@@ -117,7 +117,7 @@ pub enum Outcome {
         /// Missing or invalid.
         failure: ProofFailure,
         /// Taken from the supplier's stake (the penalty, capped at the stake).
-        penalty_upokt: Upokt,
+        penalty: Upokt,
     },
 }
 
@@ -146,10 +146,10 @@ pub enum Event {
         application: Address,
         /// The supplier.
         supplier_operator: Address,
-        /// Claimed before the cap.
-        expected_upokt: ClaimedUpokt,
-        /// Settled.
-        effective_upokt: Upokt,
+        /// Claimed before the cap (Go's `ExpectedBurn`).
+        expected_burn: ClaimedUpokt,
+        /// Settled (Go's `EffectiveBurn`).
+        effective_burn: Upokt,
     },
     /// The application must be reimbursed off-chain for the inflation it paid.
     ApplicationReimbursementRequest {
@@ -286,12 +286,12 @@ pub enum SettleError {
         index: usize,
     },
     /// A fraction of one of the claim's amounts left the range it is computed in.
-    #[error("claim {index}: fraction arithmetic: {source}")]
+    #[error("claim {index}: fraction arithmetic: {error}")]
     Fraction {
         /// The claim's index.
         index: usize,
         /// What failed.
-        source: FractionError,
+        error: FractionError,
     },
     /// An amount of the claim left its range: above 2²⁵⁶ − 1 where Go's integers panic, or a
     /// payment above `u64::MAX`.

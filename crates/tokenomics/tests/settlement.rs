@@ -46,8 +46,8 @@ fn up(v: u64) -> Upokt {
 
 fn settled(claimed: u64, settled: u64) -> Outcome {
     Outcome::Settled {
-        claimed_upokt: ClaimedUpokt::from(up(claimed)),
-        settled_upokt: up(settled),
+        claimed: ClaimedUpokt::from(up(claimed)),
+        settled: up(settled),
     }
 }
 
@@ -355,7 +355,7 @@ proptest! {
         let distributed: u64 = s.ops().iter().map(|o| match o {
             LedgerOp::Transfer { from: Account::TokenomicsModule, amount, .. } => amount.get(), _ => 0 }).sum();
         prop_assert_eq!(minted, distributed);
-        let settled: u64 = s.outcomes().iter().map(|o| match o { Outcome::Settled { settled_upokt, .. } => settled_upokt.get(), _ => 0 }).sum();
+        let settled: u64 = s.outcomes().iter().map(|o| match o { Outcome::Settled { settled, .. } => settled.get(), _ => 0 }).sum();
         prop_assert_eq!(s.burned().get(), settled);
         prop_assert_eq!(s.received_by(&Account::TokenomicsModule), s.minted());
         for (a, before) in &app_list {
@@ -453,8 +453,8 @@ fn expired_claims_are_penalised_and_still_count_as_claimants() {
     b.supplier_operator = addr(102);
     let claims = [a, b];
     let mut expiry = Expiry {
-        penalty_upokt: up(1),
-        supplier_min_stake_upokt: up(100),
+        proof_missing_penalty: up(1),
+        supplier_min_stake: up(100),
         ..Expiry::default()
     };
     expiry.failed_proofs.insert(0, ProofFailure::Missing);
@@ -474,7 +474,7 @@ fn expired_claims_are_penalised_and_still_count_as_claimants() {
         s.outcomes()[0],
         Outcome::Expired {
             failure: ProofFailure::Missing,
-            penalty_upokt: up(1)
+            penalty: up(1)
         }
     );
     assert!(s.ops().contains(&LedgerOp::Burn {
@@ -548,8 +548,8 @@ fn a_claim_above_u64_settles_capped_at_the_budget() {
     assert_eq!(
         s.outcomes(),
         [Outcome::Settled {
-            claimed_upokt: value,
-            settled_upokt: up(250_000)
+            claimed: value,
+            settled: up(250_000)
         }]
     );
     assert_eq!(
@@ -557,8 +557,8 @@ fn a_claim_above_u64_settles_capped_at_the_budget() {
         Event::ApplicationOverserviced {
             application: addr(1),
             supplier_operator: addr(101),
-            expected_upokt: value,
-            effective_upokt: up(250_000)
+            expected_burn: value,
+            effective_burn: up(250_000)
         }
     );
     assert_eq!(s.burned(), up(250_000));

@@ -21,7 +21,11 @@ impl Block<'_, '_> {
             .get(&supplier)
             .copied()
             .unwrap_or(Upokt::ZERO);
-        let penalty = proof_penalty(stake, expiry.penalty_upokt, expiry.supplier_min_stake_upokt);
+        let penalty = proof_penalty(
+            stake,
+            expiry.proof_missing_penalty,
+            expiry.supplier_min_stake,
+        );
         self.out.ops.extend(penalty.ledger_op());
         self.out
             .supplier_stakes
@@ -34,7 +38,7 @@ impl Block<'_, '_> {
         }
         self.out.outcomes.push(Outcome::Expired {
             failure,
-            penalty_upokt: penalty.slashed,
+            penalty: penalty.slashed,
         });
     }
 }

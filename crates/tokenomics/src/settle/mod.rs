@@ -95,8 +95,8 @@ fn settle(input: &BlockInput<'_>, policy: Policy) -> Result<BlockSettlement, Set
             block.out.events.push(Event::ApplicationOverserviced {
                 application: claim.application,
                 supplier_operator: claim.supplier_operator,
-                expected_upokt: claimed,
-                effective_upokt: capped.settlement,
+                expected_burn: claimed,
+                effective_burn: capped.settlement,
             });
         }
         block.settle_claim(index, budgets.app(index), claim, claimed, capped.settlement)?;

@@ -23,10 +23,10 @@ impl Block<'_, '_> {
         settlement: Upokt,
     ) -> Result<(), SettleError> {
         let params = self.input.params;
-        let fraction = |source: FractionError| SettleError::Fraction { index, source };
+        let fraction = |error: FractionError| SettleError::Fraction { index, error };
         let settled = Outcome::Settled {
-            claimed_upokt: claimed,
-            settled_upokt: settlement,
+            claimed,
+            settled: settlement,
         };
         // A zero settlement runs no module.
         if settlement == Upokt::ZERO {
@@ -136,7 +136,7 @@ impl Block<'_, '_> {
         reason: fn(Actor) -> Reason,
     ) -> Result<(), SettleError> {
         let parts = split_by_shares(amount, shares, order).map_err(|e| match e {
-            SplitError::Fraction(source) => SettleError::Fraction { index, source },
+            SplitError::Fraction(error) => SettleError::Fraction { index, error },
             SplitError::Overflow => SettleError::AmountOverflow { index },
         })?;
         for (actor, amount) in parts {
