@@ -16,7 +16,8 @@ use crate::routing::Routing;
 use crate::supplier::{self, Status};
 
 /// One attempt of a plan: a supplier and the session (by its start height) the relay is for.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Two attempts are equal when supplier, session and class are (the record hint is ignored).
+#[derive(Clone, Debug)]
 pub struct Attempt<K> {
     /// The supplier.
     pub supplier: K,
@@ -27,6 +28,16 @@ pub struct Attempt<K> {
     pub class: RequestClass,
     pub(crate) slot: Slot,
 }
+
+impl<K: PartialEq> PartialEq for Attempt<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.supplier == other.supplier
+            && self.session == other.session
+            && self.class == other.class
+    }
+}
+
+impl<K: Eq> Eq for Attempt<K> {}
 
 /// Why the primary was chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -122,7 +133,24 @@ pub(crate) struct Candidate {
     kind: Kind,
     score: f32,
     weight: f32,
-    taken: bool,
+}
+
+/// Candidates per kind, and the active ones' total weight.
+#[derive(Clone, Copy, Debug, Default)]
+struct Tally {
+    count: [usize; 4],
+    active_weight: f32,
+}
+
+impl Tally {
+    fn add(&mut self, kind: Kind, weight: f32) {
+        if let Some(n) = self.count.get_mut(kind as usize) {
+            *n += 1;
+        }
+        if kind == Kind::Active && weight > 0.0 {
+            self.active_weight += weight;
+        }
+    }
 }
 
 /// A uniform draw in [0, 1).
@@ -170,6 +198,7 @@ impl<K: Ord + Clone> Qos<K> {
         let mild_last_resort = self.cfg.sanctions.mild_last_resort;
         let mut scratch = core::mem::take(&mut self.scratch);
         scratch.clear();
+        let mut tally = Tally::default();
         let mut any_session = false;
         for session in routing.usable(height, margin) {
             any_session = true;
@@ -186,7 +215,11 @@ impl<K: Ord + Clone> Qos<K> {
                     continue;
                 }
                 h.stamp = stamp;
-                h.status = h.status.at(now);
+                if let Status::Sanctioned { until, .. } = h.status
+                    && now >= until
+                {
+                    h.status = h.status.at(now);
+                }
                 let kind = match h.status {
                     Status::Active => Kind::Active,
                     Status::Unexplored => Kind::Unexplored,
@@ -194,13 +227,14 @@ impl<K: Ord + Clone> Qos<K> {
                     Status::Sanctioned { severe: false, .. } if mild_last_resort => Kind::Mild,
                     Status::Sanctioned { .. } => continue,
                 };
+                let weight = h.weight.get(c).copied().unwrap_or(0.0);
+                tally.add(kind, weight);
                 scratch.push(Candidate {
                     index,
                     session: start,
                     kind,
                     score: h.score.get(c).copied().unwrap_or(0.0),
-                    weight: h.weight.get(c).copied().unwrap_or(0.0),
-                    taken: false,
+                    weight,
                 });
             }
         }
@@ -209,7 +243,7 @@ impl<K: Ord + Clone> Qos<K> {
         } else if scratch.is_empty() {
             Err(PlanError::AllSanctioned)
         } else {
-            Ok(self.choose(&mut scratch, class, rng))
+            Ok(self.choose(&scratch, &tally, class, rng))
         };
         self.scratch = scratch;
         result
@@ -217,17 +251,12 @@ impl<K: Ord + Clone> Qos<K> {
 
     fn choose<R: Rng + ?Sized>(
         &mut self,
-        cands: &mut [Candidate],
+        cands: &[Candidate],
+        tally: &Tally,
         class: RequestClass,
         rng: &mut R,
     ) -> Plan<K> {
-        let mut n = [0usize; 4];
-        for x in cands.iter() {
-            if let Some(v) = n.get_mut(x.kind as usize) {
-                *v += 1;
-            }
-        }
-        let [n_active, n_unexplored, n_probation, n_mild] = n;
+        let [n_active, n_unexplored, n_probation, _] = tally.count;
         let s = &self.cfg.sanctions;
         let (kind, pick) = if n_probation > 0 && unit(rng) < s.probation_share {
             (Kind::Probation, Pick::Probation)
@@ -238,68 +267,75 @@ impl<K: Ord + Clone> Qos<K> {
         } else if n_probation > 0 {
             (Kind::Probation, Pick::LastResort)
         } else {
-            debug_assert!(n_mild > 0);
             (Kind::Mild, Pick::LastResort)
         };
-        let primary = if kind == Kind::Active {
-            let total: f32 = cands
-                .iter()
-                .filter(|x| x.kind == Kind::Active)
-                .map(|x| x.weight)
-                .sum();
-            if total > 0.0 && total.is_finite() {
-                let mut target = crate::sketch::narrow(unit(rng)) * total;
-                let mut chosen = None;
-                for (i, x) in cands.iter().enumerate() {
-                    if x.kind != Kind::Active || x.weight <= 0.0 {
-                        continue;
-                    }
-                    chosen = Some(i);
-                    if target < x.weight {
-                        break;
-                    }
-                    target -= x.weight;
+        let total = tally.active_weight;
+        let primary = if kind == Kind::Active && total > 0.0 && total.is_finite() {
+            // Weighted draw; rounding can leave the target past the last weight: keep the last.
+            let mut target = crate::sketch::narrow(unit(rng)) * total;
+            let mut chosen = None;
+            for (i, x) in cands.iter().enumerate() {
+                if x.kind != Kind::Active || x.weight <= 0.0 {
+                    continue;
                 }
-                chosen
-            } else {
-                nth_of(cands, Kind::Active, below(rng, n_active))
+                chosen = Some(i);
+                if target < x.weight {
+                    break;
+                }
+                target -= x.weight;
             }
+            chosen
         } else {
-            let count = n.get(kind as usize).copied().unwrap_or(0);
+            let count = tally.count.get(kind as usize).copied().unwrap_or(0);
             nth_of(cands, kind, below(rng, count.max(1)))
         }
         .unwrap_or(0);
+        // Fallbacks in one pass: the best `max - 1` others, by kind, then score for active
+        // ones, then listing order. `[QOS-SELECT-2]`
         let max = usize::from(self.cfg.max_attempts).clamp(1, cands.len());
-        let mut order = Vec::with_capacity(max);
-        if let Some(x) = cands.get_mut(primary) {
-            x.taken = true;
-            order.push(*x);
-        }
-        // Fallbacks: the best remaining candidate each time (kind first, then score for active
-        // ones, then listing order).
-        while order.len() < max {
-            let mut best: Option<usize> = None;
-            for (i, x) in cands.iter().enumerate() {
-                if x.taken {
-                    continue;
-                }
-                let better = match best.and_then(|b| cands.get(b)) {
-                    None => true,
-                    Some(b) => {
-                        x.kind < b.kind
-                            || (x.kind == b.kind && x.kind == Kind::Active && x.score > b.score)
-                    }
-                };
-                if better {
-                    best = Some(i);
-                }
+        let mut best: [usize; 16] = [0; 16];
+        let mut n_best = 0usize;
+        let want = max - 1;
+        let before = |a: &Candidate, b: &Candidate| {
+            a.kind < b.kind
+                || (a.kind == Kind::Active && b.kind == Kind::Active && a.score > b.score)
+        };
+        for (i, x) in cands.iter().enumerate() {
+            if i == primary || want == 0 {
+                continue;
             }
-            let Some(b) = best.and_then(|b| cands.get_mut(b)) else {
-                break;
-            };
-            b.taken = true;
-            order.push(*b);
+            // Position among the kept ones (after equals: listing order wins ties).
+            let mut at = n_best;
+            while at > 0
+                && best
+                    .get(at - 1)
+                    .and_then(|&j| cands.get(j))
+                    .is_some_and(|y| before(x, y))
+            {
+                at -= 1;
+            }
+            if at >= want {
+                continue;
+            }
+            let end = n_best.min(want - 1);
+            // Shift [at, end) right by one, dropping the last kept one if full.
+            let mut k = end;
+            while k > at {
+                if let Some(&prev) = best.get(k - 1)
+                    && let Some(slot) = best.get_mut(k)
+                {
+                    *slot = prev;
+                }
+                k -= 1;
+            }
+            if let Some(slot) = best.get_mut(at) {
+                *slot = i;
+            }
+            n_best = (n_best + 1).min(want);
         }
+        let order = core::iter::once(primary)
+            .chain(best.iter().take(n_best).copied())
+            .filter_map(|i| cands.get(i));
         self.totals.plans += 1;
         match pick {
             Pick::Exploration => self.totals.exploration_picks += 1,
@@ -307,7 +343,7 @@ impl<K: Ord + Clone> Qos<K> {
             Pick::LastResort => self.totals.last_resort_picks += 1,
             Pick::Ranked => {}
         }
-        let primary_index = order.first().map_or(0, |x| x.index);
+        let primary_index = cands.get(primary).map_or(0, |x| x.index);
         if let Some(cold) = self.cold.get_mut(primary_index as usize) {
             cold.counts.primary_picks += 1;
             match pick {
@@ -316,36 +352,37 @@ impl<K: Ord + Clone> Qos<K> {
                 _ => {}
             }
         }
-        // The hedge. `[QOS-HEDGE-1]` `[QOS-HEDGE-2]`
-        self.budget.on_plan();
-        let h = &self.cfg.hedge;
-        let hedge_after = (h.enabled && order.len() >= 2 && self.budget.can_spend()).then(|| {
-            let own = if pick == Pick::Ranked {
-                self.hot
-                    .get(primary_index as usize)
-                    .and_then(|hot| supplier::own_hedge_delay(hot, class, h.min_samples))
-            } else {
-                None
-            };
-            own.or_else(|| self.global_hedge_delay(class))
-                .unwrap_or(h.initial_delay)
-                .clamp(h.min_delay, h.max_delay)
-        });
-        let attempts = order
-            .iter()
-            .filter_map(|x| {
-                let i = x.index as usize;
-                Some(Attempt {
-                    supplier: self.keys.get(i)?.clone()?,
+        let mut attempts = Vec::with_capacity(1 + n_best);
+        for x in order {
+            let i = x.index as usize;
+            if let (Some(Some(key)), Some(hot)) = (self.keys.get(i), self.hot.get(i)) {
+                attempts.push(Attempt {
+                    supplier: key.clone(),
                     session: x.session,
                     class,
                     slot: Slot {
                         index: x.index,
-                        generation: self.hot.get(i)?.generation,
+                        generation: hot.generation,
                     },
-                })
-            })
-            .collect();
+                });
+            }
+        }
+        // The hedge. `[QOS-HEDGE-1]` `[QOS-HEDGE-2]`
+        self.budget.on_plan();
+        let h = &self.cfg.hedge;
+        let hedge_after =
+            (h.enabled && attempts.len() >= 2 && self.budget.can_spend()).then(|| {
+                let own = if pick == Pick::Ranked {
+                    self.hot
+                        .get(primary_index as usize)
+                        .and_then(|hot| supplier::own_hedge_delay(hot, class, h.min_samples))
+                } else {
+                    None
+                };
+                own.or_else(|| self.global_hedge_delay(class))
+                    .unwrap_or(h.initial_delay)
+                    .clamp(h.min_delay, h.max_delay)
+            });
         Plan {
             attempts,
             hedge_after,

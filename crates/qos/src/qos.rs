@@ -18,7 +18,31 @@ use crate::supplier::{self, Cold, Hot, Observed, Params, Status, Tier};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Slot {
     pub(crate) index: u32,
-    pub(crate) generation: u32,
+    pub(crate) generation: u64,
+}
+
+/// The service-wide hedge quantile is recomputed every this many successes of a class.
+const GLOBAL_REFRESH: u32 = 16;
+
+/// Whether generations are unique in the process (then a hint is checked by generation alone).
+const UNIQUE_GENERATIONS: bool = cfg!(target_has_atomic = "64");
+
+/// A generation for a new record: from a process-wide counter where 64-bit atomics exist (so
+/// hints from another instance never match), else from the instance's own counter (and hints are
+/// also checked against the key).
+fn fresh_generation(local: &mut u64) -> u64 {
+    #[cfg(target_has_atomic = "64")]
+    {
+        use core::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let _ = local;
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    }
+    #[cfg(not(target_has_atomic = "64"))]
+    {
+        *local += 1;
+        *local
+    }
 }
 
 /// Supplier scoring and routing policy for one service, as pure code: time (`now`, a
@@ -40,12 +64,15 @@ pub struct Qos<K> {
     pub(crate) cold: Vec<Cold>,
     free: Vec<u32>,
     index: BTreeMap<K, u32>,
-    next_generation: u32,
+    local_generation: u64,
     pub(crate) budget: HedgeBudget,
     /// Service-wide latency per class (every supplier's successes), for hedge delays of
     /// suppliers with few samples of their own.
     global: [LatencySketch; 2],
     pub(crate) global_hedge_us: [f32; 2],
+    /// Successes recorded per class into `global` (its hedge quantile is refreshed every
+    /// [`GLOBAL_REFRESH`] of them).
+    global_inserts: [u32; 2],
     pub(crate) totals: Totals,
     pub(crate) epoch: u32,
     pub(crate) scratch: Vec<Candidate>,
@@ -63,6 +90,7 @@ impl<K: Ord + Clone> Qos<K> {
                 LatencySketch::new(config.latency_memory),
             ],
             global_hedge_us: [0.0; 2],
+            global_inserts: [0; 2],
             params,
             cfg: config,
             keys: Vec::new(),
@@ -70,7 +98,7 @@ impl<K: Ord + Clone> Qos<K> {
             cold: Vec::new(),
             free: Vec::new(),
             index: BTreeMap::new(),
-            next_generation: 1,
+            local_generation: 0,
             totals: Totals::default(),
             epoch: 0,
             scratch: Vec::new(),
@@ -114,8 +142,7 @@ impl<K: Ord + Clone> Qos<K> {
         if self.index.len() >= cap {
             self.evict_one(now, protect);
         }
-        let generation = self.next_generation;
-        self.next_generation = self.next_generation.wrapping_add(1).max(1);
+        let generation = fresh_generation(&mut self.local_generation);
         let hot = Hot::new(generation);
         let mut cold = Cold::new(&self.params, now);
         cold.last_seen = now;
@@ -145,7 +172,7 @@ impl<K: Ord + Clone> Qos<K> {
             self.hot.get_mut(index as usize),
             self.cold.get(index as usize),
         ) {
-            supplier::rescore(h, c, &self.params);
+            supplier::refresh_scores(h, c, &self.params);
         }
         self.index.insert(key.clone(), index);
         Slot { index, generation }
@@ -165,7 +192,7 @@ impl<K: Ord + Clone> Qos<K> {
             .hot
             .get(i)
             .is_some_and(|h| h.generation == hint.generation)
-            && self.keys.get(i).and_then(Option::as_ref) == Some(key)
+            && (UNIQUE_GENERATIONS || self.keys.get(i).and_then(Option::as_ref) == Some(key))
         {
             return Some(hint.index);
         }
@@ -284,12 +311,17 @@ impl<K: Ord + Clone> Qos<K> {
             Outcome::Success(s) => {
                 self.totals.successes += 1;
                 let k = s.class().index();
-                if let Some(g) = self.global.get_mut(k) {
+                if let (Some(g), Some(n)) = (self.global.get_mut(k), self.global_inserts.get_mut(k))
+                {
                     g.insert(s.answered_after());
-                    if let (Some(v), Some(slot)) = (
-                        g.quantile_us(crate::sketch::narrow(self.cfg.hedge.quantile)),
-                        self.global_hedge_us.get_mut(k),
-                    ) {
+                    *n = n.wrapping_add(1);
+                    // The service-wide quantile moves slowly: refreshed every few successes.
+                    if *n % GLOBAL_REFRESH == 1
+                        && let (Some(v), Some(slot)) = (
+                            g.quantile_us(crate::sketch::narrow(self.cfg.hedge.quantile)),
+                            self.global_hedge_us.get_mut(k),
+                        )
+                    {
                         *slot = v;
                     }
                 }

@@ -68,14 +68,42 @@ pub(crate) fn from_micros_f32(us: f32) -> Duration {
     Duration::try_from_secs_f64(f64::from(us) * 1e-6).unwrap_or(Duration::ZERO)
 }
 
+/// Number of bucket groups: the bucket below the range, one per octave, the bucket above.
+const GROUPS: usize = 2 + (MAX_OCTAVE - MIN_OCTAVE) as usize;
+
+/// The group of bucket `i`.
+fn group_of(i: usize) -> usize {
+    if i == 0 {
+        0
+    } else if i >= BUCKETS - 1 {
+        GROUPS - 1
+    } else {
+        1 + (i - 1) / SUB
+    }
+}
+
+/// The buckets of group `g`.
+fn group_buckets(g: usize) -> core::ops::Range<usize> {
+    if g == 0 {
+        0..1
+    } else if g >= GROUPS - 1 {
+        BUCKETS - 1..BUCKETS
+    } else {
+        1 + (g - 1) * SUB..1 + g * SUB
+    }
+}
+
 /// A latency histogram with log-linear buckets (8 per octave, 16 µs to 268 s, relative error of
 /// a quantile at most 1/16 after interpolation within the bucket) whose samples fade: each new
 /// sample weighs `1/(1 - alpha)` times the one before, so a sample `n` samples old counts
 /// `(1 - alpha)^n` of a new one and the histogram remembers about `1/alpha` samples. Memory is
-/// fixed (776 bytes); an insertion is O(1), a quantile one pass over the buckets.
+/// fixed (under 900 bytes); an insertion is O(1), a quantile a pass over the octaves and the
+/// buckets of one octave.
 #[derive(Clone, Debug)]
 pub struct LatencySketch {
     weights: [f32; BUCKETS],
+    /// Sum of each octave's buckets (the quantile search's first level).
+    groups: [f32; GROUPS],
     total: f32,
     /// The weight the next sample gets.
     next: f32,
@@ -97,6 +125,7 @@ impl LatencySketch {
         };
         Self {
             weights: [0.0; BUCKETS],
+            groups: [0.0; GROUPS],
             total: 0.0,
             next: 1.0,
             growth,
@@ -109,11 +138,14 @@ impl LatencySketch {
         if let Some(w) = self.weights.get_mut(i) {
             *w += self.next;
         }
+        if let Some(g) = self.groups.get_mut(group_of(i)) {
+            *g += self.next;
+        }
         self.total += self.next;
         self.next *= self.growth;
         if self.next > RESCALE_AT {
             let f = 1.0 / self.next;
-            for w in &mut self.weights {
+            for w in self.weights.iter_mut().chain(self.groups.iter_mut()) {
                 *w *= f;
             }
             self.total *= f;
@@ -153,33 +185,51 @@ impl LatencySketch {
         if self.total <= 0.0 {
             return false;
         }
-        let mut k = 0;
-        let mut cum = 0.0f32;
-        let mut last_nonempty = 0;
-        for (i, &w) in self.weights.iter().enumerate() {
-            if w <= 0.0 {
-                continue;
-            }
-            last_nonempty = i;
-            while let (Some(&q), Some(slot)) = (qs.get(k), out.get_mut(k)) {
-                let target = q.clamp(0.0, 1.0) * self.total;
-                if cum + w < target {
+        // Cumulative weight before group `g`.
+        let mut g = 0usize;
+        let mut before = 0.0f32;
+        let mut last_hi = 0.0f32;
+        for (&q, slot) in qs.iter().zip(out.iter_mut()) {
+            let target = q.clamp(0.0, 1.0) * self.total;
+            // First level: the group holding the target (rounding may leave it past the end).
+            while let Some(&gw) = self.groups.get(g) {
+                if gw > 0.0 && before + gw >= target {
                     break;
                 }
-                let frac = ((target - cum) / w).clamp(0.0, 1.0);
-                let (lo, hi) = bucket_bounds(i);
-                *slot = lo + frac * (hi - lo);
-                k += 1;
+                before += gw;
+                g += 1;
             }
-            if k >= qs.len() {
-                return true;
+            if g >= GROUPS {
+                // Past the end by rounding: the top of the highest non-empty bucket.
+                *slot = self
+                    .weights
+                    .iter()
+                    .rposition(|&w| w > 0.0)
+                    .map_or(last_hi, |i| bucket_bounds(i).1);
+                continue;
             }
-            cum += w;
-        }
-        // Rounding left some targets just above the accumulated total: the top of the last bucket.
-        let (_, hi) = bucket_bounds(last_nonempty);
-        for slot in out.iter_mut().take(qs.len()).skip(k) {
-            *slot = hi;
+            // Second level: the bucket within it.
+            let mut cum = before;
+            let mut found = None;
+            let mut last = None;
+            for i in group_buckets(g) {
+                let w = self.weights.get(i).copied().unwrap_or(0.0);
+                if w <= 0.0 {
+                    continue;
+                }
+                last = Some(i);
+                if cum + w >= target {
+                    let frac = ((target - cum) / w).clamp(0.0, 1.0);
+                    let (lo, hi) = bucket_bounds(i);
+                    found = Some(lo + frac * (hi - lo));
+                    break;
+                }
+                cum += w;
+            }
+            if let Some(i) = last {
+                last_hi = bucket_bounds(i).1;
+            }
+            *slot = found.unwrap_or(last_hi);
         }
         true
     }
@@ -243,6 +293,20 @@ mod tests {
     }
 
     #[test]
+    fn groups_partition_the_buckets() {
+        let mut next = 0;
+        for g in 0..GROUPS {
+            let r = group_buckets(g);
+            assert_eq!(r.start, next);
+            for i in r.clone() {
+                assert_eq!(group_of(i), g);
+            }
+            next = r.end;
+        }
+        assert_eq!(next, BUCKETS);
+    }
+
+    #[test]
     fn quantiles_of_a_uniform_spread() {
         let mut s = LatencySketch::new(1_000_000);
         for ms in 1..=1000u64 {
@@ -289,6 +353,19 @@ mod tests {
     }
 
     #[test]
+    fn extreme_quantiles_stay_in_range() {
+        let mut s = LatencySketch::new(100);
+        for ms in [3u64, 40, 500] {
+            s.insert(Duration::from_millis(ms));
+        }
+        let mut out = [0.0f32; 3];
+        assert!(s.quantiles_us(&[0.0, 1.0, 1.0], &mut out));
+        assert!(out[0] >= 2_816.0 && out[0] <= 3_000.0, "{out:?}");
+        assert!(out[1] >= 500_000.0 && out[1] <= 540_000.0, "{out:?}");
+        assert_eq!(out[1], out[2]);
+    }
+
+    #[test]
     fn empty_sketch_has_no_quantile() {
         let s = LatencySketch::new(10);
         assert!(s.is_empty());
@@ -328,6 +405,8 @@ mod tests {
                 s.insert(Duration::from_micros((i as u64 * 7919) % 1_000_000));
             }
             prop_assert!(s.total.is_finite() && s.next.is_finite());
+            let group_sum: f32 = s.groups.iter().sum();
+            prop_assert!((group_sum - s.total).abs() <= s.total * 1e-3);
             prop_assert!(s.samples() <= memory as f32 * 1.01 + 1.0);
             prop_assert!(s.quantile_us(0.5).is_some());
         }

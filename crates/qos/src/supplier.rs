@@ -115,7 +115,9 @@ impl Params {
 /// The part of a record that planning reads, kept small and together.
 #[derive(Clone, Debug)]
 pub(crate) struct Hot {
-    pub(crate) generation: u32,
+    /// Which registration this record belongs to (0: none); unique in the process where 64-bit
+    /// atomics exist, so a slot hint from another [`Qos`](crate::Qos) never matches.
+    pub(crate) generation: u64,
     /// The plan that last listed this supplier (deduplication across sessions).
     pub(crate) stamp: u32,
     pub(crate) status: Status,
@@ -127,7 +129,12 @@ pub(crate) struct Hot {
     pub(crate) hedge_us: [f32; 2],
     /// Effective samples per class.
     pub(crate) samples: [f32; 2],
+    /// Speed factor per class, in (0, 1]; negative when the class has no samples.
+    pub(crate) speed: [f32; 2],
 }
+
+/// `Hot::speed` of a class without samples.
+const UNKNOWN_SPEED: f32 = -1.0;
 
 /// Counters of one supplier, since it was first seen.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -186,7 +193,7 @@ pub(crate) struct Cold {
 }
 
 impl Hot {
-    pub(crate) fn new(generation: u32) -> Self {
+    pub(crate) fn new(generation: u64) -> Self {
         Self {
             generation,
             stamp: 0,
@@ -195,6 +202,7 @@ impl Hot {
             weight: [0.0; 2],
             hedge_us: [0.0; 2],
             samples: [0.0; 2],
+            speed: [UNKNOWN_SPEED; 2],
         }
     }
 }
@@ -256,6 +264,7 @@ pub(crate) fn apply(
         now,
     } = o;
     let mut effect = Effect::default();
+    let mut changed: Option<RequestClass> = None;
     cold.last_seen = now;
     hot.status = hot.status.at(now);
     match role {
@@ -270,6 +279,7 @@ pub(crate) fn apply(
             cold.counts.successes += 1;
             cold.availability.update(1.0, p.availability_alpha);
             cold.mild_run = 0;
+            changed = Some(s.class());
             match s.first_token {
                 Some(first) => {
                     cold.ttft.insert(first);
@@ -331,11 +341,15 @@ pub(crate) fn apply(
                 let median = sketch.quantile_us(0.5);
                 if median.is_some_and(|m| micros(elapsed) as f32 > m) {
                     sketch.insert(elapsed);
+                    changed = Some(class);
                 }
             }
         }
     }
-    rescore(hot, cold, p);
+    if let Some(class) = changed {
+        refresh_class(hot, cold, p, class);
+    }
+    refresh_scores(hot, cold, p);
     effect
 }
 
@@ -388,38 +402,50 @@ pub(crate) fn sanction_now(
     cold.counts.sanctions += 1;
 }
 
-/// Recomputes the cached scores, weights and hedge quantiles. `[QOS-SCORE-1]`
-pub(crate) fn rescore(hot: &mut Hot, cold: &Cold, p: &Params) {
-    let availability = cold.availability.get().unwrap_or(p.initial_availability);
+/// Recomputes a class's cached latency figures (speed, hedge quantile, samples) from its
+/// sketch. `[QOS-SCORE-1]`
+pub(crate) fn refresh_class(hot: &mut Hot, cold: &Cold, p: &Params, class: RequestClass) {
+    let c = class.index();
     let (i50, i95) = p.p50_p95();
-    let mut speed = [None; 2];
-    for class in [RequestClass::Unary, RequestClass::Stream] {
-        let c = class.index();
-        let sketch = cold.sketch(class);
-        let mut q = [0.0f32; 3];
-        if !sketch.quantiles_us(&p.quantiles, &mut q) {
-            hot.samples[c] = 0.0;
-            hot.hedge_us[c] = 0.0;
-            continue;
-        }
-        hot.samples[c] = sketch.samples();
-        hot.hedge_us[c] = q.get(p.hedge_q_index).copied().unwrap_or(0.0);
+    let mut q = [0.0f32; 3];
+    let (speed, hedge, samples) = if cold.sketch(class).quantiles_us(&p.quantiles, &mut q) {
         // The latency figure: the mean of the median and the 95th percentile, so that both
         // typical speed and the tail count.
         let figure =
             (q.get(i50).copied().unwrap_or(0.0) + q.get(i95).copied().unwrap_or(0.0)) / 2.0;
-        let s = match class {
+        let speed = match class {
             RequestClass::Unary => 1.0 / (1.0 + figure / p.latency_scale_us),
             RequestClass::Stream => {
                 let tpt = cold.tpt.get().map_or(0.0, |t| t / p.tpt_scale_us);
                 1.0 / (1.0 + figure / p.ttft_scale_us + tpt)
             }
         };
-        if let Some(slot) = speed.get_mut(c) {
-            *slot = Some(s);
-        }
+        (
+            speed,
+            q.get(p.hedge_q_index).copied().unwrap_or(0.0),
+            cold.sketch(class).samples(),
+        )
+    } else {
+        (UNKNOWN_SPEED, 0.0, 0.0)
+    };
+    if let (Some(s), Some(h), Some(n)) = (
+        hot.speed.get_mut(c),
+        hot.hedge_us.get_mut(c),
+        hot.samples.get_mut(c),
+    ) {
+        *s = speed;
+        *h = hedge;
+        *n = samples;
     }
-    let [u, s] = speed;
+}
+
+/// Recomputes the cached scores and weights from the availability and the classes' speeds.
+/// `[QOS-SCORE-1]`
+pub(crate) fn refresh_scores(hot: &mut Hot, cold: &Cold, p: &Params) {
+    let availability = cold.availability.get().unwrap_or(p.initial_availability);
+    let known = |x: f32| (x >= 0.0).then_some(x);
+    let [u, s] = hot.speed;
+    let (u, s) = (known(u), known(s));
     // A class never observed borrows the other's speed; with neither, speed is 1.
     let speeds = [u.or(s).unwrap_or(1.0), s.or(u).unwrap_or(1.0)];
     for (c, speed) in speeds.into_iter().enumerate() {
