@@ -29,6 +29,19 @@ pub struct Attempt<K> {
     pub(crate) slot: Slot,
 }
 
+impl<K> Attempt<K> {
+    /// An attempt made outside a plan (a watcher probe sent to every supplier): observing it has
+    /// the same effect as observing a plan's attempt to that supplier.
+    pub fn outside_plan(supplier: K, session: BlockHeight, class: RequestClass) -> Self {
+        Self {
+            supplier,
+            session,
+            class,
+            slot: Slot::NONE,
+        }
+    }
+}
+
 impl<K: PartialEq> PartialEq for Attempt<K> {
     fn eq(&self, other: &Self) -> bool {
         self.supplier == other.supplier

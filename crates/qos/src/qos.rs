@@ -21,6 +21,14 @@ pub(crate) struct Slot {
     pub(crate) generation: u64,
 }
 
+impl Slot {
+    /// A hint that matches no record.
+    pub(crate) const NONE: Self = Self {
+        index: u32::MAX,
+        generation: 0,
+    };
+}
+
 /// The service-wide hedge quantile is recomputed every this many successes of a class.
 const GLOBAL_REFRESH: u32 = 16;
 
@@ -191,7 +199,7 @@ impl<K: Ord + Clone> Qos<K> {
         if self
             .hot
             .get(i)
-            .is_some_and(|h| h.generation == hint.generation)
+            .is_some_and(|h| h.generation == hint.generation && hint.generation != 0)
             && (UNIQUE_GENERATIONS || self.keys.get(i).and_then(Option::as_ref) == Some(key))
         {
             return Some(hint.index);
