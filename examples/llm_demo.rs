@@ -182,12 +182,14 @@ async fn main() -> anyhow::Result<()> {
     println!("\nQoS at the gateway:");
     for (a, q) in net.gateway.qos() {
         println!(
-            "  {a}  score {:.3}  ok {:>3}  errors {}  bad signatures {}  latency {:.1} ms",
+            "  {a}  {:?}  score {:.3}  ok {:>3}  errors {}  bad signatures {}  latency p50 {:.1} ms  ttft p50 {:.1} ms",
+            q.tier,
             q.score,
-            q.successes,
-            q.errors,
-            q.bad_signatures,
-            q.latency_ms.unwrap_or(0.0)
+            q.counts.successes,
+            q.counts.errors(),
+            q.counts.failures_of(pokt_qos::Failure::BadSignature),
+            q.latency.p50_ms.unwrap_or(0.0),
+            q.ttft.p50_ms.unwrap_or(0.0)
         );
     }
 

@@ -1,9 +1,10 @@
 //! The gateway: an OpenAI-compatible API (`POST /v1/chat/completions`, `POST /v1/completions`,
 //! `GET /v1/models`) for one application that delegated to it. Each request becomes a relay of the
-//! application's current session, ring-signed by the gateway, sent to the supplier the QoS scores
-//! rank first (and to the next on failure); the supplier's signature is verified before anything
-//! reaches the application — every batch of a stream included. `GET /v1/qos` shows the scores;
-//! `GET /v1/watcher` the watcher's probes.
+//! application's current session (or the previous one through its grace period), ring-signed by
+//! the gateway, sent to the supplier that `pokt-qos` plans for it (and to the plan's fallbacks on
+//! failure); the supplier's signature is verified before anything reaches the application — every
+//! batch of a stream included. `GET /v1/qos` shows the QoS state; `GET /v1/watcher` the watcher's
+//! probes.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -19,9 +20,14 @@ use axum::routing::{get, post};
 use futures_util::StreamExt;
 use pokt_crypto::{SigningKey, VerifyingKey};
 use pokt_primitives::{
-    Address, HttpHeader, HttpHeaders, Message, PoktHttpRequest, PoktHttpResponse, RelayResponse,
-    ServiceId, SessionHeader,
+    Address, BlockHeight, BlockInterval, HttpHeader, HttpHeaders, Message, PoktHttpRequest, PoktHttpResponse,
+    RelayResponse, ServiceId, SessionHeader,
 };
+use pokt_qos::{
+    Failure, Outcome, Qos, QosConfig, QosSnapshot, RequestClass, Role, Routing, SessionWindow,
+    Success, SupplierSnapshot,
+};
+use pokt_relay::llm::StreamError;
 use pokt_relay::llm::{StreamSplitter, usage_from_body, verify_stream_batch};
 use pokt_relay::{
     PreparedRing, PreparedSigner, new_request, sign_request_prepared, verify_response,
@@ -32,7 +38,6 @@ use serde_json::{Value, json};
 
 use super::SharedChain;
 use super::openai::{ApiError, Endpoint, validate};
-use super::qos::{Observation, Qos, SupplierQos};
 use super::relayer::STREAM_CONTENT_TYPE;
 
 /// Largest relay answer (or stream batch) the gateway reads from a relay miner.
@@ -51,20 +56,25 @@ pub struct GatewayConfig {
     pub models: Vec<String>,
     /// How long a supplier may take to start answering a relay.
     pub relay_timeout: Duration,
-    /// Suppliers tried per request.
-    pub max_attempts: usize,
+    /// Quality of service: scores, sanctions, exploration, suppliers tried per request
+    /// (`qos.max_attempts`), session rollover. This gateway tries the plan's attempts one after
+    /// the other and does not hedge (`qos.hedge.enabled` is off).
+    pub qos: QosConfig,
 }
 
 impl GatewayConfig {
-    /// Defaults: 30 s relay timeout, 3 attempts, the service id as the only model.
+    /// Defaults: 30 s relay timeout, the QoS defaults (3 attempts) without hedging, the service id
+    /// as the only model.
     pub fn new(key: SigningKey, application: Address, service: ServiceId) -> Self {
+        let mut qos = QosConfig::default();
+        qos.hedge.enabled = false;
         Self {
             models: vec![service.as_str().to_string()],
             key,
             application,
             service,
             relay_timeout: Duration::from_secs(30),
-            max_attempts: 3,
+            qos,
         }
     }
 }
@@ -84,13 +94,31 @@ pub struct Probe {
     pub error: Option<String>,
 }
 
-/// The session a request goes to.
-#[derive(Clone)]
+/// A session requests go to: its header, ring and suppliers with relay-miner URLs and keys.
 struct Target {
     header: SessionHeader,
     ring: Arc<PreparedRing>,
     suppliers: Vec<(Address, String, VerifyingKey)>,
-    height: i64,
+}
+
+impl Target {
+    fn supplier(&self, a: &Address) -> Option<(String, VerifyingKey)> {
+        self.suppliers
+            .iter()
+            .find(|s| s.0 == *a)
+            .map(|s| (s.1.clone(), s.2))
+    }
+}
+
+/// An attempt of a plan with the session it is for.
+type Routed = (pokt_qos::Attempt<Address>, Arc<Target>);
+
+/// The QoS state: scores and the sessions requests may go to (pokt-qos), and the generator its
+/// plans draw from.
+struct QosState {
+    qos: Qos<Address>,
+    routing: Routing<Address, Arc<Target>>,
+    rng: ChaCha20Rng,
 }
 
 /// An OpenAI-compatible gateway.
@@ -100,7 +128,9 @@ pub struct Gateway {
     signer: PreparedSigner,
     rings: Mutex<HashMap<String, Arc<PreparedRing>>>,
     rng: Mutex<ChaCha20Rng>,
-    qos: Mutex<Qos>,
+    qos: Mutex<QosState>,
+    /// The QoS's time origin (its `now` is the time since).
+    epoch: Instant,
     probes: Mutex<Vec<Probe>>,
     http: reqwest::Client,
 }
@@ -116,21 +146,46 @@ fn api_error(e: &ApiError) -> Response {
 /// What one attempt at a supplier gave.
 enum Attempt {
     Done(Response),
-    Failed(Observation, String),
+    Failed(Failure, String),
+}
+
+/// How a relay miner's error status counts: refusals (4xx) and server errors (5xx).
+fn status_failure(status: reqwest::StatusCode) -> Failure {
+    if status.is_client_error() {
+        Failure::Refused
+    } else {
+        Failure::ServerError
+    }
+}
+
+/// How a refused stream batch counts.
+fn stream_failure(e: &StreamError) -> Failure {
+    match e {
+        StreamError::Signature(_) => Failure::BadSignature,
+        _ => Failure::InvalidAnswer,
+    }
 }
 
 impl Gateway {
     /// A gateway over the chain; ring-signing nonces come from a generator seeded by the OS.
-    pub fn new(chain: SharedChain, cfg: GatewayConfig) -> Result<Arc<Self>, getrandom::Error> {
+    pub fn new(chain: SharedChain, cfg: GatewayConfig) -> anyhow::Result<Arc<Self>> {
         let mut seed = [0u8; 32];
-        getrandom::fill(&mut seed)?;
+        getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut qos_seed = [0u8; 32];
+        getrandom::fill(&mut qos_seed).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let qos = QosState {
+            qos: Qos::new(cfg.qos.clone())?,
+            routing: Routing::new(),
+            rng: ChaCha20Rng::from_seed(qos_seed),
+        };
         Ok(Arc::new(Self {
             chain,
             signer: PreparedSigner::new(&cfg.key),
             cfg,
             rings: Mutex::new(HashMap::new()),
             rng: Mutex::new(ChaCha20Rng::from_seed(seed)),
-            qos: Mutex::new(Qos::default()),
+            qos: Mutex::new(qos),
+            epoch: Instant::now(),
             probes: Mutex::new(Vec::new()),
             http: reqwest::Client::new(),
         }))
@@ -160,34 +215,113 @@ impl Gateway {
         super::serve_router(self.router(), addr).await
     }
 
-    /// The QoS records by supplier address.
-    pub fn qos(&self) -> BTreeMap<String, SupplierQos> {
-        self.qos
-            .lock()
-            .map(|q| {
-                q.all()
-                    .iter()
-                    .map(|(a, s)| (a.to_string(), s.clone()))
-                    .collect()
-            })
-            .unwrap_or_default()
+    /// The QoS state of every supplier by address.
+    pub fn qos(&self) -> BTreeMap<String, SupplierSnapshot<Address>> {
+        self.qos_snapshot()
+            .suppliers
+            .into_iter()
+            .map(|s| (s.supplier.to_string(), s))
+            .collect()
     }
 
-    fn observe(&self, supplier: Address, o: Observation) {
+    /// The whole QoS state: totals, hedge budget and every supplier.
+    pub fn qos_snapshot(&self) -> QosSnapshot<Address> {
+        let now = self.epoch.elapsed();
+        self.qos
+            .lock()
+            .map(|q| q.qos.snapshot(now))
+            .unwrap_or_else(|_| QosSnapshot {
+                totals: Default::default(),
+                hedge_tokens: 0.0,
+                suppliers: Vec::new(),
+            })
+    }
+
+    /// Records an attempt's outcome.
+    fn observe(&self, attempt: &pokt_qos::Attempt<Address>, role: Role, o: Outcome) {
+        let now = self.epoch.elapsed();
         if let Ok(mut q) = self.qos.lock() {
-            q.observe(supplier, o);
+            q.qos.observe(attempt, role, o, now);
         }
     }
 
-    /// The application's session now, its ring, and its suppliers with relay-miner URLs.
-    fn target(&self) -> Result<Target, ApiError> {
+    /// Records an outcome outside a plan (watcher probes).
+    fn report(&self, supplier: &Address, o: Outcome) {
+        let now = self.epoch.elapsed();
+        if let Ok(mut q) = self.qos.lock() {
+            q.qos.report(supplier, o, now);
+        }
+    }
+
+    /// The chain height, with the application's session at that height installed in the routing
+    /// if it is not yet (the previous one stays through its grace period).
+    fn routed_height(&self) -> Result<BlockHeight, ApiError> {
+        let height = self
+            .chain
+            .lock()
+            .map_err(|_| ApiError::new(500, "server_error", "chain lock"))?
+            .height();
+        let h = BlockHeight::new(height);
+        let known = self
+            .qos
+            .lock()
+            .map_err(|_| ApiError::new(500, "server_error", "qos lock"))?
+            .routing
+            .current(h)
+            .is_some();
+        if !known {
+            let (window, target) = self.target(height)?;
+            let now = self.epoch.elapsed();
+            let mut q = self
+                .qos
+                .lock()
+                .map_err(|_| ApiError::new(500, "server_error", "qos lock"))?;
+            let QosState { qos, routing, .. } = &mut *q;
+            routing.prune(h);
+            let suppliers: Vec<Address> = target.suppliers.iter().map(|s| s.0).collect();
+            routing
+                .install(qos, window, Arc::new(target), suppliers, now)
+                .map_err(|e| ApiError::new(500, "server_error", e.to_string()))?;
+        }
+        Ok(h)
+    }
+
+    /// A plan for one request at `height`, with the session of each attempt.
+    fn plan(&self, height: BlockHeight, class: RequestClass) -> Result<Vec<Routed>, ApiError> {
+        let now = self.epoch.elapsed();
+        let mut q = self
+            .qos
+            .lock()
+            .map_err(|_| ApiError::new(500, "server_error", "qos lock"))?;
+        let QosState { qos, routing, rng } = &mut *q;
+        let plan = qos
+            .plan(routing, height, class, now, rng)
+            .map_err(|e| ApiError::new(503, "session_error", e.to_string()))?;
+        Ok(plan
+            .attempts()
+            .iter()
+            .filter_map(|a| {
+                let t = routing.session(a.session)?.tag().clone();
+                Some((a.clone(), t))
+            })
+            .collect())
+    }
+
+    /// The application's session at `height`: its window, header, ring, and suppliers with
+    /// relay-miner URLs.
+    fn target(&self, height: i64) -> Result<(SessionWindow, Target), ApiError> {
         let chain = self
             .chain
             .lock()
             .map_err(|_| ApiError::new(500, "server_error", "chain lock"))?;
-        let height = chain.height();
         let session = chain
             .session(&self.cfg.application, &self.cfg.service, height)
+            .map_err(|e| ApiError::new(503, "session_error", e.to_string()))?;
+        let end = session.header.end;
+        let grace_end = end
+            .checked_add(BlockInterval::new(chain.grace_period_blocks(end.get())))
+            .unwrap_or(end);
+        let window = SessionWindow::new(session.header.start, end, grace_end)
             .map_err(|e| ApiError::new(503, "session_error", e.to_string()))?;
         let header = session.header.to_wire();
         let ring = match self
@@ -223,12 +357,14 @@ impl Gateway {
                 ))
             })
             .collect();
-        Ok(Target {
-            header,
-            ring,
-            suppliers,
-            height,
-        })
+        Ok((
+            window,
+            Target {
+                header,
+                ring,
+                suppliers,
+            },
+        ))
     }
 
     /// A signed relay request carrying `body` for `path`, to `supplier`.
@@ -273,28 +409,32 @@ impl Gateway {
             req.body["stream_options"] = json!({"include_usage": true});
         }
         let payload = req.body.to_string().into_bytes();
-        let t = match self.target() {
-            Ok(t) => t,
+        let class = if req.stream {
+            RequestClass::Stream
+        } else {
+            RequestClass::Unary
+        };
+        let plan = match self.routed_height().and_then(|h| self.plan(h, class)) {
+            Ok(p) => p,
             Err(e) => return api_error(&e),
         };
-        let ranked = {
-            let addrs: Vec<Address> = t.suppliers.iter().map(|s| s.0).collect();
-            self.qos.lock().map(|q| q.rank(&addrs)).unwrap_or(addrs)
-        };
         let mut last = String::from("the session has no supplier with an endpoint");
-        for supplier in ranked.into_iter().take(self.cfg.max_attempts.max(1)) {
-            let Some((_, url, key)) = t.suppliers.iter().find(|s| s.0 == supplier).cloned() else {
+        // The plan's attempts one after the other: the primary, then the fallbacks on failure.
+        for (i, (a, t)) in plan.into_iter().enumerate() {
+            let role = if i == 0 { Role::Primary } else { Role::Retry };
+            let Some((url, key)) = t.supplier(&a.supplier) else {
+                self.observe(&a, role, Outcome::Failed(Failure::Unreachable));
                 continue;
             };
-            let bytes = match self.relay_bytes(&t, &supplier, endpoint.path(), payload.clone()) {
+            let bytes = match self.relay_bytes(&t, &a.supplier, endpoint.path(), payload.clone()) {
                 Ok(b) => b,
                 Err(e) => return api_error(&e),
             };
-            match self.clone().attempt(&t, supplier, &url, key, bytes).await {
+            match self.clone().attempt(&t, &a, role, &url, key, bytes).await {
                 Attempt::Done(r) => return r,
-                Attempt::Failed(o, why) => {
-                    self.observe(supplier, o);
-                    last = format!("{supplier}: {why}");
+                Attempt::Failed(f, why) => {
+                    self.observe(&a, role, Outcome::Failed(f));
+                    last = format!("{}: {why}", a.supplier);
                 }
             }
         }
@@ -305,11 +445,13 @@ impl Gateway {
         ))
     }
 
-    /// Sends one relay and verifies what comes back.
+    /// Sends one relay and verifies what comes back; a verified answer is observed as a success
+    /// (a stream's when it ends), a failure is returned for the caller to observe.
     async fn attempt(
         self: Arc<Self>,
         t: &Target,
-        supplier: Address,
+        a: &pokt_qos::Attempt<Address>,
+        role: Role,
         url: &str,
         key: VerifyingKey,
         bytes: Vec<u8>,
@@ -325,10 +467,10 @@ impl Gateway {
         )
         .await;
         let resp = match sent {
-            Err(_) => return Attempt::Failed(Observation::Error, "relay timed out".into()),
+            Err(_) => return Attempt::Failed(Failure::Timeout, "relay timed out".into()),
             Ok(Err(e)) => {
                 return Attempt::Failed(
-                    Observation::Error,
+                    Failure::Unreachable,
                     format!("relay miner unreachable: {e}"),
                 );
             }
@@ -341,7 +483,7 @@ impl Gateway {
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default();
             return Attempt::Failed(
-                Observation::Error,
+                status_failure(status),
                 format!("relay miner answered {status}: {msg}"),
             );
         }
@@ -352,7 +494,7 @@ impl Gateway {
             .is_some_and(|v| v == STREAM_CONTENT_TYPE);
         if is_stream {
             return self
-                .stream(t.header.clone(), supplier, key, resp, started)
+                .stream(t.header.clone(), a.clone(), role, key, resp, started)
                 .await;
         }
         let body = match tokio::time::timeout(
@@ -362,32 +504,38 @@ impl Gateway {
         .await
         {
             Ok(Ok(b)) => b,
-            _ => return Attempt::Failed(Observation::Error, "relay answer cut short".into()),
+            Ok(Err(e)) => {
+                return Attempt::Failed(
+                    Failure::Unreachable,
+                    format!("relay answer cut short: {e}"),
+                );
+            }
+            Err(_) => return Attempt::Failed(Failure::Timeout, "relay answer timed out".into()),
         };
         let res = match RelayResponse::decode(&body) {
             Ok(r) => r,
             Err(_) => {
                 return Attempt::Failed(
-                    Observation::BadSignature,
+                    Failure::InvalidAnswer,
                     "relay response does not decode".into(),
                 );
             }
         };
         if res.meta.session_header.as_ref() != Some(&t.header) {
             return Attempt::Failed(
-                Observation::BadSignature,
+                Failure::InvalidAnswer,
                 "relay response is for another session".into(),
             );
         }
         if res.payload.is_empty() {
             return Attempt::Failed(
-                Observation::BadSignature,
+                Failure::InvalidAnswer,
                 "relay response has no payload".into(),
             );
         }
         if let Err(e) = verify_response(&res, &key) {
             return Attempt::Failed(
-                Observation::BadSignature,
+                Failure::BadSignature,
                 format!("relay response signature: {e}"),
             );
         }
@@ -395,18 +543,12 @@ impl Gateway {
             Ok(h) => h,
             Err(_) => {
                 return Attempt::Failed(
-                    Observation::BadSignature,
+                    Failure::InvalidAnswer,
                     "payload is not an HTTP response".into(),
                 );
             }
         };
-        self.observe(
-            supplier,
-            Observation::Success {
-                latency_ms: started.elapsed().as_secs_f64() * 1e3,
-                ms_per_token: None,
-            },
-        );
+        self.observe(a, role, Outcome::Success(Success::unary(started.elapsed())));
         let status = u16::try_from(http.status_code)
             .ok()
             .and_then(|s| StatusCode::from_u16(s).ok())
@@ -426,7 +568,8 @@ impl Gateway {
     async fn stream(
         self: Arc<Self>,
         h: SessionHeader,
-        supplier: Address,
+        a: pokt_qos::Attempt<Address>,
+        role: Role,
         key: VerifyingKey,
         resp: reqwest::Response,
         started: Instant,
@@ -442,20 +585,23 @@ impl Gateway {
             match tokio::time::timeout(self.cfg.relay_timeout, body.next()).await {
                 Ok(Some(Ok(c))) => match split.push(&c) {
                     Ok(bs) => ready.extend(bs),
-                    Err(e) => return Attempt::Failed(Observation::BadSignature, e.to_string()),
+                    Err(e) => return Attempt::Failed(stream_failure(&e), e.to_string()),
                 },
                 Ok(None) => match split.finish() {
                     Some(b) => break b,
-                    None => return Attempt::Failed(Observation::Error, "empty stream".into()),
+                    None => return Attempt::Failed(Failure::ServerError, "empty stream".into()),
                 },
-                _ => return Attempt::Failed(Observation::Error, "stream cut short".into()),
+                Ok(Some(Err(e))) => {
+                    return Attempt::Failed(Failure::Unreachable, format!("stream cut short: {e}"));
+                }
+                Err(_) => return Attempt::Failed(Failure::Timeout, "stream timed out".into()),
             }
         };
         let first = match verify_stream_batch(&first, &h, &key) {
             Ok(http) => http.body,
-            Err(e) => return Attempt::Failed(Observation::BadSignature, e.to_string()),
+            Err(e) => return Attempt::Failed(stream_failure(&e), e.to_string()),
         };
-        let ttft = started.elapsed().as_secs_f64() * 1e3;
+        let ttft = started.elapsed();
         let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
         let me = self.clone();
         let timeout = self.cfg.relay_timeout;
@@ -464,7 +610,7 @@ impl Gateway {
             if tx.send(Bytes::from(first)).await.is_err() {
                 return;
             }
-            let mut failure: Option<(Observation, String)> = None;
+            let mut failure: Option<(Failure, String)> = None;
             'outer: loop {
                 while let Some(b) = ready.pop_front() {
                     match verify_stream_batch(&b, &h, &key) {
@@ -475,7 +621,7 @@ impl Gateway {
                             }
                         }
                         Err(e) => {
-                            failure = Some((Observation::BadSignature, e.to_string()));
+                            failure = Some((stream_failure(&e), e.to_string()));
                             break 'outer;
                         }
                     }
@@ -484,7 +630,7 @@ impl Gateway {
                     Ok(Some(Ok(c))) => match split.push(&c) {
                         Ok(bs) => ready.extend(bs),
                         Err(e) => {
-                            failure = Some((Observation::BadSignature, e.to_string()));
+                            failure = Some((stream_failure(&e), e.to_string()));
                             break;
                         }
                     },
@@ -495,27 +641,32 @@ impl Gateway {
                         }
                         break;
                     }
-                    _ => {
-                        failure = Some((Observation::Error, "stream cut short".into()));
+                    Ok(Some(Err(_))) => {
+                        failure = Some((Failure::Unreachable, "stream cut short".into()));
+                        break;
+                    }
+                    Err(_) => {
+                        failure = Some((Failure::Timeout, "stream stalled".into()));
                         break;
                     }
                 }
             }
             match failure {
-                Some((o, why)) => {
-                    me.observe(supplier, o);
+                Some((f, why)) => {
+                    me.observe(&a, role, Outcome::Failed(f));
                     let e = json!({"error": {"message": format!("stream stopped: {why}"), "type": "relay_error"}});
                     let _ = tx.send(Bytes::from(format!("data: {e}\n\n"))).await;
                 }
                 None => {
-                    let total = started.elapsed().as_secs_f64() * 1e3;
                     let tokens = usage_from_body(&seen).map_or(0, |u| u.completion_tokens);
                     me.observe(
-                        supplier,
-                        Observation::Success {
-                            latency_ms: ttft,
-                            ms_per_token: (tokens > 0).then(|| (total - ttft) / tokens as f64),
-                        },
+                        &a,
+                        role,
+                        Outcome::Success(Success::stream(
+                            ttft,
+                            started.elapsed(),
+                            u32::try_from(tokens).unwrap_or(u32::MAX),
+                        )),
                     );
                 }
             }
@@ -538,9 +689,16 @@ impl Gateway {
     /// The watcher: one probe prompt to every supplier of the current session, recorded and fed
     /// to the QoS scores. Probes are real relays (mined and paid for like any other).
     pub async fn probe_once(self: &Arc<Self>) -> Vec<Probe> {
-        let t = match self.target() {
-            Ok(t) => t,
-            Err(_) => return Vec::new(),
+        let Ok(height) = self.routed_height() else {
+            return Vec::new();
+        };
+        let target = self.qos.lock().ok().and_then(|q| {
+            let s = q.routing.current(height)?;
+            let members: Vec<Address> = s.suppliers().copied().collect();
+            Some((s.window().start(), s.tag().clone(), members))
+        });
+        let Some((session, t, _)) = target else {
+            return Vec::new();
         };
         let probe = json!({"model": self.cfg.models.first().cloned().unwrap_or_default(),
             "messages": [{"role": "user", "content": "watcher probe: reply with one word"}],
@@ -548,26 +706,32 @@ impl Gateway {
         let mut out = Vec::new();
         for (supplier, url, key) in t.suppliers.clone() {
             let started = Instant::now();
+            // A probe is a relay like any other; its outcome counts for the supplier.
+            let attempt = pokt_qos::Attempt::outside_plan(supplier, session, RequestClass::Unary);
             let result = match self.relay_bytes(
                 &t,
                 &supplier,
                 Endpoint::Chat.path(),
                 probe.to_string().into_bytes(),
             ) {
-                Ok(bytes) => self.clone().attempt(&t, supplier, &url, key, bytes).await,
-                Err(e) => Attempt::Failed(Observation::Error, e.message),
+                Ok(bytes) => {
+                    self.clone()
+                        .attempt(&t, &attempt, Role::Primary, &url, key, bytes)
+                        .await
+                }
+                Err(e) => Attempt::Failed(Failure::Unreachable, e.message),
             };
             let (ok, error) = match result {
                 Attempt::Done(r) if r.status().is_success() => (true, None),
                 Attempt::Done(r) => (false, Some(format!("status {}", r.status()))),
-                Attempt::Failed(o, why) => {
-                    self.observe(supplier, o);
+                Attempt::Failed(f, why) => {
+                    self.report(&supplier, Outcome::Failed(f));
                     (false, Some(why))
                 }
             };
             out.push(Probe {
                 supplier: supplier.to_string(),
-                height: t.height,
+                height: height.get(),
                 ok,
                 latency_ms: started.elapsed().as_secs_f64() * 1e3,
                 error,
@@ -633,7 +797,15 @@ async fn models(State(g): State<Arc<Gateway>>) -> impl IntoResponse {
 }
 
 async fn qos(State(g): State<Arc<Gateway>>) -> impl IntoResponse {
-    axum::Json(json!({"suppliers": g.qos()}))
+    let snap = g.qos_snapshot();
+    let suppliers: BTreeMap<String, SupplierSnapshot<Address>> = snap
+        .suppliers
+        .into_iter()
+        .map(|s| (s.supplier.to_string(), s))
+        .collect();
+    axum::Json(
+        json!({"suppliers": suppliers, "totals": snap.totals, "hedge_tokens": snap.hedge_tokens}),
+    )
 }
 
 async fn watcher(State(g): State<Arc<Gateway>>) -> impl IntoResponse {

@@ -244,7 +244,7 @@ async fn run(metered: bool) {
         .as_object()
         .unwrap()
         .values()
-        .map(|s| s["successes"].as_u64().unwrap())
+        .map(|s| s["counts"]["successes"].as_u64().unwrap())
         .sum();
     assert_eq!(successes, served);
     let watcher: Value = reqwest::get(format!("{g}/v1/watcher"))
@@ -428,19 +428,19 @@ async fn misbehaving_suppliers_are_routed_around() {
     let bad: u64 = impostors
         .iter()
         .filter_map(|a| qos.get(&a.to_string()))
-        .map(|q| q.bad_signatures)
+        .map(|q| q.counts.failures_of(pokt_qos::Failure::BadSignature))
         .sum();
     assert!(bad > 0, "{qos:?}");
     for a in &impostors {
         if let Some(q) = qos.get(&a.to_string()) {
-            assert_eq!(q.successes, 0);
+            assert_eq!(q.counts.successes, 0);
         }
     }
     let honest: u64 = session_suppliers
         .iter()
         .filter(|s| !impostors.contains(s))
         .filter_map(|a| qos.get(&a.to_string()))
-        .map(|q| q.successes)
+        .map(|q| q.counts.successes)
         .sum();
     assert_eq!(honest, 6);
 }
