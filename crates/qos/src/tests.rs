@@ -2,6 +2,8 @@
 //! retries, rollover, memory bounds. Statistical tests use fixed seeds and bounds several
 //! standard deviations wide.
 
+use alloc::format;
+use alloc::vec;
 use alloc::vec::Vec;
 use core::time::Duration;
 
@@ -659,5 +661,68 @@ proptest! {
         let t = q.totals();
         prop_assert_eq!(t.hedges, hedged);
         prop_assert!(t.hedges as f64 <= f64::from(burst) + ratio * plans as f64 + 1e-9);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Whatever the suppliers do, a plan never lists a supplier under a severe sanction, lists
+    /// mildly sanctioned ones after every other candidate (primary only as a last resort), and a
+    /// severe failure always sanctions at once for at least its base duration.
+    #[test]
+    fn sanctions_hold_under_any_behaviour(
+        seed in any::<u64>(),
+        n_suppliers in 1u32..8,
+        steps in 1u64..300,
+        bad_rate in 0u32..30,
+    ) {
+        let (mut q, r, _) = setup(QosConfig::default(), n_suppliers);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut sim = ChaCha8Rng::seed_from_u64(seed ^ 7);
+        let base = SanctionConfig::default().bad_signature;
+        let mut severe_since: Vec<Option<Duration>> = vec![None; n_suppliers as usize];
+        let mut bad_seen: Vec<u64> = vec![0; n_suppliers as usize];
+        for i in 0..steps {
+            let now = secs(i * 7);
+            let plan = match q.plan(&r, h(50), RequestClass::Unary, now, &mut rng) {
+                Ok(p) => p,
+                Err(PlanError::AllSanctioned) => continue,
+                Err(e) => return Err(TestCaseError::fail(format!("{e}"))),
+            };
+            let tiers: Vec<_> = plan.attempts().iter().map(|a| q.supplier(&a.supplier, now).unwrap()).collect();
+            for s in &tiers {
+                prop_assert!(s.sanction.as_ref().is_none_or(|x| !x.severe), "severely sanctioned supplier planned");
+            }
+            // Mildly sanctioned suppliers come last, and are primary only as a last resort.
+            if let Some(first) = tiers.iter().position(|s| s.tier == Tier::Sanctioned) {
+                prop_assert!(tiers[first..].iter().all(|s| s.tier == Tier::Sanctioned));
+                if first == 0 {
+                    prop_assert_eq!(plan.pick(), Pick::LastResort);
+                }
+            }
+            q.execute(&plan, now, |_| {
+                let x = sim.next_u32() % 100;
+                if x < bad_rate {
+                    Simulated::Fails { failure: Failure::BadSignature, after: ms(20) }
+                } else if x < 2 * bad_rate {
+                    Simulated::Fails { failure: Failure::Timeout, after: ms(500) }
+                } else {
+                    unary(ms(50 + u64::from(x)))
+                }
+            });
+            // Bad signatures observed in this request (an attempt that lost a race is abandoned,
+            // not failed, so they are read from the counters).
+            for s in 0..n_suppliers {
+                let bad = q.supplier(&s, now).unwrap().counts.failures_of(Failure::BadSignature);
+                if bad > bad_seen[s as usize] {
+                    bad_seen[s as usize] = bad;
+                    let since = *severe_since[s as usize].get_or_insert(now);
+                    // Sanctioned at once, and still so within the base duration of the first.
+                    prop_assert_eq!(q.tier(&s, now + secs(5)), Some(Tier::Sanctioned));
+                    prop_assert_eq!(q.tier(&s, since + base - ms(1)), Some(Tier::Sanctioned));
+                }
+            }
+        }
     }
 }
