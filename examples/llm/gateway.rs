@@ -20,8 +20,8 @@ use axum::routing::{get, post};
 use futures_util::StreamExt;
 use pokt_crypto::{SigningKey, VerifyingKey};
 use pokt_primitives::{
-    Address, BlockHeight, BlockInterval, HttpHeader, HttpHeaders, Message, PoktHttpRequest, PoktHttpResponse,
-    RelayResponse, ServiceId, SessionHeader,
+    Address, BlockHeight, BlockInterval, HttpHeader, HttpHeaders, Message, PoktHttpRequest,
+    PoktHttpResponse, RelayResponse, ServiceId, SessionHeader,
 };
 use pokt_qos::{
     Failure, Outcome, Qos, QosConfig, QosSnapshot, RequestClass, Role, Routing, SessionWindow,

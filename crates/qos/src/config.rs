@@ -7,6 +7,8 @@
 
 use core::time::Duration;
 
+use pokt_primitives::BlockInterval;
+
 use crate::outcome::Failure;
 
 /// Settings of a [`Qos`](crate::Qos) instance. Defaults are chosen for LLM inference services
@@ -224,12 +226,14 @@ pub struct RolloverConfig {
     /// A session whose end has passed is used until `margin_blocks` before its grace period
     /// ends, so a relay still reaches a relay miner whose chain is a little ahead of the
     /// gateway's. Default 1; 0 uses it through the last block of the grace period.
-    pub margin_blocks: u64,
+    pub margin_blocks: BlockInterval,
 }
 
 impl Default for RolloverConfig {
     fn default() -> Self {
-        Self { margin_blocks: 1 }
+        Self {
+            margin_blocks: BlockInterval::ONE,
+        }
     }
 }
 

@@ -7,7 +7,7 @@
 
 use alloc::vec::Vec;
 
-use pokt_primitives::BlockHeight;
+use pokt_primitives::{BlockHeight, BlockInterval};
 
 use crate::qos::{Qos, Slot};
 
@@ -59,8 +59,8 @@ impl SessionWindow {
     }
 
     /// Whether requests may go to this session at `height`: from its start through its end,
-    /// then through its grace period less `margin_blocks`. `[QOS-ROLL-1]`
-    pub fn usable_at(&self, height: BlockHeight, margin_blocks: u64) -> bool {
+    /// then through its grace period less `margin`. `[QOS-ROLL-1]`
+    pub fn usable_at(&self, height: BlockHeight, margin: BlockInterval) -> bool {
         if height < self.start {
             return false;
         }
@@ -68,7 +68,7 @@ impl SessionWindow {
             return true;
         }
         height
-            .checked_add_blocks(margin_blocks)
+            .checked_add(margin)
             .is_some_and(|h| h <= self.grace_end)
     }
 }
@@ -248,25 +248,25 @@ impl<K: Ord + Clone, S> Routing<K, S> {
     pub fn usable(
         &self,
         height: BlockHeight,
-        margin_blocks: u64,
+        margin: BlockInterval,
     ) -> impl Iterator<Item = &RoutedSession<K, S>> {
         self.sessions
             .iter()
             .rev()
-            .filter(move |s| s.window.usable_at(height, margin_blocks))
+            .filter(move |s| s.window.usable_at(height, margin))
     }
 
     /// The height whose session the gateway should fetch next, if it lacks one it will need:
     /// `height` itself when no installed session contains it; the block after the current
-    /// session's end once `height` is within `lead_blocks` of that end and the next session is
+    /// session's end once `height` is within `lead` blocks of that end and the next session is
     /// not installed; `None` otherwise. `[QOS-ROLL-3]`
-    pub fn wanted(&self, height: BlockHeight, lead_blocks: u64) -> Option<BlockHeight> {
+    pub fn wanted(&self, height: BlockHeight, lead: BlockInterval) -> Option<BlockHeight> {
         let Some(cur) = self.current(height) else {
             return Some(height);
         };
-        let next = cur.window.end.checked_add_blocks(1)?;
+        let next = cur.window.end.checked_next()?;
         let near_end = height
-            .checked_add_blocks(lead_blocks)
+            .checked_add(lead)
             .is_some_and(|h| h >= cur.window.end);
         (near_end && self.session(next).is_none()).then_some(next)
     }
@@ -282,6 +282,10 @@ mod tests {
         BlockHeight::new(x)
     }
 
+    fn b(x: u64) -> BlockInterval {
+        BlockInterval::new(x)
+    }
+
     fn w(start: i64, end: i64, grace: i64) -> SessionWindow {
         SessionWindow::new(h(start), h(end), h(grace)).unwrap()
     }
@@ -292,12 +296,12 @@ mod tests {
         assert!(SessionWindow::new(h(5), h(4), h(5)).is_err());
         assert!(SessionWindow::new(h(1), h(4), h(3)).is_err());
         let x = w(1, 4, 5);
-        assert!(!x.usable_at(h(0), 0));
-        assert!(x.usable_at(h(1), 0) && x.usable_at(h(4), 0) && x.usable_at(h(5), 0));
-        assert!(!x.usable_at(h(6), 0));
+        assert!(!x.usable_at(h(0), b(0)));
+        assert!(x.usable_at(h(1), b(0)) && x.usable_at(h(4), b(0)) && x.usable_at(h(5), b(0)));
+        assert!(!x.usable_at(h(6), b(0)));
         // The margin stops early in the grace period only.
-        assert!(x.usable_at(h(4), 1) && !x.usable_at(h(5), 1));
-        assert!(x.usable_at(h(4), 100));
+        assert!(x.usable_at(h(4), b(1)) && !x.usable_at(h(5), b(1)));
+        assert!(x.usable_at(h(4), b(100)));
     }
 
     #[test]
@@ -333,7 +337,7 @@ mod tests {
         let t = Duration::ZERO;
         r.install(&mut q, w(1, 4, 6), (), [1], t).unwrap();
         let starts = |r: &Routing<u32>, x: i64, m: u64| {
-            r.usable(h(x), m)
+            r.usable(h(x), b(m))
                 .map(|s| s.window().start().get())
                 .collect::<Vec<_>>()
         };
@@ -356,13 +360,13 @@ mod tests {
         let mut q: Qos<u32> = Qos::new(QosConfig::default()).unwrap();
         let mut r: Routing<u32> = Routing::new();
         let t = Duration::ZERO;
-        assert_eq!(r.wanted(h(3), 1), Some(h(3)));
+        assert_eq!(r.wanted(h(3), b(1)), Some(h(3)));
         r.install(&mut q, w(1, 4, 5), (), [1], t).unwrap();
-        assert_eq!(r.wanted(h(2), 1), None);
-        assert_eq!(r.wanted(h(3), 1), Some(h(5)));
-        assert_eq!(r.wanted(h(4), 0), Some(h(5)));
+        assert_eq!(r.wanted(h(2), b(1)), None);
+        assert_eq!(r.wanted(h(3), b(1)), Some(h(5)));
+        assert_eq!(r.wanted(h(4), b(0)), Some(h(5)));
         r.install(&mut q, w(5, 8, 9), (), [2], t).unwrap();
-        assert_eq!(r.wanted(h(4), 1), None);
-        assert_eq!(r.wanted(h(9), 1), Some(h(9)));
+        assert_eq!(r.wanted(h(4), b(1)), None);
+        assert_eq!(r.wanted(h(9), b(1)), Some(h(9)));
     }
 }

@@ -406,7 +406,9 @@ fn a_hanging_supplier_beaten_by_hedges_loses_its_score() {
 #[test]
 fn rollover_keeps_the_previous_sessions_suppliers_until_grace_end() {
     let cfg = QosConfig {
-        rollover: RolloverConfig { margin_blocks: 0 },
+        rollover: RolloverConfig {
+            margin_blocks: pokt_primitives::BlockInterval::new(0),
+        },
         ..QosConfig::default()
     };
     let mut q = Qos::new(cfg).unwrap();
