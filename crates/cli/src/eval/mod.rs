@@ -6,6 +6,7 @@
 use anyhow::{Context, bail};
 use serde_json::{Map, Value};
 
+mod chain;
 mod crypto;
 mod mining;
 mod primitives;
@@ -45,6 +46,7 @@ pub(crate) const TOPICS: &[Topic] = &[
     ("ring-verify", crypto::ring_verify),
     ("hash-to-scalar", crypto::hash_to_scalar),
     ("hash-to-curve", crypto::hash_to_curve),
+    ("tx", chain::tx),
     // Topics of the other crates are registered here.
 ];
 
