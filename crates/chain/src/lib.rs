@@ -1,4 +1,29 @@
 #![doc = include_str!("../README.md")]
 
+pub mod genesis;
+pub mod node;
 pub mod proto;
 pub mod tx;
+
+#[cfg(feature = "net")]
+mod chain;
+#[cfg(feature = "net")]
+pub mod host;
+#[cfg(feature = "net")]
+mod inprocess;
+#[cfg(feature = "net")]
+pub mod submit;
+#[cfg(feature = "net")]
+mod types;
+
+#[cfg(feature = "net")]
+pub use chain::{BlockStream, Chain};
+#[cfg(feature = "net")]
+pub use inprocess::{InProcessChain, now_ms};
+#[cfg(feature = "net")]
+pub use submit::{SubmitConfig, SubmitError, Submitter};
+#[cfg(feature = "net")]
+pub use types::{
+    AccountInfo, Application, BlockRef, BroadcastResult, ChainError, ChainEvent, ChainSession,
+    Difficulty, GasInfo, Gateway, Service, Supplier, SupplierService, TxResult,
+};

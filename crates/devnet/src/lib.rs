@@ -100,6 +100,38 @@ pub struct ServiceDef {
     pub token_pricing: Option<TokenPricing>,
 }
 
+/// An application as the chain stores it ([`Devnet::application`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApplicationInfo {
+    /// Its public key.
+    pub key: VerifyingKey,
+    /// Its stake in uPOKT.
+    pub stake: u64,
+    /// The services it is staked for.
+    pub services: Vec<ServiceId>,
+    /// The gateways it delegates to.
+    pub gateways: Vec<Address>,
+}
+
+/// A supplier as the chain stores it ([`Devnet::supplier`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SupplierInfo {
+    /// The operator's public key.
+    pub key: VerifyingKey,
+    /// The owner.
+    pub owner: Address,
+    /// The stake in uPOKT.
+    pub stake: u64,
+    /// The services it serves.
+    pub services: Vec<ServiceId>,
+    /// Revenue shares (config order).
+    pub rev_shares: Vec<RevShare>,
+    /// The height its services are active from.
+    pub activation_height: i64,
+    /// The relay miner's URL, if set.
+    pub endpoint: Option<String>,
+}
+
 #[derive(Clone, Debug)]
 struct App {
     key: VerifyingKey,
@@ -294,7 +326,20 @@ impl Devnet {
     /// are settled (proof requirement, expiry, settlement, difficulty update). Returns the events
     /// of the block.
     pub fn advance(&mut self) -> Result<Vec<DevnetEvent>, DevnetError> {
+        self.begin_block();
+        self.end_block()
+    }
+
+    /// Makes the next block without its end-blocker, so that a node can execute the block's
+    /// transactions at its height first; call [`end_block`](Self::end_block) once after it.
+    /// [`advance`](Self::advance) is the two together.
+    pub fn begin_block(&mut self) {
         self.make_block();
+    }
+
+    /// Runs the end-blocker of the current block (settlement of the claims ripe at this height,
+    /// difficulty updates). Returns its events.
+    pub fn end_block(&mut self) -> Result<Vec<DevnetEvent>, DevnetError> {
         let first = self.events.len();
         self.settle_ripe()?;
         Ok(self.events.get(first..).unwrap_or(&[]).to_vec())
@@ -339,6 +384,12 @@ impl Devnet {
         (self.minted, self.burned)
     }
 
+    /// Moves `amount` from one account's liquid balance to another's (a bank send; transaction
+    /// fees).
+    pub fn transfer(&mut self, from: &Address, to: &Address, amount: u64) -> Result<(), DevnetError> {
+        self.move_funds(Account::Address(*from), Account::Address(*to), amount)
+    }
+
     fn move_funds(&mut self, from: Account, to: Account, amount: u64) -> Result<(), DevnetError> {
         let f = self.balances.entry(from).or_default();
         *f = f.checked_sub(amount).ok_or(DevnetError::Funds)?;
@@ -379,6 +430,34 @@ impl Devnet {
         app.stake = sum_add(app.stake, stake)?;
         app.services = services;
         Ok(addr)
+    }
+
+    /// An application as the chain stores it.
+    pub fn application(&self, addr: &Address) -> Option<ApplicationInfo> {
+        self.apps.get(addr).map(|a| ApplicationInfo {
+            key: a.key,
+            stake: a.stake,
+            services: a.services.clone(),
+            gateways: a.gateways.clone(),
+        })
+    }
+
+    /// A gateway's key and stake.
+    pub fn gateway(&self, addr: &Address) -> Option<(VerifyingKey, u64)> {
+        self.gateways.get(addr).copied()
+    }
+
+    /// A supplier as the chain stores it.
+    pub fn supplier(&self, addr: &Address) -> Option<SupplierInfo> {
+        self.suppliers.get(addr).map(|s| SupplierInfo {
+            key: s.key,
+            owner: s.owner,
+            stake: s.stake,
+            services: s.services.clone(),
+            rev_shares: s.rev_shares.clone(),
+            activation_height: s.activation_height,
+            endpoint: s.endpoint.clone(),
+        })
     }
 
     /// An application's stake.
@@ -630,6 +709,25 @@ impl Devnet {
                     .target_hash
             })
             .unwrap_or(TargetHash::from_bytes([0xff; 32])))
+    }
+
+    /// The relay-mining difficulty of `service` in force at `height` (EMA and target).
+    pub fn difficulty(
+        &self,
+        service: &ServiceId,
+        height: i64,
+    ) -> Result<pokt_mining::RelayMiningDifficulty, DevnetError> {
+        let def = self
+            .services
+            .get(service)
+            .ok_or(DevnetError::Unknown("service"))?;
+        Ok(self
+            .difficulty
+            .get(service)
+            .map(|h| h.at(height, def.target_num_relays))
+            .unwrap_or_else(|| {
+                pokt_mining::RelayMiningDifficulty::default_for(def.target_num_relays)
+            }))
     }
 
     /// The seed block hash of a session's proof (the block before the proof window opens).
