@@ -12,6 +12,8 @@ pub mod host;
 #[cfg(feature = "net")]
 mod inprocess;
 #[cfg(feature = "net")]
+mod remote;
+#[cfg(feature = "net")]
 pub mod submit;
 #[cfg(feature = "net")]
 mod types;
@@ -20,6 +22,8 @@ mod types;
 pub use chain::{BlockStream, Chain};
 #[cfg(feature = "net")]
 pub use inprocess::{InProcessChain, now_ms};
+#[cfg(feature = "net")]
+pub use remote::{RemoteChain, RemoteConfig};
 #[cfg(feature = "net")]
 pub use submit::{SubmitConfig, SubmitError, Submitter};
 #[cfg(feature = "net")]
