@@ -14,6 +14,8 @@ mod inprocess;
 #[cfg(feature = "net")]
 mod remote;
 #[cfg(feature = "net")]
+pub mod server;
+#[cfg(feature = "net")]
 pub mod submit;
 #[cfg(feature = "net")]
 mod types;

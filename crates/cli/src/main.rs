@@ -9,6 +9,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod decode_cmd;
+#[cfg(feature = "hosts")]
+mod devnet_cmd;
 mod eval;
 mod keys_cmd;
 mod mining_cmd;
@@ -89,6 +91,14 @@ enum Command {
         /// The public key, 66 hex characters.
         public_key: String,
     },
+    /// Run the devnet as a node: CometBFT JSON-RPC and the gRPC services a POKT node serves, on
+    /// loopback, with its blocks kept in HOME (see spec/chain.md).
+    #[cfg(feature = "hosts")]
+    Devnet(devnet_cmd::DevnetArgs),
+    /// Local network tools.
+    #[cfg(feature = "hosts")]
+    #[command(subcommand)]
+    Localnet(LocalnetCommand),
     /// Evaluate a protocol rule on a JSON array of cases read from stdin (see spec/eval.md).
     Eval {
         /// The topic, e.g. `address`, `relay-hashes`, `claim-hash`; `pokt eval --list` lists all.
@@ -98,6 +108,14 @@ enum Command {
         #[arg(long)]
         list: bool,
     },
+}
+
+#[cfg(feature = "hosts")]
+#[derive(Debug, Subcommand)]
+enum LocalnetCommand {
+    /// Write a genesis, demo keys, the relay miner's and gateway's configs and `localnet.json`
+    /// (chain id, endpoints, every account) into DIR.
+    Init(devnet_cmd::LocalnetInitArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -235,6 +253,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let key = hex::decode(public_key.trim())?;
             let addr = pokt_primitives::Address::from_public_key_slice(&key)?;
             println!("{addr}");
+            Ok(ExitCode::SUCCESS)
+        }
+        #[cfg(feature = "hosts")]
+        Command::Devnet(args) => {
+            devnet_cmd::devnet(args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        #[cfg(feature = "hosts")]
+        Command::Localnet(LocalnetCommand::Init(args)) => {
+            devnet_cmd::localnet_init(&args)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Eval { topic, list } => {
