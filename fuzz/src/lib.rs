@@ -8,6 +8,7 @@
 // A body reports a broken invariant by panicking: that is how libFuzzer sees it.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod chain;
 pub mod crypto;
 pub mod mining;
 pub mod primitives;
@@ -20,6 +21,7 @@ pub type Body = fn(&[u8]);
 
 /// Every target: its name (the `fuzz_targets/<name>.rs` file and `corpus/<name>/` folder) and body.
 pub const TARGETS: &[(&str, Body)] = &[
+    ("chain_tx_decode", chain::tx_decode as Body),
     ("crypto_ring_decode", crypto::ring_decode as Body),
     ("crypto_ring_verify", crypto::ring_verify as Body),
     ("crypto_secp256k1_verify", crypto::secp256k1_verify as Body),

@@ -33,8 +33,10 @@ pub trait Chain: Clone + Send + Sync + 'static {
     fn latest_block(&self) -> impl Future<Output = Result<BlockRef, ChainError>> + Send;
 
     /// The block at `height`.
-    fn block(&self, height: BlockHeight)
-    -> impl Future<Output = Result<BlockRef, ChainError>> + Send;
+    fn block(
+        &self,
+        height: BlockHeight,
+    ) -> impl Future<Output = Result<BlockRef, ChainError>> + Send;
 
     /// New blocks from the next one on, each height once and in order (gaps the transport
     /// drops are filled by querying). [CHAIN-API-3]
@@ -61,8 +63,10 @@ pub trait Chain: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Application, ChainError>> + Send;
 
     /// `pocket.gateway.Query/Gateway`.
-    fn gateway(&self, address: &Address)
-    -> impl Future<Output = Result<Gateway, ChainError>> + Send;
+    fn gateway(
+        &self,
+        address: &Address,
+    ) -> impl Future<Output = Result<Gateway, ChainError>> + Send;
 
     /// `cosmos.auth.v1beta1.Query/Account`: number, sequence and public key.
     fn account(
@@ -129,7 +133,10 @@ pub trait Chain: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<BroadcastResult, ChainError>> + Send;
 
     /// `cosmos.tx.v1beta1.Service/GetTx`: `None` while not included.
-    fn tx(&self, hash: &TxHash) -> impl Future<Output = Result<Option<TxResult>, ChainError>> + Send;
+    fn tx(
+        &self,
+        hash: &TxHash,
+    ) -> impl Future<Output = Result<Option<TxResult>, ChainError>> + Send;
 }
 
 /// A stream of new blocks ([`Chain::subscribe_blocks`]). Dropping it stops the work behind it.

@@ -372,7 +372,9 @@ impl DecimalText for Fraction {
                 break;
             }
             rem = rem.saturating_mul(10);
-            out.push(char::from(b'0'.saturating_add(u8::try_from(rem / den).unwrap_or(0))));
+            out.push(char::from(
+                b'0'.saturating_add(u8::try_from(rem / den).unwrap_or(0)),
+            ));
             rem %= den;
         }
         out
@@ -586,7 +588,11 @@ impl Genesis {
                 devnet.set_supplier_endpoint(&k.address(), url.clone())?;
             }
         }
-        open(&mut accounts, self.params.tokenomics.dao_reward_address, None);
+        open(
+            &mut accounts,
+            self.params.tokenomics.dao_reward_address,
+            None,
+        );
         open(&mut accounts, Devnet::proposer(), None);
         Ok(GenesisState { devnet, accounts })
     }

@@ -78,7 +78,10 @@ impl InProcessChain {
 
     fn lock(&self) -> MutexGuard<'_, Node> {
         // The node never panics while locked; a poisoned lock still holds a consistent node.
-        self.inner.node.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .node
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Runs `f` on the node (read-only).
@@ -214,7 +217,10 @@ impl Chain for InProcessChain {
     }
 
     async fn supplier(&self, operator: &Address) -> Result<Supplier, ChainError> {
-        let r = self.lock().supplier(operator.as_str()).map_err(query_error)?;
+        let r = self
+            .lock()
+            .supplier(operator.as_str())
+            .map_err(query_error)?;
         r.supplier.ok_or_else(|| malformed("supplier"))?.try_into()
     }
 
@@ -262,7 +268,11 @@ impl Chain for InProcessChain {
         types::tokenomics_params(r.params.ok_or_else(|| malformed("tokenomics params"))?)
     }
 
-    async fn claim(&self, session_id: &str, supplier: &Address) -> Result<Option<Claim>, ChainError> {
+    async fn claim(
+        &self,
+        session_id: &str,
+        supplier: &Address,
+    ) -> Result<Option<Claim>, ChainError> {
         let r = self.lock().claim(&pp::QueryGetClaimRequest {
             session_id: session_id.into(),
             supplier_operator_address: supplier.to_string(),

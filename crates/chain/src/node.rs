@@ -76,7 +76,9 @@ impl From<TxDecodeError> for Refusal {
             TxDecodeError::UnknownMessage => refuse(SDK, 6, format!("{e}: unknown request")),
             TxDecodeError::PublicKey => refuse(SDK, 8, format!("{e}: invalid pubkey")),
             TxDecodeError::Fee => refuse(SDK, 10, format!("{e}: invalid coins")),
-            TxDecodeError::Unsupported(_) => refuse(SDK, 31, format!("{e}: unknown extension options")),
+            TxDecodeError::Unsupported(_) => {
+                refuse(SDK, 31, format!("{e}: unknown extension options"))
+            }
             TxDecodeError::Signers | TxDecodeError::SignatureCount(_) => {
                 refuse(SDK, 4, format!("{e}: unauthorized"))
             }
@@ -148,7 +150,10 @@ fn devnet_event(e: &DevnetEvent) -> Event {
                 ("supplier_operator_address", quoted(supplier.as_str())),
                 ("session_id", quoted(session_id)),
                 ("num_relays", quoted(&num_relays.to_string())),
-                ("num_claimed_compute_units", quoted(&num_compute_units.to_string())),
+                (
+                    "num_claimed_compute_units",
+                    quoted(&num_compute_units.to_string()),
+                ),
             ],
         ),
         DevnetEvent::ProofValidated {
@@ -359,13 +364,10 @@ impl Node {
     pub fn new(genesis: Genesis) -> Result<Self, GenesisError> {
         let state = genesis.build()?;
         let min_gas_price = genesis.min_gas_price()?;
-        let hash = state
-            .devnet
-            .block_hash(1)
-            .ok_or(GenesisError::Field {
-                field: "seed",
-                reason: "no genesis block",
-            })?;
+        let hash = state.devnet.block_hash(1).ok_or(GenesisError::Field {
+            field: "seed",
+            reason: "no genesis block",
+        })?;
         Ok(Self {
             rules: genesis.tx.clone(),
             first: BlockRecord {
@@ -437,36 +439,82 @@ impl Node {
     }
 
     /// The ante checks against an account's current sequence `expected`. [CHAIN-DEVNET-2]
-    fn ante(&self, tx: &DecodedTx, expected: u64, verify: bool) -> Result<(Address, VerifyingKey, u64), Refusal> {
+    fn ante(
+        &self,
+        tx: &DecodedTx,
+        expected: u64,
+        verify: bool,
+    ) -> Result<(Address, VerifyingKey, u64), Refusal> {
         if tx.body.memo.len() > self.rules.max_memo_bytes {
-            return Err(refuse(SDK, 12, format!("maximum number of characters is {} but received {} characters: memo too large", self.rules.max_memo_bytes, tx.body.memo.len())));
+            return Err(refuse(
+                SDK,
+                12,
+                format!(
+                    "maximum number of characters is {} but received {} characters: memo too large",
+                    self.rules.max_memo_bytes,
+                    tx.body.memo.len()
+                ),
+            ));
         }
         let next = self.height().saturating_add(1);
-        if tx.body.timeout_height != 0 && i64::try_from(tx.body.timeout_height).unwrap_or(i64::MAX) < next {
-            return Err(refuse(SDK, 30, format!("block height: {next}, timeout height: {}: tx timeout height", tx.body.timeout_height)));
+        if tx.body.timeout_height != 0
+            && i64::try_from(tx.body.timeout_height).unwrap_or(i64::MAX) < next
+        {
+            return Err(refuse(
+                SDK,
+                30,
+                format!(
+                    "block height: {next}, timeout height: {}: tx timeout height",
+                    tx.body.timeout_height
+                ),
+            ));
         }
         let signer: Address = tx
             .signer
             .parse()
             .map_err(|_| refuse(SDK, 7, "invalid signer address: invalid address"))?;
-        let acc = self
-            .accounts
-            .get(&signer)
-            .ok_or_else(|| refuse(SDK, 9, format!("account {signer} not found: unknown address")))?;
+        let acc = self.accounts.get(&signer).ok_or_else(|| {
+            refuse(
+                SDK,
+                9,
+                format!("account {signer} not found: unknown address"),
+            )
+        })?;
         let key = match (tx.public_key, acc.public_key) {
             (Some(k), Some(on_chain)) if k != on_chain => {
-                return Err(refuse(SDK, 8, "public key differs from the account's: invalid pubkey"));
+                return Err(refuse(
+                    SDK,
+                    8,
+                    "public key differs from the account's: invalid pubkey",
+                ));
             }
             (Some(k), _) => k,
             (None, Some(k)) => k,
-            (None, None) => return Err(refuse(SDK, 8, "pubkey on account is not set: invalid pubkey")),
+            (None, None) => {
+                return Err(refuse(
+                    SDK,
+                    8,
+                    "pubkey on account is not set: invalid pubkey",
+                ));
+            }
         };
         if key.address() != signer {
-            return Err(refuse(SDK, 8, "pubKey does not match signer address: invalid pubkey"));
+            return Err(refuse(
+                SDK,
+                8,
+                "pubKey does not match signer address: invalid pubkey",
+            ));
         }
         let needed = gas_needed(tx);
         if tx.gas_limit < needed {
-            return Err(refuse(SDK, 11, format!("out of gas; gasWanted: {}, gasUsed: {needed}: out of gas", tx.gas_limit)));
+            return Err(refuse(
+                SDK,
+                11,
+                format!(
+                    "out of gas; gasWanted: {}, gasUsed: {needed}: out of gas",
+                    tx.gas_limit
+                ),
+            ));
         }
         if verify {
             let required = self
@@ -474,17 +522,46 @@ impl Node {
                 .mul_ceil(tx.gas_limit)
                 .unwrap_or(u64::MAX);
             if tx.fee_upokt < required {
-                return Err(refuse(SDK, 13, format!("insufficient fees; got: {}{DENOM} required: {required}{DENOM}: insufficient fee", tx.fee_upokt)));
+                return Err(refuse(
+                    SDK,
+                    13,
+                    format!(
+                        "insufficient fees; got: {}{DENOM} required: {required}{DENOM}: insufficient fee",
+                        tx.fee_upokt
+                    ),
+                ));
             }
             if self.devnet.balance(&signer) < tx.fee_upokt {
-                return Err(refuse(SDK, 5, format!("{}{DENOM} is smaller than {}{DENOM}: insufficient funds", self.devnet.balance(&signer), tx.fee_upokt)));
+                return Err(refuse(
+                    SDK,
+                    5,
+                    format!(
+                        "{}{DENOM} is smaller than {}{DENOM}: insufficient funds",
+                        self.devnet.balance(&signer),
+                        tx.fee_upokt
+                    ),
+                ));
             }
         }
         if tx.sequence != expected {
-            return Err(refuse(SDK, 32, format!("account sequence mismatch, expected {expected}, got {}: incorrect account sequence", tx.sequence)));
+            return Err(refuse(
+                SDK,
+                32,
+                format!(
+                    "account sequence mismatch, expected {expected}, got {}: incorrect account sequence",
+                    tx.sequence
+                ),
+            ));
         }
         if verify && tx.verify(&key, &self.genesis.chain_id, acc.number).is_err() {
-            return Err(refuse(SDK, 4, format!("signature verification failed; please verify account number ({}), sequence ({}) and chain-id ({}): unauthorized", acc.number, acc.sequence, self.genesis.chain_id)));
+            return Err(refuse(
+                SDK,
+                4,
+                format!(
+                    "signature verification failed; please verify account number ({}), sequence ({}) and chain-id ({}): unauthorized",
+                    acc.number, acc.sequence, self.genesis.chain_id
+                ),
+            ));
         }
         Ok((signer, key, needed))
     }
@@ -508,11 +585,23 @@ impl Node {
             gas_used: 0,
         };
         if self.in_mempool.contains(&hash) || self.txs.contains_key(&hash) {
-            out.refusal = Some(refuse(SDK, 19, "tx already exists in cache: tx already in mempool"));
+            out.refusal = Some(refuse(
+                SDK,
+                19,
+                "tx already exists in cache: tx already in mempool",
+            ));
             return out;
         }
         if self.mempool.len() >= self.rules.max_mempool_txs {
-            out.refusal = Some(refuse(SDK, 20, format!("mempool is full: number of txs {} (max: {}): mempool is full", self.mempool.len(), self.rules.max_mempool_txs)));
+            out.refusal = Some(refuse(
+                SDK,
+                20,
+                format!(
+                    "mempool is full: number of txs {} (max: {}): mempool is full",
+                    self.mempool.len(),
+                    self.rules.max_mempool_txs
+                ),
+            ));
             return out;
         }
         let tx = match decode_tx(bytes, self.rules.max_tx_bytes) {
@@ -574,7 +663,10 @@ impl Node {
             .map(devnet_event)
             .collect();
         self.recheck();
-        let hash = self.devnet.block_hash(height).unwrap_or(BlockHash::from_bytes([0; 32]));
+        let hash = self
+            .devnet
+            .block_hash(height)
+            .unwrap_or(BlockHash::from_bytes([0; 32]));
         self.blocks.push(BlockRecord {
             height,
             hash,
@@ -587,7 +679,11 @@ impl Node {
 
     /// Replays a stored block: its transactions (in order, whatever the mempool holds) at its
     /// time. Used to rebuild the state on restart; the results equal the original run's.
-    pub fn replay_block(&mut self, time_ms: u64, txs: &[Vec<u8>]) -> Result<&BlockRecord, NodeError> {
+    pub fn replay_block(
+        &mut self,
+        time_ms: u64,
+        txs: &[Vec<u8>],
+    ) -> Result<&BlockRecord, NodeError> {
         self.mempool.clear();
         self.in_mempool.clear();
         self.check_sequences.clear();
@@ -631,7 +727,8 @@ impl Node {
             };
             let expected = self.check_sequence(&signer);
             if self.ante(&tx, expected, true).is_ok() {
-                self.check_sequences.insert(signer, expected.saturating_add(1));
+                self.check_sequences
+                    .insert(signer, expected.saturating_add(1));
                 self.in_mempool.insert(tx.hash);
                 self.mempool.push_back((tx, bytes));
             }
@@ -667,7 +764,9 @@ impl Node {
         };
         record.gas_used = needed;
         if tx.fee_upokt > 0
-            && let Err(e) = self.devnet.transfer(&signer, &Devnet::proposer(), tx.fee_upokt)
+            && let Err(e) = self
+                .devnet
+                .transfer(&signer, &Devnet::proposer(), tx.fee_upokt)
         {
             record.refusal = Some(refuse(SDK, 5, format!("{e}: insufficient funds")));
             return record;
@@ -704,8 +803,13 @@ impl Node {
             .application_address
             .parse()
             .map_err(|_| refuse(PROOF, 1101, "invalid application address: invalid address"))?;
-        let service = ServiceId::new(&header.service_id)
-            .map_err(|_| refuse(PROOF, 1103, "invalid service id: invalid service in supplier"))?;
+        let service = ServiceId::new(&header.service_id).map_err(|_| {
+            refuse(
+                PROOF,
+                1103,
+                "invalid service id: invalid service in supplier",
+            )
+        })?;
         if self.devnet.service(&service).is_none() {
             return Err(refuse(PROOF, 1125, format!("service {service} not found")));
         }
@@ -714,14 +818,25 @@ impl Node {
             .session(&app, &service, header.session_start_block_height)
             .map_err(|e| refuse(PROOF, 1115, format!("{e}: invalid session header")))?;
         if wire_header(&session) != *header {
-            return Err(refuse(PROOF, 1115, "session header differs from the chain's session: invalid session header"));
+            return Err(refuse(
+                PROOF,
+                1115,
+                "session header differs from the chain's session: invalid session header",
+            ));
         }
-        let supplier: Address = m
-            .signer()
-            .parse()
-            .map_err(|_| refuse(PROOF, 1101, "invalid supplier operator address: invalid address"))?;
+        let supplier: Address = m.signer().parse().map_err(|_| {
+            refuse(
+                PROOF,
+                1101,
+                "invalid supplier operator address: invalid address",
+            )
+        })?;
         if !session.suppliers.contains(&supplier) {
-            return Err(refuse(PROOF, 1123, "supplier operator is not in the session: supplier operator address does not match the claim or proof"));
+            return Err(refuse(
+                PROOF,
+                1123,
+                "supplier operator is not in the session: supplier operator address does not match the claim or proof",
+            ));
         }
         let windows = self
             .devnet
@@ -731,7 +846,14 @@ impl Node {
         match m {
             TxMsg::CreateClaim(c) => {
                 if !windows.claim_open_at(height) {
-                    return Err(refuse(PROOF, 1121, format!("current height {height}, claim window {}..={}: claim attempted outside of the session's claim window", windows.earliest_claim_commit, windows.claim_window_close)));
+                    return Err(refuse(
+                        PROOF,
+                        1121,
+                        format!(
+                            "current height {height}, claim window {}..={}: claim attempted outside of the session's claim window",
+                            windows.earliest_claim_commit, windows.claim_window_close
+                        ),
+                    ));
                 }
                 self.devnet
                     .submit_claim(c)
@@ -739,15 +861,28 @@ impl Node {
             }
             TxMsg::SubmitProof(p) => {
                 if !windows.proof_open_at(height) {
-                    return Err(refuse(PROOF, 1122, format!("current height {height}, proof window {}..={}: proof attempted outside of the session's proof window", windows.earliest_proof_commit, windows.proof_window_close)));
+                    return Err(refuse(
+                        PROOF,
+                        1122,
+                        format!(
+                            "current height {height}, proof window {}..={}: proof attempted outside of the session's proof window",
+                            windows.earliest_proof_commit, windows.proof_window_close
+                        ),
+                    ));
                 }
                 let key = (session.header.session_id.to_hex(), supplier);
-                if !self
-                    .devnet
-                    .pending_claims()
-                    .any(|r| r.claim.supplier_operator_address == supplier.as_str() && r.claim.session_header.as_ref().is_some_and(|h| h.session_id == key.0))
-                {
-                    return Err(refuse(PROOF, 1106, "no claim for the session and supplier: claim not found"));
+                if !self.devnet.pending_claims().any(|r| {
+                    r.claim.supplier_operator_address == supplier.as_str()
+                        && r.claim
+                            .session_header
+                            .as_ref()
+                            .is_some_and(|h| h.session_id == key.0)
+                }) {
+                    return Err(refuse(
+                        PROOF,
+                        1106,
+                        "no claim for the session and supplier: claim not found",
+                    ));
                 }
                 // A proof that fails validation is recorded (the claim will expire if a proof is
                 // required), as poktroll records it and judges it at settlement: the transaction
@@ -844,7 +979,8 @@ impl Node {
     }
 
     fn service_id(s: &str) -> Result<ServiceId, QueryError> {
-        ServiceId::new(s).map_err(|_| QueryError::InvalidArgument(format!("invalid service id {s:?}")))
+        ServiceId::new(s)
+            .map_err(|_| QueryError::InvalidArgument(format!("invalid service id {s:?}")))
     }
 
     /// `pocket.session.Query/GetSession` (height 0: the latest).
@@ -884,7 +1020,10 @@ impl Node {
     }
 
     /// `pocket.application.Query/Application`.
-    pub fn application(&self, address: &str) -> Result<pp::QueryGetApplicationResponse, QueryError> {
+    pub fn application(
+        &self,
+        address: &str,
+    ) -> Result<pp::QueryGetApplicationResponse, QueryError> {
         Ok(pp::QueryGetApplicationResponse {
             application: Some(self.application_proto(&Self::address(address)?)?),
         })
@@ -1041,7 +1180,10 @@ impl Node {
     }
 
     /// `pocket.proof.Query/Claim`.
-    pub fn claim(&self, r: &pp::QueryGetClaimRequest) -> Result<pp::QueryGetClaimResponse, QueryError> {
+    pub fn claim(
+        &self,
+        r: &pp::QueryGetClaimRequest,
+    ) -> Result<pp::QueryGetClaimResponse, QueryError> {
         let c = self
             .claims_iter()
             .find(|c| {
@@ -1063,7 +1205,9 @@ impl Node {
                     .as_ref()
                     .is_none_or(|s| *s == c.supplier_operator_address)
                     && r.session_id.as_ref().is_none_or(|id| {
-                        c.session_header.as_ref().is_some_and(|h| h.session_id == *id)
+                        c.session_header
+                            .as_ref()
+                            .is_some_and(|h| h.session_id == *id)
                     })
                     && r.session_end_height.is_none_or(|e| {
                         c.session_header.as_ref().is_some_and(|h| {
@@ -1109,7 +1253,10 @@ impl Node {
     }
 
     /// `cosmos.bank.v1beta1.Query/Balance` (only `upokt` exists).
-    pub fn balance(&self, r: &pc::QueryBalanceRequest) -> Result<pc::QueryBalanceResponse, QueryError> {
+    pub fn balance(
+        &self,
+        r: &pc::QueryBalanceRequest,
+    ) -> Result<pc::QueryBalanceResponse, QueryError> {
         let addr = Self::address(&r.address)?;
         let amount = if r.denom == DENOM {
             self.devnet.balance(&addr)
@@ -1126,8 +1273,9 @@ impl Node {
 
     /// `cosmos.tx.v1beta1.Service/GetTx`.
     pub fn get_tx(&self, hash: &str) -> Result<pc::GetTxResponse, QueryError> {
-        let h = TxHash::from_hex(hash)
-            .ok_or_else(|| QueryError::InvalidArgument("tx hash must be 64 hex characters".into()))?;
+        let h = TxHash::from_hex(hash).ok_or_else(|| {
+            QueryError::InvalidArgument("tx hash must be 64 hex characters".into())
+        })?;
         let r = self.txs.get(&h).ok_or(QueryError::NotFound("tx"))?;
         let time = self
             .block(r.height)

@@ -10,8 +10,8 @@ use pokt_primitives::{
     Address, BlockHash, BlockHeight, Claim, ProofParams, ServiceId, SessionParams, SharedParams,
     TokenomicsParams,
 };
-use tendermint_rpc::dialect::v0_38::Dialect as V038;
 use tendermint_rpc::Response as _;
+use tendermint_rpc::dialect::v0_38::Dialect as V038;
 use tendermint_rpc::request::RequestMessage as _;
 use tokio::sync::OnceCell;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -100,7 +100,10 @@ fn status_error(s: tonic::Status, what: &'static str, limit: usize) -> ChainErro
     }
 }
 
-fn block_of(id: &tendermint::block::Id, header: &tendermint::block::Header) -> Result<BlockRef, ChainError> {
+fn block_of(
+    id: &tendermint::block::Id,
+    header: &tendermint::block::Header,
+) -> Result<BlockRef, ChainError> {
     let hash = BlockHash::from_slice(id.hash.as_bytes()).map_err(|_| malformed("block hash"))?;
     let height = i64::try_from(header.height.value()).map_err(|_| malformed("height"))?;
     let ms = header.time.unix_timestamp_nanos() / 1_000_000;
@@ -202,7 +205,10 @@ impl RemoteChain {
             && let Some(err) = v.get("error").filter(|e| !e.is_null())
         {
             return Err(ChainError::Refused {
-                code: err.get("code").and_then(serde_json::Value::as_i64).unwrap_or(0),
+                code: err
+                    .get("code")
+                    .and_then(serde_json::Value::as_i64)
+                    .unwrap_or(0),
                 message: [err.get("message"), err.get("data")]
                     .iter()
                     .filter_map(|x| x.and_then(serde_json::Value::as_str))
@@ -269,7 +275,9 @@ impl RemoteChain {
     async fn ws_subscribe(
         &self,
     ) -> Result<
-        tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+        tokio_tungstenite::WebSocketStream<
+            tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+        >,
         ChainError,
     > {
         let cfg = &self.inner.cfg;
@@ -332,12 +340,14 @@ impl Chain for RemoteChain {
             .ok()
             .and_then(|h| tendermint::block::Height::try_from(h).ok())
             .ok_or(ChainError::NotFound { what: "block" })?;
-        match self.rpc(tendermint_rpc::endpoint::block::Request::new(h)).await {
+        match self
+            .rpc(tendermint_rpc::endpoint::block::Request::new(h))
+            .await
+        {
             Ok(r) => block_of(&r.block_id, &r.block.header),
             // CometBFT answers a height above the latest with an "invalid request" error.
             Err(ChainError::Refused { message, .. })
-                if message.contains("must be less than or equal")
-                    || message.contains("height") =>
+                if message.contains("must be less than or equal") || message.contains("height") =>
             {
                 Err(ChainError::NotFound { what: "block" })
             }
@@ -559,7 +569,11 @@ impl Chain for RemoteChain {
 
     async fn session_params(&self) -> Result<SessionParams, ChainError> {
         let r: pp::SessionParamsResponse = self
-            .unary(paths::SESSION_PARAMS, "session params", pp::QueryParamsRequest {})
+            .unary(
+                paths::SESSION_PARAMS,
+                "session params",
+                pp::QueryParamsRequest {},
+            )
             .await?;
         Ok(SessionParams {
             num_suppliers_per_session: r.params.unwrap_or_default().num_suppliers_per_session,
@@ -568,7 +582,11 @@ impl Chain for RemoteChain {
 
     async fn proof_params(&self) -> Result<ProofParams, ChainError> {
         let r: pp::ProofParamsResponse = self
-            .unary(paths::PROOF_PARAMS, "proof params", pp::QueryParamsRequest {})
+            .unary(
+                paths::PROOF_PARAMS,
+                "proof params",
+                pp::QueryParamsRequest {},
+            )
             .await?;
         types::proof_params(r.params.ok_or_else(|| malformed("proof params"))?)
     }
@@ -584,7 +602,11 @@ impl Chain for RemoteChain {
         types::tokenomics_params(r.params.ok_or_else(|| malformed("tokenomics params"))?)
     }
 
-    async fn claim(&self, session_id: &str, supplier: &Address) -> Result<Option<Claim>, ChainError> {
+    async fn claim(
+        &self,
+        session_id: &str,
+        supplier: &Address,
+    ) -> Result<Option<Claim>, ChainError> {
         let r: Result<pp::QueryGetClaimResponse, _> = self
             .unary(
                 paths::CLAIM,

@@ -17,8 +17,8 @@ use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use base64::Engine as _;
-use redb::{ReadableDatabase as _, ReadableTable as _};
 use prost::Message as _;
+use redb::{ReadableDatabase as _, ReadableTable as _};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
@@ -119,7 +119,12 @@ impl Store {
     }
 
     /// Appends a block.
-    pub fn put_block(&self, height: i64, time_ms: u64, txs: Vec<Vec<u8>>) -> Result<(), ServerError> {
+    pub fn put_block(
+        &self,
+        height: i64,
+        time_ms: u64,
+        txs: Vec<Vec<u8>>,
+    ) -> Result<(), ServerError> {
         let h = u64::try_from(height).map_err(store_err)?;
         let bytes = StoredBlock { time_ms, txs }.encode_to_vec();
         let w = self.db.begin_write().map_err(store_err)?;
@@ -142,7 +147,9 @@ impl Store {
                 g
             }
             (None, None) => {
-                return Err(ServerError::Store("no genesis stored and none given".into()));
+                return Err(ServerError::Store(
+                    "no genesis stored and none given".into(),
+                ));
             }
         };
         let mut node = Node::new(g)?;
@@ -212,25 +219,28 @@ struct Shared {
 }
 
 impl Shared {
-    /// Makes `n` blocks now, storing each before it is announced.
     fn mine(&self, n: u64) -> Result<BlockRef, ServerError> {
-        let mut last = None;
-        for _ in 0..n {
-            let store = self.store.clone();
-            let r: Result<BlockRef, ServerError> = self.chain.with_node_mut(|node| {
-                let t = now_ms().max(node.latest().time_ms);
-                let b = node.make_block(t)?.clone();
-                if let Some(s) = &store {
-                    s.put_block(b.height, b.time_ms, node.block_txs(b.height))?;
-                }
-                Ok(block_ref(&b))
-            });
-            last = Some(r?);
-        }
-        match last {
-            Some(b) => Ok(b),
-            None => Ok(self.chain.with_node(|n| block_ref(n.latest()))),
-        }
+        mine(&self.chain, self.store.as_deref(), n)
+    }
+}
+
+/// Makes `n` blocks now, storing each before it is announced.
+fn mine(chain: &InProcessChain, store: Option<&Store>, n: u64) -> Result<BlockRef, ServerError> {
+    let mut last = None;
+    for _ in 0..n {
+        let r: Result<BlockRef, ServerError> = chain.with_node_mut(|node| {
+            let t = now_ms().max(node.latest().time_ms);
+            let b = node.make_block(t)?.clone();
+            if let Some(s) = store {
+                s.put_block(b.height, b.time_ms, node.block_txs(b.height))?;
+            }
+            Ok(block_ref(&b))
+        });
+        last = Some(r?);
+    }
+    match last {
+        Some(b) => Ok(b),
+        None => Ok(chain.with_node(|n| block_ref(n.latest()))),
     }
 }
 
@@ -254,6 +264,11 @@ impl Devnet {
     /// The chain (in process).
     pub fn chain(&self) -> &InProcessChain {
         &self.chain
+    }
+
+    /// Makes `n` blocks now (each stored before it is announced); returns the last.
+    pub fn mine(&self, n: u64) -> Result<BlockRef, ServerError> {
+        mine(&self.chain, self.store.as_deref(), n)
     }
 
     /// Binds both servers and starts them (and the block timer).
@@ -359,7 +374,9 @@ where
     type Response = Resp;
     type Future = std::future::Ready<Result<tonic::Response<Resp>, tonic::Status>>;
     fn call(&mut self, request: tonic::Request<Req>) -> Self::Future {
-        std::future::ready((self.0.f)(&self.0.shared, request.into_inner()).map(tonic::Response::new))
+        std::future::ready(
+            (self.0.f)(&self.0.shared, request.into_inner()).map(tonic::Response::new),
+        )
     }
 }
 
@@ -379,8 +396,9 @@ where
     fn call(&mut self, req: axum::extract::Request) -> Self::Future {
         let me = self.clone();
         Box::pin(async move {
-            let mut grpc = tonic::server::Grpc::new(tonic_prost::ProstCodec::<Resp, Req>::default())
-                .max_decoding_message_size(MAX_REQUEST_BYTES);
+            let mut grpc =
+                tonic::server::Grpc::new(tonic_prost::ProstCodec::<Resp, Req>::default())
+                    .max_decoding_message_size(MAX_REQUEST_BYTES);
             Ok(grpc.unary(Call(me), req).await.into_response())
         })
     }
@@ -426,72 +444,156 @@ fn tx_response(hash: String, r: Option<Refusal>, gas_wanted: u64, gas_used: u64)
 fn grpc_router(shared: &Shared) -> axum::Router {
     let q = |s: &Shared| s.chain.clone();
     let r = axum::Router::new();
-    let r = unary(r, shared, paths::SESSION_GET_SESSION, move |s, req: pp::QueryGetSessionRequest| {
-        q(s).with_node(|n| n.get_session(&req)).map_err(status)
-    });
-    let r = unary(r, shared, paths::SESSION_PARAMS, |s, _: pp::QueryParamsRequest| {
-        Ok(s.chain.with_node(Node::session_params))
-    });
-    let r = unary(r, shared, paths::SHARED_PARAMS, |s, _: pp::QueryParamsRequest| {
-        Ok(s.chain.with_node(|n| n.shared_params(n.height())))
-    });
-    let r = unary(r, shared, paths::SHARED_PARAMS_AT_HEIGHT, |s, req: pp::QueryParamsAtHeightRequest| {
-        Ok(s.chain.with_node(|n| n.shared_params(req.height)))
-    });
-    let r = unary(r, shared, paths::APPLICATION, |s, req: pp::QueryByAddressRequest| {
-        s.chain.with_node(|n| n.application(&req.address)).map_err(status)
-    });
-    let r = unary(r, shared, paths::GATEWAY, |s, req: pp::QueryByAddressRequest| {
-        s.chain.with_node(|n| n.gateway(&req.address)).map_err(status)
-    });
-    let r = unary(r, shared, paths::SUPPLIER, |s, req: pp::QueryByAddressRequest| {
-        s.chain.with_node(|n| n.supplier(&req.address)).map_err(status)
-    });
-    let r = unary(r, shared, paths::SERVICE, |s, req: pp::QueryGetServiceRequest| {
-        s.chain.with_node(|n| n.service(&req.id)).map_err(status)
-    });
-    let r = unary(r, shared, paths::DIFFICULTY_AT_HEIGHT, |s, req: pp::QueryDifficultyAtHeightRequest| {
-        s.chain.with_node(|n| n.difficulty_at(&req)).map_err(status)
-    });
-    let r = unary(r, shared, paths::PROOF_PARAMS, |s, _: pp::QueryParamsRequest| {
-        Ok(s.chain.with_node(Node::proof_params))
-    });
-    let r = unary(r, shared, paths::TOKENOMICS_PARAMS, |s, _: pp::QueryParamsRequest| {
-        Ok(s.chain.with_node(Node::tokenomics_params))
-    });
-    let r = unary(r, shared, paths::CLAIM, |s, req: pp::QueryGetClaimRequest| {
-        s.chain.with_node(|n| n.claim(&req)).map_err(status)
-    });
-    let r = unary(r, shared, paths::ALL_CLAIMS, |s, req: pp::QueryAllClaimsRequest| {
-        Ok(s.chain.with_node(|n| n.all_claims(&req)))
-    });
-    let r = unary(r, shared, paths::AUTH_ACCOUNT, |s, req: pc::QueryAccountRequest| {
-        s.chain.with_node(|n| n.account(&req.address)).map_err(status)
-    });
-    let r = unary(r, shared, paths::BANK_BALANCE, |s, req: pc::QueryBalanceRequest| {
-        s.chain.with_node(|n| n.balance(&req)).map_err(status)
-    });
+    let r = unary(
+        r,
+        shared,
+        paths::SESSION_GET_SESSION,
+        move |s, req: pp::QueryGetSessionRequest| {
+            q(s).with_node(|n| n.get_session(&req)).map_err(status)
+        },
+    );
+    let r = unary(
+        r,
+        shared,
+        paths::SESSION_PARAMS,
+        |s, _: pp::QueryParamsRequest| Ok(s.chain.with_node(Node::session_params)),
+    );
+    let r = unary(
+        r,
+        shared,
+        paths::SHARED_PARAMS,
+        |s, _: pp::QueryParamsRequest| Ok(s.chain.with_node(|n| n.shared_params(n.height()))),
+    );
+    let r = unary(
+        r,
+        shared,
+        paths::SHARED_PARAMS_AT_HEIGHT,
+        |s, req: pp::QueryParamsAtHeightRequest| {
+            Ok(s.chain.with_node(|n| n.shared_params(req.height)))
+        },
+    );
+    let r = unary(
+        r,
+        shared,
+        paths::APPLICATION,
+        |s, req: pp::QueryByAddressRequest| {
+            s.chain
+                .with_node(|n| n.application(&req.address))
+                .map_err(status)
+        },
+    );
+    let r = unary(
+        r,
+        shared,
+        paths::GATEWAY,
+        |s, req: pp::QueryByAddressRequest| {
+            s.chain
+                .with_node(|n| n.gateway(&req.address))
+                .map_err(status)
+        },
+    );
+    let r = unary(
+        r,
+        shared,
+        paths::SUPPLIER,
+        |s, req: pp::QueryByAddressRequest| {
+            s.chain
+                .with_node(|n| n.supplier(&req.address))
+                .map_err(status)
+        },
+    );
+    let r = unary(
+        r,
+        shared,
+        paths::SERVICE,
+        |s, req: pp::QueryGetServiceRequest| {
+            s.chain.with_node(|n| n.service(&req.id)).map_err(status)
+        },
+    );
+    let r = unary(
+        r,
+        shared,
+        paths::DIFFICULTY_AT_HEIGHT,
+        |s, req: pp::QueryDifficultyAtHeightRequest| {
+            s.chain.with_node(|n| n.difficulty_at(&req)).map_err(status)
+        },
+    );
+    let r = unary(
+        r,
+        shared,
+        paths::PROOF_PARAMS,
+        |s, _: pp::QueryParamsRequest| Ok(s.chain.with_node(Node::proof_params)),
+    );
+    let r = unary(
+        r,
+        shared,
+        paths::TOKENOMICS_PARAMS,
+        |s, _: pp::QueryParamsRequest| Ok(s.chain.with_node(Node::tokenomics_params)),
+    );
+    let r = unary(
+        r,
+        shared,
+        paths::CLAIM,
+        |s, req: pp::QueryGetClaimRequest| s.chain.with_node(|n| n.claim(&req)).map_err(status),
+    );
+    let r = unary(
+        r,
+        shared,
+        paths::ALL_CLAIMS,
+        |s, req: pp::QueryAllClaimsRequest| Ok(s.chain.with_node(|n| n.all_claims(&req))),
+    );
+    let r = unary(
+        r,
+        shared,
+        paths::AUTH_ACCOUNT,
+        |s, req: pc::QueryAccountRequest| {
+            s.chain
+                .with_node(|n| n.account(&req.address))
+                .map_err(status)
+        },
+    );
+    let r = unary(
+        r,
+        shared,
+        paths::BANK_BALANCE,
+        |s, req: pc::QueryBalanceRequest| s.chain.with_node(|n| n.balance(&req)).map_err(status),
+    );
     let r = unary(r, shared, paths::TX_GET, |s, req: pc::GetTxRequest| {
         s.chain.with_node(|n| n.get_tx(&req.hash)).map_err(status)
     });
-    let r = unary(r, shared, paths::TX_SIMULATE, |s, req: pc::SimulateRequest| {
-        s.chain
-            .with_node(|n| n.simulate(&req.tx_bytes))
-            .map(|gas| pc::SimulateResponse {
-                gas_info: Some(pc::GasInfo {
-                    gas_wanted: 0,
-                    gas_used: gas,
-                }),
-                result: Some(pc::AbciResult::default()),
+    let r = unary(
+        r,
+        shared,
+        paths::TX_SIMULATE,
+        |s, req: pc::SimulateRequest| {
+            s.chain
+                .with_node(|n| n.simulate(&req.tx_bytes))
+                .map(|gas| pc::SimulateResponse {
+                    gas_info: Some(pc::GasInfo {
+                        gas_wanted: 0,
+                        gas_used: gas,
+                    }),
+                    result: Some(pc::AbciResult::default()),
+                })
+                .map_err(|r| tonic::Status::invalid_argument(r.log))
+        },
+    );
+    unary(
+        r,
+        shared,
+        paths::TX_BROADCAST,
+        |s, req: pc::BroadcastTxRequest| {
+            let r = s.chain.with_node_mut(|n| n.check_tx(&req.tx_bytes));
+            Ok(pc::BroadcastTxResponse {
+                tx_response: Some(tx_response(
+                    r.hash.to_string(),
+                    r.refusal,
+                    r.gas_wanted,
+                    r.gas_used,
+                )),
             })
-            .map_err(|r| tonic::Status::invalid_argument(r.log))
-    });
-    unary(r, shared, paths::TX_BROADCAST, |s, req: pc::BroadcastTxRequest| {
-        let r = s.chain.with_node_mut(|n| n.check_tx(&req.tx_bytes));
-        Ok(pc::BroadcastTxResponse {
-            tx_response: Some(tx_response(r.hash.to_string(), r.refusal, r.gas_wanted, r.gas_used)),
-        })
-    })
+        },
+    )
 }
 
 // ----- CometBFT JSON-RPC -----
@@ -594,7 +696,9 @@ fn block_json(n: &Node, b: &BlockRecord) -> Value {
         Some(p) => json!({
             "height": p.height.to_string(), "round": 0, "block_id": block_id(p), "signatures": []
         }),
-        None => json!({ "height": "0", "round": 0, "block_id": empty_block_id(), "signatures": [] }),
+        None => {
+            json!({ "height": "0", "round": 0, "block_id": empty_block_id(), "signatures": [] })
+        }
     };
     json!({
         "block_id": block_id(b),
@@ -657,7 +761,9 @@ fn height_param(n: &Node, params: &Value) -> Result<i64, RpcError> {
     if h < 1 || h > latest {
         return Err(rpc_err(
             INTERNAL_ERROR,
-            format!("height {h} must be less than or equal to the current blockchain height {latest}"),
+            format!(
+                "height {h} must be less than or equal to the current blockchain height {latest}"
+            ),
         ));
     }
     Ok(h)
@@ -735,7 +841,9 @@ fn call(s: &Shared, method: &str, params: &Value) -> Result<Value, RpcError> {
                 Some(x) => (x.codespace, x.code, x.log),
                 None => ("", 0, String::new()),
             };
-            Ok(json!({ "code": code, "data": "", "log": log, "codespace": codespace, "hash": r.hash.to_string() }))
+            Ok(
+                json!({ "code": code, "data": "", "log": log, "codespace": codespace, "hash": r.hash.to_string() }),
+            )
         }
         // Devnet extension (like anvil's `evm_mine`): make `blocks` blocks now.
         "devnet_mine" => {
@@ -747,12 +855,20 @@ fn call(s: &Shared, method: &str, params: &Value) -> Result<Value, RpcError> {
                     .ok_or_else(|| rpc_err(INVALID_PARAMS, "blocks must be a positive integer"))?,
             };
             if blocks == 0 || blocks > MAX_MINE_PER_CALL {
-                return Err(rpc_err(INVALID_PARAMS, format!("blocks must be in 1..={MAX_MINE_PER_CALL}")));
+                return Err(rpc_err(
+                    INVALID_PARAMS,
+                    format!("blocks must be in 1..={MAX_MINE_PER_CALL}"),
+                ));
             }
-            let b = s.mine(blocks).map_err(|e| rpc_err(INTERNAL_ERROR, e.to_string()))?;
+            let b = s
+                .mine(blocks)
+                .map_err(|e| rpc_err(INTERNAL_ERROR, e.to_string()))?;
             Ok(json!({ "height": b.height.get().to_string(), "hash": hex_up(b.hash.as_bytes()) }))
         }
-        _ => Err(rpc_err(METHOD_NOT_FOUND, format!("method {method:?} is not served by pokt devnet"))),
+        _ => Err(rpc_err(
+            METHOD_NOT_FOUND,
+            format!("method {method:?} is not served by pokt devnet"),
+        )),
     }
 }
 
@@ -778,13 +894,21 @@ fn handle(s: &Shared, req: &Value) -> Value {
 async fn rpc_post(State(s): State<Shared>, body: axum::body::Bytes) -> axum::Json<Value> {
     let v: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
-        Err(e) => return axum::Json(envelope(Value::Null, Err(rpc_err(PARSE_ERROR, e.to_string())))),
+        Err(e) => {
+            return axum::Json(envelope(
+                Value::Null,
+                Err(rpc_err(PARSE_ERROR, e.to_string())),
+            ));
+        }
     };
     axum::Json(match &v {
         Value::Array(batch) if batch.len() <= 100 => {
             Value::Array(batch.iter().map(|r| handle(&s, r)).collect())
         }
-        Value::Array(_) => envelope(Value::Null, Err(rpc_err(INVALID_REQUEST, "batch above 100"))),
+        Value::Array(_) => envelope(
+            Value::Null,
+            Err(rpc_err(INVALID_REQUEST, "batch above 100")),
+        ),
         other => handle(&s, other),
     })
 }

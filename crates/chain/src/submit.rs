@@ -175,7 +175,14 @@ impl<C: Chain> Submitter<C> {
         })
     }
 
-    fn sign(&self, msgs: &[TxMsg], chain_id: &str, acc: Account, gas: u64, fee: u64) -> crate::tx::SignedTx {
+    fn sign(
+        &self,
+        msgs: &[TxMsg],
+        chain_id: &str,
+        acc: Account,
+        gas: u64,
+        fee: u64,
+    ) -> crate::tx::SignedTx {
         sign_tx(
             &self.key,
             msgs,
@@ -220,11 +227,7 @@ impl<C: Chain> Submitter<C> {
                     return Err(e.into());
                 }
             };
-            let gas_limit = self
-                .cfg
-                .gas_adjustment
-                .mul_ceil(gas)
-                .unwrap_or(u64::MAX);
+            let gas_limit = self.cfg.gas_adjustment.mul_ceil(gas).unwrap_or(u64::MAX);
             if gas_limit > self.cfg.max_gas {
                 return Err(SubmitError::Gas {
                     needed: gas_limit,
@@ -295,7 +298,11 @@ impl<C: Chain> Submitter<C> {
     /// succeed later (see [`is_retryable`]; transport errors and transactions that were not
     /// included in time are retried too, after resynchronising the sequence) while the latest
     /// height is at most `deadline` (the last height of the message's window). [CHAIN-SUBMIT-2]
-    pub async fn submit(&self, msgs: &[TxMsg], deadline: BlockHeight) -> Result<TxResult, SubmitError> {
+    pub async fn submit(
+        &self,
+        msgs: &[TxMsg],
+        deadline: BlockHeight,
+    ) -> Result<TxResult, SubmitError> {
         let mut delay = self.cfg.backoff_initial;
         let mut last = String::new();
         loop {
@@ -323,7 +330,9 @@ impl<C: Chain> Submitter<C> {
                 code,
                 log,
             }) if is_retryable(&codespace, code) => {
-                return Err(Attempt::Retry(format!("refused ({codespace} {code}): {log}")));
+                return Err(Attempt::Retry(format!(
+                    "refused ({codespace} {code}): {log}"
+                )));
             }
             Err(SubmitError::Chain(e)) => return Err(Attempt::Retry(e.to_string())),
             Err(e) => return Err(Attempt::Final(e)),
@@ -346,7 +355,10 @@ impl<C: Chain> Submitter<C> {
             Ok(None) => {
                 // Dropped from the mempool or still waiting: resynchronise before re-sending.
                 *self.account.lock().await = None;
-                Err(Attempt::Retry(format!("{} not included in time", pending.hash)))
+                Err(Attempt::Retry(format!(
+                    "{} not included in time",
+                    pending.hash
+                )))
             }
             Err(e) => Err(Attempt::Retry(e.to_string())),
         }

@@ -163,7 +163,12 @@ pub fn body_bytes(msgs: &[TxMsg], memo: &str, timeout_height: u64) -> Vec<u8> {
 }
 
 /// `AuthInfo` bytes for one secp256k1 signer in SIGN_MODE_DIRECT paying `fee_upokt`.
-pub fn auth_info_bytes(key: &VerifyingKey, sequence: u64, gas_limit: u64, fee_upokt: u64) -> Vec<u8> {
+pub fn auth_info_bytes(
+    key: &VerifyingKey,
+    sequence: u64,
+    gas_limit: u64,
+    fee_upokt: u64,
+) -> Vec<u8> {
     let amount = if fee_upokt == 0 {
         Vec::new()
     } else {
@@ -198,7 +203,12 @@ pub fn auth_info_bytes(key: &VerifyingKey, sequence: u64, gas_limit: u64, fee_up
 }
 
 /// `SignDoc` bytes.
-pub fn sign_doc_bytes(body: &[u8], auth_info: &[u8], chain_id: &str, account_number: u64) -> Vec<u8> {
+pub fn sign_doc_bytes(
+    body: &[u8],
+    auth_info: &[u8],
+    chain_id: &str,
+    account_number: u64,
+) -> Vec<u8> {
     SignDoc {
         body_bytes: body.to_vec(),
         auth_info_bytes: auth_info.to_vec(),

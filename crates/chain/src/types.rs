@@ -265,7 +265,11 @@ impl TryFrom<pp::Supplier> for Supplier {
         for c in &s.services {
             services.push(SupplierService {
                 service: service_id(&c.service_id)?,
-                endpoints: c.endpoints.iter().map(|e| (e.url.clone(), e.rpc_type)).collect(),
+                endpoints: c
+                    .endpoints
+                    .iter()
+                    .map(|e| (e.url.clone(), e.rpc_type))
+                    .collect(),
                 rev_shares: c
                     .rev_share
                     .iter()

@@ -43,7 +43,9 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     let (num, unit) = s
         .find(|c: char| !c.is_ascii_digit())
         .map_or((s, "s"), |i| s.split_at(i));
-    let n: u64 = num.parse().map_err(|_| format!("{s:?} is not a duration"))?;
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration"))?;
     match unit {
         "ms" => Ok(Duration::from_millis(n)),
         "s" => Ok(Duration::from_secs(n)),
@@ -197,7 +199,7 @@ pub(crate) fn localnet_init(a: &LocalnetInitArgs) -> anyhow::Result<()> {
     accounts.dedup_by_key(|x| x.address);
     let genesis = Genesis {
         chain_id: "pokt-localnet".into(),
-        genesis_time: u64::try_from(pokt_chain::now_ms() / 1000)?,
+        genesis_time: pokt_chain::now_ms() / 1000,
         seed: hex::encode(seed),
         params: GenesisParams::from_config(&cfg),
         tx: TxRules::default(),
@@ -233,11 +235,17 @@ pub(crate) fn localnet_init(a: &LocalnetInitArgs) -> anyhow::Result<()> {
             })
             .collect(),
     };
-    genesis.build().context("the generated genesis does not build")?;
+    genesis
+        .build()
+        .context("the generated genesis does not build")?;
     write_new(&a.dir.join("genesis.json"), &genesis.to_json())?;
 
     let mut manifest_accounts = Vec::new();
-    let mut key_file = |role: &str, i: usize, k: &SigningKey, extra: serde_json::Value| -> anyhow::Result<String> {
+    let mut key_file = |role: &str,
+                        i: usize,
+                        k: &SigningKey,
+                        extra: serde_json::Value|
+     -> anyhow::Result<String> {
         let name = if role == "supplier" || role == "supplier-owner" {
             format!("{role}-{i}.hex")
         } else {
@@ -258,7 +266,12 @@ pub(crate) fn localnet_init(a: &LocalnetInitArgs) -> anyhow::Result<()> {
         manifest_accounts.push(entry);
         Ok(format!("keys/{name}"))
     };
-    key_file("application", 0, &app, json!({"stake_upokt": 5_000_000_000u64, "services": ["llm"], "delegatees": [gateway.address()]}))?;
+    key_file(
+        "application",
+        0,
+        &app,
+        json!({"stake_upokt": 5_000_000_000u64, "services": ["llm"], "delegatees": [gateway.address()]}),
+    )?;
     let gateway_key = key_file("gateway", 0, &gateway, json!({"stake_upokt": 1_000_000}))?;
     key_file("source", 0, &source, json!({"services_owned": ["llm"]}))?;
     let mut supplier_keys = Vec::new();
@@ -328,7 +341,14 @@ pub(crate) fn localnet_init(a: &LocalnetInitArgs) -> anyhow::Result<()> {
         &a.dir.join("localnet.json"),
         &serde_json::to_string_pretty(&manifest)?,
     )?;
-    eprintln!("DEMO KEYS: the secret keys in {} are public; never use them off this devnet.", a.dir.join("localnet.json").display());
-    println!("localnet written to {}; next: pokt devnet --home {}", a.dir.display(), a.dir.display());
+    eprintln!(
+        "DEMO KEYS: the secret keys in {} are public; never use them off this devnet.",
+        a.dir.join("localnet.json").display()
+    );
+    println!(
+        "localnet written to {}; next: pokt devnet --home {}",
+        a.dir.display(),
+        a.dir.display()
+    );
     Ok(())
 }

@@ -63,7 +63,14 @@ impl Process {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pokt"))
             .args(["devnet", "--home"])
             .arg(&home.0)
-            .args(["--rpc-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--block-time", "0"])
+            .args([
+                "--rpc-addr",
+                "127.0.0.1:0",
+                "--grpc-addr",
+                "127.0.0.1:0",
+                "--block-time",
+                "0",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -193,11 +200,13 @@ async fn state_survives_a_kill() {
         let c = p.client();
         let sup = suite::suppliers()[0].clone();
         let pending = suite::submitter(&c, &sup)
-            .broadcast(&[pokt_chain::tx::TxMsg::CreateClaim(pokt_primitives::MsgCreateClaim {
-                supplier_operator_address: sup.address().to_string(),
-                session_header: None,
-                root_hash: vec![1; 48],
-            })])
+            .broadcast(&[pokt_chain::tx::TxMsg::CreateClaim(
+                pokt_primitives::MsgCreateClaim {
+                    supplier_operator_address: sup.address().to_string(),
+                    session_header: None,
+                    root_hash: vec![1; 48],
+                },
+            )])
             .await
             .unwrap();
         for _ in 0..7 {
@@ -211,13 +220,20 @@ async fn state_survives_a_kill() {
     let c = p.client();
     let b = c.latest_block().await.unwrap();
     assert_eq!((b.height, b.hash), (height, hash));
-    let r = c.tx(&tx).await.unwrap().expect("the transaction's result is kept");
+    let r = c
+        .tx(&tx)
+        .await
+        .unwrap()
+        .expect("the transaction's result is kept");
     assert_eq!(r.height.get(), 2);
     let acc = c.account(&suite::suppliers()[0].address()).await.unwrap();
     assert_eq!(acc.sequence, 1);
     // The chain goes on from there.
     mine(&http, &p.rpc).await;
-    assert_eq!(c.latest_block().await.unwrap().height, BlockHeight::new(height.get() + 1));
+    assert_eq!(
+        c.latest_block().await.unwrap().height,
+        BlockHeight::new(height.get() + 1)
+    );
     drop(p);
     let mut other = suite::genesis();
     other.chain_id = "another".into();
@@ -237,12 +253,22 @@ async fn state_survives_a_kill() {
 async fn garbage_is_refused() {
     let n = net();
     let http = reqwest::Client::new();
-    let r = http.post(&n.process.rpc).body("{not json").send().await.unwrap();
+    let r = http
+        .post(&n.process.rpc)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["error"]["code"], -32700);
     // An oversized body is refused: 413, or the connection closed before it is all sent.
     let once = reqwest::Client::new();
-    match once.post(&n.process.rpc).body(vec![b' '; 3 << 20]).send().await {
+    match once
+        .post(&n.process.rpc)
+        .body(vec![b' '; 3 << 20])
+        .send()
+        .await
+    {
         Ok(r) => assert_eq!(r.status(), 413),
         Err(e) => assert!(e.is_request(), "{e}"),
     }
@@ -253,7 +279,12 @@ async fn garbage_is_refused() {
         .await
         .unwrap();
     let v: serde_json::Value = r.json().await.unwrap();
-    assert!(v["error"]["data"].as_str().unwrap().contains("must be less than or equal"));
+    assert!(
+        v["error"]["data"]
+            .as_str()
+            .unwrap()
+            .contains("must be less than or equal")
+    );
     // The client maps that to not found, and an unreachable node to a typed error in bounded time.
     assert!(matches!(
         n.chain.block(BlockHeight::new(999_999)).await,
@@ -291,7 +322,11 @@ fn localnet_init_writes_a_network() {
         .args(["--suppliers", "2", "--seed", "7"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("DEMO KEYS"));
     let g = pokt_chain::genesis::Genesis::from_json(
         &std::fs::read_to_string(dir.join("genesis.json")).unwrap(),
@@ -303,7 +338,10 @@ fn localnet_init_writes_a_network() {
     assert_eq!(m["chain_id"], g.chain_id);
     assert_eq!(m["endpoints"]["grpc"], "http://127.0.0.1:9090");
     let accounts = m["accounts"].as_array().unwrap();
-    let suppliers: Vec<_> = accounts.iter().filter(|a| a["role"] == "supplier").collect();
+    let suppliers: Vec<_> = accounts
+        .iter()
+        .filter(|a| a["role"] == "supplier")
+        .collect();
     assert_eq!(suppliers.len(), 2);
     for a in accounts {
         let secret = hex::decode(a["secret_key"].as_str().unwrap()).unwrap();

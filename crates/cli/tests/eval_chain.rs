@@ -87,7 +87,10 @@ fn tx_topic_is_exact() {
         );
         let raw = TxRaw::decode(raw_bytes.as_slice()).unwrap();
         assert_eq!(raw.encode_to_vec(), raw_bytes);
-        let num = |v: &Value| v.as_u64().unwrap_or_else(|| v.as_str().unwrap().parse().unwrap());
+        let num = |v: &Value| {
+            v.as_u64()
+                .unwrap_or_else(|| v.as_str().unwrap().parse().unwrap())
+        };
         let doc = SignDoc {
             body_bytes: raw.body_bytes.clone(),
             auth_info_bytes: raw.auth_info_bytes.clone(),
@@ -95,7 +98,10 @@ fn tx_topic_is_exact() {
             account_number: num(&c["account_number"]),
         };
         assert_eq!(doc.encode_to_vec(), sign_doc);
-        assert_eq!(raw.signatures, vec![key.sign(&sign_doc).to_bytes().to_vec()]);
+        assert_eq!(
+            raw.signatures,
+            vec![key.sign(&sign_doc).to_bytes().to_vec()]
+        );
         let body = TxBody::decode(raw.body_bytes.as_slice()).unwrap();
         assert_eq!(body.encode_to_vec(), raw.body_bytes);
         assert_eq!(body.memo, c["memo"].as_str().unwrap());
@@ -115,8 +121,16 @@ fn tx_topic_is_exact() {
                 assert_eq!(d.encode(), any.value);
                 assert_eq!(hex::encode(&d.proof), m["proof"].as_str().unwrap());
                 let h = d.session_header.unwrap();
-                assert_eq!(h.session_start_block_height, m["session_header"]["session_start_block_height"].as_i64().unwrap());
-                assert_eq!(h.session_id, m["session_header"]["session_id"].as_str().unwrap());
+                assert_eq!(
+                    h.session_start_block_height,
+                    m["session_header"]["session_start_block_height"]
+                        .as_i64()
+                        .unwrap()
+                );
+                assert_eq!(
+                    h.session_id,
+                    m["session_header"]["session_id"].as_str().unwrap()
+                );
             }
         }
         let auth = AuthInfo::decode(raw.auth_info_bytes.as_slice()).unwrap();
@@ -138,7 +152,10 @@ fn tx_topic_is_exact() {
             0 => assert!(fee.amount.is_empty()),
             f => {
                 assert_eq!(fee.amount.len(), 1);
-                assert_eq!((fee.amount[0].denom.as_str(), fee.amount[0].amount.clone()), ("upokt", f.to_string()));
+                assert_eq!(
+                    (fee.amount[0].denom.as_str(), fee.amount[0].amount.clone()),
+                    ("upokt", f.to_string())
+                );
             }
         }
     }

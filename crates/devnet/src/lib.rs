@@ -386,7 +386,12 @@ impl Devnet {
 
     /// Moves `amount` from one account's liquid balance to another's (a bank send; transaction
     /// fees).
-    pub fn transfer(&mut self, from: &Address, to: &Address, amount: u64) -> Result<(), DevnetError> {
+    pub fn transfer(
+        &mut self,
+        from: &Address,
+        to: &Address,
+        amount: u64,
+    ) -> Result<(), DevnetError> {
         self.move_funds(Account::Address(*from), Account::Address(*to), amount)
     }
 

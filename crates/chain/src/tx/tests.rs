@@ -30,8 +30,14 @@ fn independent(key: &SigningKey, msgs: &[TxMsg], f: &TxFields) -> (Vec<u8>, Vec<
         .iter()
         .map(|m| {
             let (addr, header, payload) = match m {
-                TxMsg::CreateClaim(c) => (&c.supplier_operator_address, &c.session_header, &c.root_hash),
-                TxMsg::SubmitProof(p) => (&p.supplier_operator_address, &p.session_header, &p.proof),
+                TxMsg::CreateClaim(c) => (
+                    &c.supplier_operator_address,
+                    &c.session_header,
+                    &c.root_hash,
+                ),
+                TxMsg::SubmitProof(p) => {
+                    (&p.supplier_operator_address, &p.session_header, &p.proof)
+                }
             };
             cosmos_sdk_proto::Any {
                 type_url: m.type_url().into(),
@@ -102,21 +108,30 @@ fn independent(key: &SigningKey, msgs: &[TxMsg], f: &TxFields) -> (Vec<u8>, Vec<
 fn header() -> impl Strategy<Value = Option<SessionHeader>> {
     proptest::option::weighted(
         0.9,
-        (".{0,50}", "[a-z0-9-]{0,20}", "[0-9a-f]{0,64}", any::<i64>(), any::<i64>()).prop_map(
-            |(a, s, id, start, end)| SessionHeader {
+        (
+            ".{0,50}",
+            "[a-z0-9-]{0,20}",
+            "[0-9a-f]{0,64}",
+            any::<i64>(),
+            any::<i64>(),
+        )
+            .prop_map(|(a, s, id, start, end)| SessionHeader {
                 application_address: a,
                 service_id: s,
                 session_id: id,
                 session_start_block_height: start,
                 session_end_block_height: end,
-            },
-        ),
+            }),
     )
 }
 
 fn msg(signer: String) -> impl Strategy<Value = TxMsg> {
-    (any::<bool>(), header(), proptest::collection::vec(any::<u8>(), 0..300)).prop_map(
-        move |(claim, session_header, bytes)| {
+    (
+        any::<bool>(),
+        header(),
+        proptest::collection::vec(any::<u8>(), 0..300),
+    )
+        .prop_map(move |(claim, session_header, bytes)| {
             if claim {
                 TxMsg::CreateClaim(MsgCreateClaim {
                     supplier_operator_address: signer.clone(),
@@ -130,8 +145,7 @@ fn msg(signer: String) -> impl Strategy<Value = TxMsg> {
                     proof: bytes,
                 })
             }
-        },
-    )
+        })
 }
 
 fn case() -> impl Strategy<Value = (SigningKey, Vec<TxMsg>, TxFields)> {

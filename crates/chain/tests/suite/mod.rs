@@ -168,7 +168,10 @@ pub async fn serve<C: Chain>(
     let end = BlockHeight::new(header.session_end_block_height);
     let ring = host::ring(chain, &app().address(), end).await.unwrap();
     let target = chain
-        .difficulty(&service(), BlockHeight::new(header.session_start_block_height))
+        .difficulty(
+            &service(),
+            BlockHeight::new(header.session_start_block_height),
+        )
         .await
         .unwrap()
         .target_hash;
@@ -229,7 +232,10 @@ pub async fn blocks_and_subscription<N: Net>(net: &N) {
 pub async fn params<N: Net>(net: &N) {
     let c = net.chain();
     let cfg = genesis().config().unwrap();
-    assert_eq!(c.shared_params(BlockHeight::new(1)).await.unwrap(), cfg.shared);
+    assert_eq!(
+        c.shared_params(BlockHeight::new(1)).await.unwrap(),
+        cfg.shared
+    );
     assert_eq!(
         c.session_params().await.unwrap().num_suppliers_per_session,
         u64::try_from(cfg.num_suppliers_per_session).unwrap()
@@ -254,7 +260,10 @@ pub async fn params<N: Net>(net: &N) {
 pub async fn sessions_and_rings<N: Net>(net: &N) {
     let c = net.chain();
     let b = mine_to(net, 5).await;
-    let s = c.session(&app().address(), &service(), b.height).await.unwrap();
+    let s = c
+        .session(&app().address(), &service(), b.height)
+        .await
+        .unwrap();
     assert_eq!(s.header.application_address, app().address().as_str());
     assert_eq!(s.header.session_start_block_height, 5);
     assert_eq!(s.header.session_end_block_height, 8);
@@ -269,12 +278,17 @@ pub async fn sessions_and_rings<N: Net>(net: &N) {
     want.sort();
     assert_eq!(got, want, "3 staked suppliers, 3 per session");
     assert_eq!(
-        s.suppliers[0].endpoint(&service()).map(|u| u.starts_with("http://127.0.0.1:")),
+        s.suppliers[0]
+            .endpoint(&service())
+            .map(|u| u.starts_with("http://127.0.0.1:")),
         Some(true)
     );
     assert_eq!(s.application.delegatee_gateways, vec![gateway().address()]);
     let sup = c.supplier(&suppliers()[1].address()).await.unwrap();
-    assert_eq!((sup.owner, sup.stake_upokt), (owner(1).address(), 100_000_000));
+    assert_eq!(
+        (sup.owner, sup.stake_upokt),
+        (owner(1).address(), 100_000_000)
+    );
     assert_eq!(sup.services[0].activation_height, 5);
     let g = c.gateway(&gateway().address()).await.unwrap();
     assert_eq!(g.stake_upokt, 1_000_000);
@@ -282,11 +296,19 @@ pub async fn sessions_and_rings<N: Net>(net: &N) {
     assert_eq!(a.public_key, Some(app().verifying_key()));
     // Staked at genesis with their keys; an owner's key is unknown until it signs.
     assert_eq!(
-        c.account(&suppliers()[0].address()).await.unwrap().public_key,
+        c.account(&suppliers()[0].address())
+            .await
+            .unwrap()
+            .public_key,
         Some(suppliers()[0].verifying_key())
     );
-    assert_eq!(c.account(&owner(1).address()).await.unwrap().public_key, None);
-    let ring = host::ring(c, &app().address(), BlockHeight::new(8)).await.unwrap();
+    assert_eq!(
+        c.account(&owner(1).address()).await.unwrap().public_key,
+        None
+    );
+    let ring = host::ring(c, &app().address(), BlockHeight::new(8))
+        .await
+        .unwrap();
     let mut want = vec![app().verifying_key(), gateway().verifying_key()];
     want.sort_by_key(|k| k.address().to_string());
     assert_eq!(ring, want);
@@ -304,7 +326,10 @@ pub async fn sessions_and_rings<N: Net>(net: &N) {
 pub async fn claims_and_proofs_settle<N: Net>(net: &N) {
     let c = net.chain();
     let b = mine_to(net, 5).await;
-    let s = c.session(&app().address(), &service(), b.height).await.unwrap();
+    let s = c
+        .session(&app().address(), &service(), b.height)
+        .await
+        .unwrap();
     let w = host::windows(c, BlockHeight::new(s.header.session_end_block_height))
         .await
         .unwrap();
@@ -315,17 +340,27 @@ pub async fn claims_and_proofs_settle<N: Net>(net: &N) {
     // Delivered in the first block of the claim window.
     mine_to(net, w.claim_window_open.get() - 1).await;
     let fee_before = c.balance(&sup.address()).await.unwrap();
-    let pending = sub.broadcast(&[TxMsg::CreateClaim(tree.claim())]).await.unwrap();
+    let pending = sub
+        .broadcast(&[TxMsg::CreateClaim(tree.claim())])
+        .await
+        .unwrap();
     assert_eq!(pending.sequence, 0);
     let blk = net.mine().await;
     let r = c.tx(&pending.hash).await.unwrap().expect("included");
     assert_eq!((r.code, r.height), (0, blk.height), "{}", r.log);
     assert!(r.gas_used > 0 && r.gas_used <= r.gas_wanted);
-    assert!(r.events.iter().any(|e| e.kind == "pocket.proof.EventClaimCreated"));
+    assert!(
+        r.events
+            .iter()
+            .any(|e| e.kind == "pocket.proof.EventClaimCreated")
+    );
     let paid = fee_before - c.balance(&sup.address()).await.unwrap();
     assert!(paid > 0, "the fee is paid");
     let acc = c.account(&sup.address()).await.unwrap();
-    assert_eq!((acc.sequence, acc.public_key), (1, Some(sup.verifying_key())));
+    assert_eq!(
+        (acc.sequence, acc.public_key),
+        (1, Some(sup.verifying_key()))
+    );
     let claims = c.claims(&sup.address()).await.unwrap();
     assert_eq!(claims.len(), 1);
     assert_eq!(claims[0].root_hash, tree.root().0.to_vec());
@@ -338,13 +373,20 @@ pub async fn claims_and_proofs_settle<N: Net>(net: &N) {
     // The proof: built on the seed block, delivered in the first block of the proof window.
     mine_to(net, w.proof_window_open.get() - 1).await;
     let draw = host::claim_proof_requirement(c, &stored).await.unwrap();
-    assert_eq!(draw.requirement, ProofRequirement::Threshold, "threshold 0: always");
+    assert_eq!(
+        draw.requirement,
+        ProofRequirement::Threshold,
+        "threshold 0: always"
+    );
     let seed = c
         .block(BlockHeight::new(w.proof_window_open.get() - 1))
         .await
         .unwrap()
         .hash;
-    let pending = sub.broadcast(&[TxMsg::SubmitProof(tree.proof(&seed))]).await.unwrap();
+    let pending = sub
+        .broadcast(&[TxMsg::SubmitProof(tree.proof(&seed))])
+        .await
+        .unwrap();
     assert_eq!(pending.sequence, 1);
     net.mine().await;
     let r = c.tx(&pending.hash).await.unwrap().expect("included");
@@ -354,7 +396,10 @@ pub async fn claims_and_proofs_settle<N: Net>(net: &N) {
         .iter()
         .find(|e| e.kind == "pocket.proof.EventProofSubmitted")
         .unwrap();
-    assert_eq!(ev.attribute("proof_validation_status").as_deref(), Some("VALIDATED"));
+    assert_eq!(
+        ev.attribute("proof_validation_status").as_deref(),
+        Some("VALIDATED")
+    );
     // Settlement.
     let owner_before = c.balance(&owner(0).address()).await.unwrap();
     mine_to(net, w.settlement_height.get()).await;
@@ -363,8 +408,14 @@ pub async fn claims_and_proofs_settle<N: Net>(net: &N) {
         .iter()
         .find(|e| e.kind == "pocket.tokenomics.EventClaimSettled")
         .expect("settled at the settlement height");
-    assert_eq!(settled.attribute("session_id").unwrap(), s.header.session_id);
-    assert_eq!(settled.attribute("proof_requirement").as_deref(), Some("THRESHOLD"));
+    assert_eq!(
+        settled.attribute("session_id").unwrap(),
+        s.header.session_id
+    );
+    assert_eq!(
+        settled.attribute("proof_requirement").as_deref(),
+        Some("THRESHOLD")
+    );
     // 12 relays × 100 compute units × 42 uPOKT per unit (small params, every relay mined).
     assert_eq!(
         settled.attribute("settled_upokt").unwrap(),
@@ -393,11 +444,17 @@ pub async fn sequence_mismatch_recovered<N: Net>(net: &N) {
     assert_eq!(p1.sequence, 0);
     net.mine().await;
     let r1 = c.tx(&p1.hash).await.unwrap().unwrap();
-    assert_ne!(r1.code, 0, "a claim without a session fails, but the sequence is spent");
+    assert_ne!(
+        r1.code, 0,
+        "a claim without a session fails, but the sequence is spent"
+    );
     let p2 = a.broadcast(&[msg(2)]).await.unwrap();
     assert_eq!(p2.sequence, 1);
     let p3 = b.broadcast(&[msg(3)]).await.unwrap();
-    assert_eq!(p3.sequence, 2, "resynchronised past the mempool's pending sequence");
+    assert_eq!(
+        p3.sequence, 2,
+        "resynchronised past the mempool's pending sequence"
+    );
     net.mine().await;
     for p in [p2, p3] {
         let r = c.tx(&p.hash).await.unwrap().expect("included");
@@ -411,7 +468,10 @@ pub async fn sequence_mismatch_recovered<N: Net>(net: &N) {
 pub async fn rejected_broadcast_retried<N: Net>(net: &N) {
     let c = net.chain();
     let b = mine_to(net, 5).await;
-    let s = c.session(&app().address(), &service(), b.height).await.unwrap();
+    let s = c
+        .session(&app().address(), &service(), b.height)
+        .await
+        .unwrap();
     let w = host::windows(c, BlockHeight::new(s.header.session_end_block_height))
         .await
         .unwrap();
@@ -432,7 +492,11 @@ pub async fn rejected_broadcast_retried<N: Net>(net: &N) {
     let sub = std::sync::Arc::new(submitter(c, &sup));
     let claim = [TxMsg::CreateClaim(tree.claim())];
     match sub.broadcast(&claim).await {
-        Err(SubmitError::Rejected { code: 20, codespace, .. }) => assert_eq!(codespace, "sdk"),
+        Err(SubmitError::Rejected {
+            code: 20,
+            codespace,
+            ..
+        }) => assert_eq!(codespace, "sdk"),
         other => panic!("expected mempool is full, got {other:?}"),
     }
     let deadline = w.claim_window_close;
@@ -478,12 +542,31 @@ pub async fn bad_transactions_refused<N: Net>(net: &N) {
     };
     let code = |r: pokt_chain::BroadcastResult| (r.codespace, r.code);
     // Wrong chain id: the signature does not verify here.
-    let wrong_chain = sign_with(&sup, &msg, TxFields { chain_id: "pocket".into(), ..good.clone() });
-    assert_eq!(code(c.broadcast(&wrong_chain).await.unwrap()), ("sdk".into(), 4));
+    let wrong_chain = sign_with(
+        &sup,
+        &msg,
+        TxFields {
+            chain_id: "pocket".into(),
+            ..good.clone()
+        },
+    );
+    assert_eq!(
+        code(c.broadcast(&wrong_chain).await.unwrap()),
+        ("sdk".into(), 4)
+    );
     // Wrong account number.
-    let wrong_number =
-        sign_with(&sup, &msg, TxFields { account_number: acc.account_number + 1, ..good.clone() });
-    assert_eq!(code(c.broadcast(&wrong_number).await.unwrap()), ("sdk".into(), 4));
+    let wrong_number = sign_with(
+        &sup,
+        &msg,
+        TxFields {
+            account_number: acc.account_number + 1,
+            ..good.clone()
+        },
+    );
+    assert_eq!(
+        code(c.broadcast(&wrong_number).await.unwrap()),
+        ("sdk".into(), 4)
+    );
     // Signed by another key: its public key does not match the signer.
     let other = sign_with(&key(77), &msg, good.clone());
     assert_eq!(code(c.broadcast(&other).await.unwrap()), ("sdk".into(), 8));
@@ -495,12 +578,33 @@ pub async fn bad_transactions_refused<N: Net>(net: &N) {
     let forged = prost::Message::encode_to_vec(&forged);
     assert_eq!(code(c.broadcast(&forged).await.unwrap()), ("sdk".into(), 4));
     // Fee below the minimum gas price; gas below the need.
-    let cheap = sign_with(&sup, &msg, TxFields { fee_upokt: 1, ..good.clone() });
+    let cheap = sign_with(
+        &sup,
+        &msg,
+        TxFields {
+            fee_upokt: 1,
+            ..good.clone()
+        },
+    );
     assert_eq!(code(c.broadcast(&cheap).await.unwrap()), ("sdk".into(), 13));
-    let low_gas = sign_with(&sup, &msg, TxFields { gas_limit: 1_000, fee_upokt: 1, ..good.clone() });
-    assert_eq!(code(c.broadcast(&low_gas).await.unwrap()), ("sdk".into(), 11));
+    let low_gas = sign_with(
+        &sup,
+        &msg,
+        TxFields {
+            gas_limit: 1_000,
+            fee_upokt: 1,
+            ..good.clone()
+        },
+    );
+    assert_eq!(
+        code(c.broadcast(&low_gas).await.unwrap()),
+        ("sdk".into(), 11)
+    );
     // Malformed and oversized bytes.
-    assert_eq!(code(c.broadcast(&[0xff, 0x01, 0x02]).await.unwrap()), ("sdk".into(), 2));
+    assert_eq!(
+        code(c.broadcast(&[0xff, 0x01, 0x02]).await.unwrap()),
+        ("sdk".into(), 2)
+    );
     let huge = vec![0u8; (1 << 20) + 1];
     assert_eq!(code(c.broadcast(&huge).await.unwrap()), ("sdk".into(), 21));
     // Nothing changed.
@@ -513,14 +617,34 @@ pub async fn bad_transactions_refused<N: Net>(net: &N) {
     assert_eq!(code(c.broadcast(&ok).await.unwrap()), ("sdk".into(), 19));
     net.mine().await;
     assert_eq!(code(c.broadcast(&ok).await.unwrap()), ("sdk".into(), 19));
-    let replay = sign_with(&sup, &msg, TxFields { memo: "again".into(), ..good.clone() });
+    let replay = sign_with(
+        &sup,
+        &msg,
+        TxFields {
+            memo: "again".into(),
+            ..good.clone()
+        },
+    );
     let r = c.broadcast(&replay).await.unwrap();
     assert_eq!((r.codespace.as_str(), r.code), ("sdk", 32));
     assert!(r.log.contains("expected 1, got 0"), "{}", r.log);
     assert_eq!(c.account(&addr).await.unwrap().sequence, 1);
     // Simulation reports the devnet's gas; lookups of what does not exist.
-    let sim = c.simulate(&sign_with(&sup, &msg, TxFields { sequence: 1, ..good })).await.unwrap();
+    let sim = c
+        .simulate(&sign_with(
+            &sup,
+            &msg,
+            TxFields {
+                sequence: 1,
+                ..good
+            },
+        ))
+        .await
+        .unwrap();
     assert!(sim.gas_used > 40_000);
-    assert_eq!(c.tx(&pokt_chain::tx::TxHash::of(b"nothing")).await.unwrap(), None);
+    assert_eq!(
+        c.tx(&pokt_chain::tx::TxHash::of(b"nothing")).await.unwrap(),
+        None
+    );
     assert_eq!(c.claim(&"ab".repeat(32), &addr).await.unwrap(), None);
 }
