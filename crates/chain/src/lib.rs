@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(not(feature = "net"), allow(rustdoc::broken_intra_doc_links))]
 
 pub mod genesis;
 pub mod node;
