@@ -182,9 +182,9 @@ async fn main() -> anyhow::Result<()> {
         for sup in &suppliers {
             let mut tree = SessionTree::new(
                 s.header.clone(),
-                sup.address().to_string(),
+                sup.address(),
                 pokt_primitives::TargetHash::from_bytes([0xff; 32]),
-                FixedComputeUnits(100),
+                FixedComputeUnits::new(pokt_primitives::ComputeUnits::new(100)),
             );
             let mut rng = rand_chacha::ChaCha20Rng::from_seed([3; 32]);
             for i in 0..20 {

@@ -4,7 +4,8 @@
 use pokt_crypto::VerifyingKey;
 use pokt_devnet::{Devnet, DevnetConfig, ServiceDef};
 use pokt_primitives::{
-    Address, Fraction, ProofParams, ServiceId, SharedParams, Shares, TokenomicsParams,
+    Address, BlockHeight, BlockInterval, ComputeUnits, Fraction, ProofParams, ServiceId,
+    SessionNumber, SharedParams, Shares, TokenomicsParams, Upokt,
 };
 use pokt_relay::llm::TokenPricing;
 use pokt_tokenomics::RevShare;
@@ -112,19 +113,19 @@ pub struct SharedParamsJson {
 impl From<SharedParams> for SharedParamsJson {
     fn from(p: SharedParams) -> Self {
         Self {
-            num_blocks_per_session: p.num_blocks_per_session,
-            grace_period_end_offset_blocks: p.grace_period_end_offset_blocks,
-            claim_window_open_offset_blocks: p.claim_window_open_offset_blocks,
-            claim_window_close_offset_blocks: p.claim_window_close_offset_blocks,
-            proof_window_open_offset_blocks: p.proof_window_open_offset_blocks,
-            proof_window_close_offset_blocks: p.proof_window_close_offset_blocks,
+            num_blocks_per_session: p.num_blocks_per_session.get(),
+            grace_period_end_offset_blocks: p.grace_period_end_offset_blocks.get(),
+            claim_window_open_offset_blocks: p.claim_window_open_offset_blocks.get(),
+            claim_window_close_offset_blocks: p.claim_window_close_offset_blocks.get(),
+            proof_window_open_offset_blocks: p.proof_window_open_offset_blocks.get(),
+            proof_window_close_offset_blocks: p.proof_window_close_offset_blocks.get(),
             supplier_unbonding_period_sessions: p.supplier_unbonding_period_sessions,
             application_unbonding_period_sessions: p.application_unbonding_period_sessions,
             gateway_unbonding_period_sessions: p.gateway_unbonding_period_sessions,
             compute_units_to_tokens_multiplier: p.compute_units_to_tokens_multiplier,
             compute_unit_cost_granularity: p.compute_unit_cost_granularity,
-            session_grid_anchor_height: p.session_grid_anchor_height,
-            session_number_at_anchor: p.session_number_at_anchor,
+            session_grid_anchor_height: p.session_grid_anchor_height.get(),
+            session_number_at_anchor: p.session_number_at_anchor.get(),
         }
     }
 }
@@ -132,19 +133,23 @@ impl From<SharedParams> for SharedParamsJson {
 impl From<SharedParamsJson> for SharedParams {
     fn from(p: SharedParamsJson) -> Self {
         Self {
-            num_blocks_per_session: p.num_blocks_per_session,
-            grace_period_end_offset_blocks: p.grace_period_end_offset_blocks,
-            claim_window_open_offset_blocks: p.claim_window_open_offset_blocks,
-            claim_window_close_offset_blocks: p.claim_window_close_offset_blocks,
-            proof_window_open_offset_blocks: p.proof_window_open_offset_blocks,
-            proof_window_close_offset_blocks: p.proof_window_close_offset_blocks,
+            num_blocks_per_session: BlockInterval::new(p.num_blocks_per_session),
+            grace_period_end_offset_blocks: BlockInterval::new(p.grace_period_end_offset_blocks),
+            claim_window_open_offset_blocks: BlockInterval::new(p.claim_window_open_offset_blocks),
+            claim_window_close_offset_blocks: BlockInterval::new(
+                p.claim_window_close_offset_blocks,
+            ),
+            proof_window_open_offset_blocks: BlockInterval::new(p.proof_window_open_offset_blocks),
+            proof_window_close_offset_blocks: BlockInterval::new(
+                p.proof_window_close_offset_blocks,
+            ),
             supplier_unbonding_period_sessions: p.supplier_unbonding_period_sessions,
             application_unbonding_period_sessions: p.application_unbonding_period_sessions,
             gateway_unbonding_period_sessions: p.gateway_unbonding_period_sessions,
             compute_units_to_tokens_multiplier: p.compute_units_to_tokens_multiplier,
             compute_unit_cost_granularity: p.compute_unit_cost_granularity,
-            session_grid_anchor_height: p.session_grid_anchor_height,
-            session_number_at_anchor: p.session_number_at_anchor,
+            session_grid_anchor_height: BlockHeight::new(p.session_grid_anchor_height),
+            session_number_at_anchor: SessionNumber::new(p.session_number_at_anchor),
         }
     }
 }
@@ -386,9 +391,9 @@ impl ProofParamsJson {
     pub fn from_params(p: &ProofParams) -> Self {
         Self {
             proof_request_probability: p.proof_request_probability.to_decimal_string(),
-            proof_requirement_threshold_upokt: p.proof_requirement_threshold_upokt,
-            proof_missing_penalty_upokt: p.proof_missing_penalty_upokt,
-            proof_submission_fee_upokt: p.proof_submission_fee_upokt,
+            proof_requirement_threshold_upokt: p.proof_requirement_threshold.get(),
+            proof_missing_penalty_upokt: p.proof_missing_penalty.get(),
+            proof_submission_fee_upokt: p.proof_submission_fee.get(),
         }
     }
 }
@@ -455,9 +460,9 @@ impl Genesis {
                     &p.proof.proof_request_probability,
                     "params.proof.proof_request_probability",
                 )?,
-                proof_requirement_threshold_upokt: p.proof.proof_requirement_threshold_upokt,
-                proof_missing_penalty_upokt: p.proof.proof_missing_penalty_upokt,
-                proof_submission_fee_upokt: p.proof.proof_submission_fee_upokt,
+                proof_requirement_threshold: Upokt::new(p.proof.proof_requirement_threshold_upokt),
+                proof_missing_penalty: Upokt::new(p.proof.proof_missing_penalty_upokt),
+                proof_submission_fee: Upokt::new(p.proof.proof_submission_fee_upokt),
             },
             tokenomics: TokenomicsParams {
                 mint_ratio: frac(&t.mint_ratio, "params.tokenomics.mint_ratio")?,
@@ -546,9 +551,9 @@ impl Genesis {
                 owner: s.owner,
                 target_num_relays: s.target_num_relays,
                 token_pricing: s.token_pricing.map(|t| TokenPricing {
-                    base_compute_units: t.base_compute_units,
-                    per_prompt_token: t.per_prompt_token,
-                    per_completion_token: t.per_completion_token,
+                    base_compute_units: ComputeUnits::new(t.base_compute_units),
+                    per_prompt_token: ComputeUnits::new(t.per_prompt_token),
+                    per_completion_token: ComputeUnits::new(t.per_completion_token),
                 }),
             });
         }

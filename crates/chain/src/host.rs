@@ -3,8 +3,8 @@
 //! for a remote node and the devnet. [CHAIN-HOST-1]
 
 use pokt_crypto::VerifyingKey;
-use pokt_mining::{RequirementDraw, claim_hash, proof_requirement};
-use pokt_primitives::{Address, BlockHeight, Claim, Message as _, ServiceId};
+use pokt_mining::{RequirementDraw, proof_requirement_for_claim};
+use pokt_primitives::{Address, BlockHeight, Claim, ComputeUnits, ServiceId};
 use pokt_relay::{RingMembers, ring_at};
 use pokt_session::{WindowOffsets, Windows};
 
@@ -35,7 +35,7 @@ pub async fn ring<C: Chain>(
     }
     let mut pending = Vec::with_capacity(app.pending_undelegations.len());
     for (h, g) in &app.pending_undelegations {
-        pending.push((*h, public_key(chain, g).await?));
+        pending.push((BlockHeight::new(*h), public_key(chain, g).await?));
     }
     ring_at(
         &RingMembers {
@@ -43,7 +43,7 @@ pub async fn ring<C: Chain>(
             delegated,
             pending_undelegations: pending,
         },
-        session_end.get(),
+        session_end,
     )
     .map_err(|_| malformed("ring"))
 }
@@ -89,18 +89,12 @@ pub async fn claim_proof_requirement<C: Chain>(
     let target = chain.difficulty(&service, start).await?.target_hash;
     let shared = chain.shared_params(start).await?;
     let proof = chain.proof_params().await?;
-    let value = pokt_tokenomics::claimed_upokt(
-        root.sum(),
-        &target,
-        shared.compute_units_to_tokens_multiplier,
-        shared.compute_unit_cost_granularity,
-    )
-    .unwrap_or(u64::MAX);
-    Ok(proof_requirement(
-        &claim_hash(&claim.encode()),
+    proof_requirement_for_claim(
+        &claim.hash(),
+        ComputeUnits::new(root.sum()),
+        &pokt_tokenomics::ClaimPricing::new(target, &shared),
         &seed,
-        value,
-        proof.proof_requirement_threshold_upokt,
-        proof.proof_request_probability_f64(),
-    ))
+        &proof,
+    )
+    .map_err(|_| malformed("claim value"))
 }

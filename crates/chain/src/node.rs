@@ -11,7 +11,6 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use pokt_crypto::VerifyingKey;
 use pokt_devnet::{Devnet, DevnetError, DevnetEvent};
 use pokt_primitives::{Address, BlockHash, BlockHeight, Fraction, ServiceId};
-use pokt_relay::wire_header;
 use prost::Message as _;
 
 use crate::genesis::{AuthAccount, Genesis, GenesisError, TxRules};
@@ -199,24 +198,24 @@ fn devnet_event(e: &DevnetEvent) -> Event {
                 ("proof_requirement", quoted(req)),
             ];
             let kind = match outcome {
-                pokt_tokenomics::Outcome::Settled {
-                    claimed_upokt,
-                    settled_upokt,
-                } => {
-                    attrs.push(("claimed_upokt", quoted(&format!("{claimed_upokt}{DENOM}"))));
-                    attrs.push(("settled_upokt", quoted(&format!("{settled_upokt}{DENOM}"))));
+                pokt_tokenomics::Outcome::Settled { claimed, settled } => {
+                    attrs.push((
+                        "claimed_upokt",
+                        quoted(&format!("{}{DENOM}", claimed.digits())),
+                    ));
+                    attrs.push((
+                        "settled_upokt",
+                        quoted(&format!("{}{DENOM}", settled.get())),
+                    ));
                     "pocket.tokenomics.EventClaimSettled"
                 }
                 pokt_tokenomics::Outcome::Discarded(r) => {
                     attrs.push(("discard_reason", quoted(&format!("{r:?}"))));
                     "pocket.tokenomics.EventClaimDiscarded"
                 }
-                pokt_tokenomics::Outcome::Expired {
-                    failure,
-                    penalty_upokt,
-                } => {
+                pokt_tokenomics::Outcome::Expired { failure, penalty } => {
                     attrs.push(("expiration_reason", quoted(&format!("{failure:?}"))));
-                    attrs.push(("penalty", quoted(&format!("{penalty_upokt}{DENOM}"))));
+                    attrs.push(("penalty", quoted(&format!("{}{DENOM}", penalty.get()))));
                     "pocket.tokenomics.EventClaimExpired"
                 }
             };
@@ -817,7 +816,7 @@ impl Node {
             .devnet
             .session(&app, &service, header.session_start_block_height)
             .map_err(|e| refuse(PROOF, 1115, format!("{e}: invalid session header")))?;
-        if wire_header(&session) != *header {
+        if session.header.to_wire() != *header {
             return Err(refuse(
                 PROOF,
                 1115,
@@ -1002,13 +1001,13 @@ impl Node {
             )));
         }
         let s = self.devnet.session(&app, &service, height)?;
-        let header = wire_header(&s);
+        let header = s.header.to_wire();
         Ok(pp::QueryGetSessionResponse {
             session: Some(pp::Session {
                 session_id: header.session_id.clone(),
                 header: Some((&header).into()),
                 session_number: s.number.get(),
-                num_blocks_per_session: s.num_blocks_per_session,
+                num_blocks_per_session: s.num_blocks_per_session.get(),
                 application: Some(self.application_proto(&app)?),
                 suppliers: s
                     .suppliers
@@ -1099,19 +1098,19 @@ impl Node {
         let u = |v: i64| u64::try_from(v).unwrap_or(0);
         pp::SharedParamsResponse {
             params: Some(pp::SharedParams {
-                num_blocks_per_session: p.num_blocks_per_session,
-                grace_period_end_offset_blocks: p.grace_period_end_offset_blocks,
-                claim_window_open_offset_blocks: p.claim_window_open_offset_blocks,
-                claim_window_close_offset_blocks: p.claim_window_close_offset_blocks,
-                proof_window_open_offset_blocks: p.proof_window_open_offset_blocks,
-                proof_window_close_offset_blocks: p.proof_window_close_offset_blocks,
+                num_blocks_per_session: p.num_blocks_per_session.get(),
+                grace_period_end_offset_blocks: p.grace_period_end_offset_blocks.get(),
+                claim_window_open_offset_blocks: p.claim_window_open_offset_blocks.get(),
+                claim_window_close_offset_blocks: p.claim_window_close_offset_blocks.get(),
+                proof_window_open_offset_blocks: p.proof_window_open_offset_blocks.get(),
+                proof_window_close_offset_blocks: p.proof_window_close_offset_blocks.get(),
                 supplier_unbonding_period_sessions: p.supplier_unbonding_period_sessions,
                 application_unbonding_period_sessions: p.application_unbonding_period_sessions,
                 compute_units_to_tokens_multiplier: p.compute_units_to_tokens_multiplier,
                 gateway_unbonding_period_sessions: p.gateway_unbonding_period_sessions,
                 compute_unit_cost_granularity: p.compute_unit_cost_granularity,
-                session_grid_anchor_height: u(p.session_grid_anchor_height),
-                session_number_at_anchor: u(p.session_number_at_anchor),
+                session_grid_anchor_height: u(p.session_grid_anchor_height.get()),
+                session_number_at_anchor: u(p.session_number_at_anchor.get()),
             }),
         }
     }
@@ -1134,9 +1133,9 @@ impl Node {
         pp::ProofParamsResponse {
             params: Some(pp::ProofParams {
                 proof_request_probability: p.proof_request_probability_f64(),
-                proof_requirement_threshold: Some(coin(p.proof_requirement_threshold_upokt)),
-                proof_missing_penalty: Some(coin(p.proof_missing_penalty_upokt)),
-                proof_submission_fee: Some(coin(p.proof_submission_fee_upokt)),
+                proof_requirement_threshold: Some(coin(p.proof_requirement_threshold.get())),
+                proof_missing_penalty: Some(coin(p.proof_missing_penalty.get())),
+                proof_submission_fee: Some(coin(p.proof_submission_fee.get())),
             }),
         }
     }

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use pokt_crypto::VerifyingKey;
 use pokt_primitives::{
-    Address, BlockHash, BlockHeight, Claim, ClaimProofStatus, Fraction, ProofParams, ServiceId,
-    SessionHeader, SharedParams, Shares, TargetHash, TokenomicsParams,
+    Address, BlockHash, BlockHeight, BlockInterval, Claim, ClaimProofStatus, Fraction, ProofParams,
+    ServiceId, SessionHeader, SessionNumber, SharedParams, Shares, TargetHash, TokenomicsParams,
+    Upokt,
 };
 use prost::Message as _;
 
@@ -378,19 +379,19 @@ impl TryFrom<pc::QueryAccountResponse> for AccountInfo {
 pub(crate) fn shared_params(p: pp::SharedParams) -> Result<SharedParams, ChainError> {
     let i = |v: u64| i64::try_from(v).map_err(|_| malformed("shared params"));
     Ok(SharedParams {
-        num_blocks_per_session: p.num_blocks_per_session,
-        grace_period_end_offset_blocks: p.grace_period_end_offset_blocks,
-        claim_window_open_offset_blocks: p.claim_window_open_offset_blocks,
-        claim_window_close_offset_blocks: p.claim_window_close_offset_blocks,
-        proof_window_open_offset_blocks: p.proof_window_open_offset_blocks,
-        proof_window_close_offset_blocks: p.proof_window_close_offset_blocks,
+        num_blocks_per_session: BlockInterval::new(p.num_blocks_per_session),
+        grace_period_end_offset_blocks: BlockInterval::new(p.grace_period_end_offset_blocks),
+        claim_window_open_offset_blocks: BlockInterval::new(p.claim_window_open_offset_blocks),
+        claim_window_close_offset_blocks: BlockInterval::new(p.claim_window_close_offset_blocks),
+        proof_window_open_offset_blocks: BlockInterval::new(p.proof_window_open_offset_blocks),
+        proof_window_close_offset_blocks: BlockInterval::new(p.proof_window_close_offset_blocks),
         supplier_unbonding_period_sessions: p.supplier_unbonding_period_sessions,
         application_unbonding_period_sessions: p.application_unbonding_period_sessions,
         gateway_unbonding_period_sessions: p.gateway_unbonding_period_sessions,
         compute_units_to_tokens_multiplier: p.compute_units_to_tokens_multiplier,
         compute_unit_cost_granularity: p.compute_unit_cost_granularity,
-        session_grid_anchor_height: i(p.session_grid_anchor_height)?,
-        session_number_at_anchor: i(p.session_number_at_anchor)?,
+        session_grid_anchor_height: BlockHeight::new(i(p.session_grid_anchor_height)?),
+        session_number_at_anchor: SessionNumber::new(i(p.session_number_at_anchor)?),
     })
 }
 
@@ -401,9 +402,9 @@ fn fraction(f: f64) -> Result<Fraction, ChainError> {
 pub(crate) fn proof_params(p: pp::ProofParams) -> Result<ProofParams, ChainError> {
     Ok(ProofParams {
         proof_request_probability: fraction(p.proof_request_probability)?,
-        proof_requirement_threshold_upokt: upokt(p.proof_requirement_threshold.as_ref())?,
-        proof_missing_penalty_upokt: upokt(p.proof_missing_penalty.as_ref())?,
-        proof_submission_fee_upokt: upokt(p.proof_submission_fee.as_ref())?,
+        proof_requirement_threshold: Upokt::new(upokt(p.proof_requirement_threshold.as_ref())?),
+        proof_missing_penalty: Upokt::new(upokt(p.proof_missing_penalty.as_ref())?),
+        proof_submission_fee: Upokt::new(upokt(p.proof_submission_fee.as_ref())?),
     })
 }
 

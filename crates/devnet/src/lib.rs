@@ -729,7 +729,7 @@ impl Devnet {
         Ok(self
             .difficulty
             .get(service)
-            .map(|h| h.at(height, def.target_num_relays))
+            .map(|h| h.at(BlockHeight::new(height), def.target_num_relays))
             .unwrap_or_else(|| {
                 pokt_mining::RelayMiningDifficulty::default_for(def.target_num_relays)
             }))

@@ -178,9 +178,9 @@ pub async fn serve<C: Chain>(
     let addr = supplier.address();
     let mut tree = SessionTree::new(
         header.clone(),
-        addr.to_string(),
+        addr,
         target,
-        FixedComputeUnits(COMPUTE_UNITS),
+        FixedComputeUnits::new(pokt_primitives::ComputeUnits::new(COMPUTE_UNITS)),
     );
     let mut rng = rand_chacha::ChaCha20Rng::from_seed([7; 32]);
     for i in 0..n {
@@ -270,7 +270,12 @@ pub async fn sessions_and_rings<N: Net>(net: &N) {
     assert_eq!(s.num_blocks_per_session, 4);
     // Independent derivation of the id: SHA-256 over (block hash at start ‖ service ‖ app ‖ start).
     let start_hash = c.block(BlockHeight::new(5)).await.unwrap().hash;
-    let pre = pokt_session::session_id_preimage(Some(&start_hash), &service(), &app().address(), 5);
+    let pre = pokt_session::session_id_preimage(
+        Some(&start_hash),
+        &service(),
+        &app().address(),
+        BlockHeight::new(5),
+    );
     assert_eq!(s.header.session_id, pokt_session::session_id(&pre).to_hex());
     let mut got: Vec<Address> = s.suppliers.iter().map(|x| x.operator).collect();
     got.sort();
