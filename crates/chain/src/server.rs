@@ -287,7 +287,12 @@ impl Devnet {
         let rpc = rpc_router(shared.clone());
         let mut s1 = stopped.clone();
         tasks.push(tokio::spawn(async move {
-            let _ = axum::serve(rpc_listener, rpc)
+            use axum::serve::ListenerExt as _;
+            // No Nagle delay on small JSON-RPC answers.
+            let listener = rpc_listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            let _ = axum::serve(listener, rpc)
                 .with_graceful_shutdown(async move {
                     let _ = s1.wait_for(|v| *v).await;
                 })
@@ -301,7 +306,8 @@ impl Devnet {
                 .concurrency_limit_per_connection(256)
                 .add_routes(routes)
                 .serve_with_incoming_shutdown(
-                    tonic::transport::server::TcpIncoming::from(grpc_listener),
+                    tonic::transport::server::TcpIncoming::from(grpc_listener)
+                        .with_nodelay(Some(true)),
                     async move {
                         let _ = s2.wait_for(|v| *v).await;
                     },

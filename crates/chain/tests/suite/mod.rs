@@ -428,6 +428,28 @@ pub async fn claims_and_proofs_settle<N: Net>(net: &N) {
     );
     assert!(c.claims(&sup.address()).await.unwrap().is_empty());
     assert!(c.balance(&owner(0).address()).await.unwrap() > owner_before);
+    // The settled relays update the service's difficulty from the next session start: the
+    // difficulty query agrees with the event, and the target before it is unchanged.
+    let upd = events
+        .iter()
+        .find(|e| e.kind == "pocket.service.EventRelayMiningDifficultyUpdated")
+        .expect("difficulty updated at settlement");
+    let from: i64 = upd.attribute("effective_height").unwrap().parse().unwrap();
+    assert!(from > w.settlement_height.get());
+    mine_to(net, from).await;
+    let after = c
+        .difficulty(&service(), BlockHeight::new(from))
+        .await
+        .unwrap();
+    assert_eq!(
+        after.target_hash.to_hex(),
+        upd.attribute("new_target_hash").unwrap()
+    );
+    let before = c
+        .difficulty(&service(), BlockHeight::new(from - 1))
+        .await
+        .unwrap();
+    assert_eq!(before.target_hash.as_bytes(), &[0xff; 32]);
 }
 
 /// A submitter whose cached sequence went stale (another submitter for the same key sent
