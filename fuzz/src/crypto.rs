@@ -18,14 +18,14 @@ pub fn ring_verify(data: &[u8]) {
     let Some((m, sig)) = data.split_first_chunk::<32>() else {
         return;
     };
-    if let Ok(s) = RingSignature::decode(sig) {
-        if s.verify(m).is_ok() {
-            let again = RingSignature::decode(&s.encode()).expect("re-encoded signature decodes");
-            assert!(again.verify(m).is_ok());
-            let mut other = *m;
-            other[0] ^= 1;
-            assert!(s.verify(&other).is_err(), "a forged message verified");
-        }
+    if let Ok(s) = RingSignature::decode(sig)
+        && s.verify(m).is_ok()
+    {
+        let again = RingSignature::decode(&s.encode()).expect("re-encoded signature decodes");
+        assert!(again.verify(m).is_ok());
+        let mut other = *m;
+        other[0] ^= 1;
+        assert!(s.verify(&other).is_err(), "a forged message verified");
     }
 }
 

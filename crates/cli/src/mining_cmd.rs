@@ -180,16 +180,16 @@ pub(crate) fn proof_verify(
     let supplier_key = key(&inputs.supplier_key)?;
     let target = TargetHash::from_bytes(bytes32(&inputs.target_hash, "target_hash")?);
     let seed = BlockHash::from_bytes(bytes32(&inputs.seed_block_hash, "seed_block_hash")?);
-    if let Some(cu) = inputs.compute_units_per_relay {
-        if let Err(e) = validate_claim_root(&claim.root_hash, ComputeUnits::new(cu)) {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(
-                    &json!({"verdict": "invalid", "step": "claim", "reason": e.to_string()})
-                )?
-            );
-            return Ok(false);
-        }
+    if let Some(cu) = inputs.compute_units_per_relay
+        && let Err(e) = validate_claim_root(&claim.root_hash, ComputeUnits::new(cu))
+    {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &json!({"verdict": "invalid", "step": "claim", "reason": e.to_string()})
+            )?
+        );
+        return Ok(false);
     }
     // The context says only whether the proof arrives in its window: stand for that with the
     // session's windows under the code-default offsets and a height at the window's opening or
