@@ -69,6 +69,7 @@ pub fn verify_closest(data: &[u8]) {
 /// and a decoded proof re-encodes to bytes that decode to the same proof.
 pub fn gob_decode(data: &[u8]) {
     use pokt_smst::gob::*;
+    use pokt_smst::{decompact_closest_proof, decompact_proof};
     if let Ok(p) = decode_compact_closest_proof(data) {
         assert_eq!(
             decode_compact_closest_proof(&encode_compact_closest_proof(&p)).expect("re-encoded"),
@@ -101,7 +102,7 @@ pub fn gob_decode(data: &[u8]) {
 /// present key proves, every deleted key proves absent, a closest proof verifies strictly, and
 /// the snapshot and the write batches reload to the same root.
 pub fn ops(data: &[u8]) {
-    use pokt_smst::{LeafStore, MemoryStore, verify_sum_proof};
+    use pokt_smst::{LeafWriter, MemoryStore, verify_sum_proof};
     use std::collections::BTreeMap;
     let mode = if data.first().is_some_and(|b| b & 1 == 1) {
         ValueMode::Hashed
@@ -121,10 +122,12 @@ pub fn ops(data: &[u8]) {
             model.insert(key, ([op[1], op[2]], weight));
         }
         if i % 7 == 0 {
-            store.apply(&t.take_batch());
+            store
+                .write_batch(&t.take_batch())
+                .expect("memory never fails");
         }
     }
-    store.apply(&t.take_batch());
+    t.persist(&mut store).expect("memory never fails");
     let root = t.root();
     assert_eq!(root.count(), model.len() as u64);
     assert_eq!(root.sum(), model.values().map(|(_, w)| w).sum::<u64>());
@@ -161,7 +164,7 @@ pub fn ops(data: &[u8]) {
             .root(),
         root
     );
-    let _ = store.load();
+    assert_eq!(store.len(), model.len());
 }
 
 /// `smst_snapshot_decode`: any bytes as a trie snapshot: an error, or a trie whose snapshot is a

@@ -87,7 +87,7 @@ fn response(r: &RelayResponse) -> Value {
 fn root_json(bytes: &[u8]) -> Value {
     match <[u8; 48]>::try_from(bytes) {
         Ok(r) => {
-            let r = pokt_smst::Root(r);
+            let r = pokt_smst::Root::from_bytes(r);
             json!({ "hex": hex::encode(bytes), "digest": hex::encode(r.digest()), "sum": r.sum(), "count": r.count() })
         }
         Err(_) => json!({ "hex": hex::encode(bytes), "error": "not 48 bytes" }),
@@ -97,7 +97,7 @@ fn root_json(bytes: &[u8]) -> Value {
 fn proof(bytes: &[u8]) -> Value {
     let decoded = pokt_smst::gob::decode_compact_closest_proof(bytes)
         .map_err(|e| e.to_string())
-        .and_then(|c| pokt_smst::gob::decompact_closest_proof(&c).map_err(|e| e.to_string()));
+        .and_then(|c| pokt_smst::decompact_closest_proof(&c).map_err(|e| e.to_string()));
     match decoded {
         Ok(p) => {
             let relay = Relay::decode(p.value()).ok().map(|r| relay(&r));
@@ -128,10 +128,10 @@ fn verdicts(bytes: &[u8], root: &[u8]) -> anyhow::Result<Value> {
     let root: [u8; 48] = root
         .try_into()
         .map_err(|_| anyhow::anyhow!("--root must be 48 bytes"))?;
-    let root = pokt_smst::Root(root);
+    let root = pokt_smst::Root::from_bytes(root);
     let p = pokt_smst::gob::decode_compact_closest_proof(bytes)
         .map_err(|e| e.to_string())
-        .and_then(|c| pokt_smst::gob::decompact_closest_proof(&c).map_err(|e| e.to_string()));
+        .and_then(|c| pokt_smst::decompact_closest_proof(&c).map_err(|e| e.to_string()));
     Ok(match p {
         Ok(p) => json!({
             "strict": pokt_smst::verify_closest_proof::<pokt_smst::Sha256Hasher>(&p, &root),

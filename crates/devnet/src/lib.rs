@@ -919,7 +919,7 @@ impl Devnet {
             .suppliers
             .get(&key.1)
             .ok_or(DevnetError::Unknown("supplier"))?;
-        let root = pokt_smst::Root(
+        let root = pokt_smst::Root::from_bytes(
             record
                 .claim
                 .root_hash

@@ -8,8 +8,8 @@ use pokt_primitives::{
     MsgSubmitProof, ProofPath, Relay, RelayHash, SessionHeader, SessionId, TargetHash,
 };
 use pokt_relay::llm::{TokenPricing, response_usage};
-use pokt_smst::gob::{compact_closest_proof, encode_compact_closest_proof};
-use pokt_smst::{PoktSmst, Root, ValueMode};
+use pokt_smst::gob::encode_compact_closest_proof;
+use pokt_smst::{PoktSmst, Root, ValueMode, compact_closest_proof};
 use sha2::{Digest, Sha256};
 
 use crate::difficulty::is_volume_applicable;

@@ -8,8 +8,11 @@ use pokt_primitives::{
 use pokt_relay::RelayError;
 use pokt_relay::llm::{TokenPricing, response_usage};
 use pokt_session::{HeaderError, Windows, validate_wire_header};
-use pokt_smst::gob::{GobError, decode_compact_closest_proof, decompact_closest_proof};
-use pokt_smst::{Root, Sha256Hasher, verify_closest_proof, verify_closest_proof_go_compatible};
+use pokt_smst::gob::{GobError, decode_compact_closest_proof};
+use pokt_smst::{
+    CompactError, Root, Sha256Hasher, decompact_closest_proof, verify_closest_proof,
+    verify_closest_proof_go_compatible,
+};
 use sha2::{Digest, Sha256};
 
 use crate::proof::proof_path;
@@ -97,7 +100,7 @@ pub fn validate_claim_token_metered(
 
 /// A 48-byte root with count > 0 and sum > 0.
 fn nonempty_root(root: &[u8]) -> Result<Root, ClaimError> {
-    let r = Root(
+    let r = Root::from_bytes(
         root.try_into()
             .map_err(|_| ClaimError::RootSize { got: root.len() })?,
     );
@@ -275,9 +278,12 @@ pub enum ProofError {
         /// The proof window's close (inclusive).
         close: BlockHeight,
     },
-    /// A4: the proof bytes do not decode or decompact.
+    /// A4: the proof bytes do not decode.
     #[error("proof does not decode: {0}")]
     Decode(GobError),
+    /// A4: the decoded compact proof does not decompact.
+    #[error("proof does not decompact: {0}")]
+    Decompact(CompactError),
     /// A4: the proof's path is not 32 bytes.
     #[error("proof path is {got} bytes, expected 32")]
     PathLength {
@@ -334,7 +340,7 @@ impl ProofError {
             Self::Basic(_) => "A1",
             Self::Session(_) => "A2",
             Self::OutsideProofWindow { .. } => "A3",
-            Self::Decode(_) | Self::PathLength { .. } => "A4",
+            Self::Decode(_) | Self::Decompact(_) | Self::PathLength { .. } => "A4",
             Self::Relay(_) => "A5",
             Self::RelayBasic(_) => "A6-A8",
             Self::RelayHeader => "A9",
@@ -449,7 +455,7 @@ fn validate(
     }
     // A4
     let compact = decode_compact_closest_proof(&msg.proof).map_err(ProofError::Decode)?;
-    let proof = decompact_closest_proof(&compact).map_err(ProofError::Decode)?;
+    let proof = decompact_closest_proof(&compact).map_err(ProofError::Decompact)?;
     let path = ProofPath::from_slice(&proof.path).map_err(|_| ProofError::PathLength {
         got: proof.path.len(),
     })?;
@@ -496,7 +502,7 @@ fn validate(
         });
     }
     // A11
-    let root = Root(ctx.claim_root.try_into().map_err(|_| ProofError::Claim {
+    let root = Root::from_bytes(ctx.claim_root.try_into().map_err(|_| ProofError::Claim {
         got: ctx.claim_root.len(),
     })?);
     // B3, B4

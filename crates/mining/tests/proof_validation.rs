@@ -10,10 +10,8 @@ use pokt_primitives::{
 };
 use pokt_relay::{RingMembers, new_request, ring_at, sign_request, sign_response};
 use pokt_session::{WindowOffsets, Windows};
-use pokt_smst::gob::{
-    compact_closest_proof, decode_compact_closest_proof, decompact_closest_proof,
-    encode_compact_closest_proof,
-};
+use pokt_smst::gob::{decode_compact_closest_proof, encode_compact_closest_proof};
+use pokt_smst::{compact_closest_proof, decompact_closest_proof};
 use rand_chacha::rand_core::SeedableRng;
 
 struct World {

@@ -1,7 +1,7 @@
-//! SMST costs for N = 10k, 100k and 1M leaves (32-byte hashed keys, 100-byte raw values, as the
-//! issue measures Go): insert N, first root, commit of an unchanged trie, prove_closest and
-//! verification (strict and Go-compatible) over rotating random paths, and heap bytes per leaf
-//! (printed once per N).
+//! SMST costs for N = 10k, 100k and 1M leaves (32-byte hashed keys, 100-byte raw values, as the Go
+//! figures we compare with): insert N, first root, commit of an unchanged trie, prove_closest, a
+//! reload from a memory store, and verification (strict and Go-compatible) over rotating random
+//! paths, and heap bytes per leaf (printed once per N).
 //!
 //! `cargo bench -p pokt-smst` (the 1M group alone takes about a minute).
 #![allow(missing_docs, clippy::unwrap_used)]
@@ -57,6 +57,18 @@ fn bench(c: &mut Criterion) {
                 t.prove_closest(black_box(&qs[i]))
             })
         });
+        let mut store = pokt_smst::MemoryStore::new();
+        {
+            let mut tracked = PoktSmst::new_tracked(ValueMode::Raw);
+            for i in 0..n {
+                tracked.update(&i.to_be_bytes(), &[7u8; 100], 100);
+            }
+            tracked.persist(&mut store).unwrap();
+        }
+        g.bench_with_input(BenchmarkId::new("reload from store", n), &n, |b, _| {
+            b.iter(|| PoktSmst::from_store(ValueMode::Raw, &store).unwrap())
+        });
+        drop(store);
         let proofs: Vec<_> = qs.iter().map(|q| t.prove_closest(q)).collect();
         let mut i = 0usize;
         g.bench_with_input(BenchmarkId::new("verify_closest strict", n), &n, |b, _| {

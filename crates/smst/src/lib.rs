@@ -3,14 +3,25 @@
 
 extern crate alloc;
 
+mod compact;
 pub mod gob;
 mod hasher;
 mod node;
 mod pathmap;
+mod persist;
 mod proof;
+mod prove;
+mod root;
+mod snapshot;
 mod store;
+mod tree;
 mod trie;
+mod value;
 
+pub use compact::{
+    CompactClosestProof, CompactError, CompactProof, compact_closest_proof, compact_proof,
+    decompact_closest_proof, decompact_proof,
+};
 pub use hasher::{Blake3Hasher, Sha256Hasher, TrieHasher};
 pub use node::{
     Digest48, PLACEHOLDER, bit, inner_digest, inner_preimage, leaf_digest, leaf_preimage,
@@ -20,16 +31,10 @@ pub use proof::{
     ClosestProof, SideNode, SparseMerkleProof, verify_closest_proof,
     verify_closest_proof_go_compatible, verify_path_proof, verify_sum_proof,
 };
-pub use store::{LeafStore, MemoryStore, StoreError, WriteBatch};
-pub use trie::{Root, Smst, ValueMode};
-
-/// Errors of the trie's checked operations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum SmstError {
-    /// The total weight would pass `u64::MAX` (Go wraps it).
-    #[error("total weight overflows u64")]
-    SumOverflow,
-}
+pub use root::Root;
+pub use store::{LeafReader, LeafWriter, MemoryStore, StoreError, StoredLeaf, WriteBatch};
+pub use trie::{Smst, SmstError};
+pub use value::ValueMode;
 
 /// POKT's trie: SHA-256, raw values.
 pub type PoktSmst = Smst<Sha256Hasher>;

@@ -5,7 +5,8 @@ use alloc::vec::Vec;
 
 use crate::hasher::TrieHasher;
 use crate::node::{Digest48, PLACEHOLDER, bit, inner_digest, leaf_digest, preimage_digest};
-use crate::trie::{Root, ValueMode};
+use crate::root::Root;
+use crate::value::{ValueMode, stored_value, stored_weight};
 
 /// One side node of a proof, as sent: 48 bytes (digest ‖ sum ‖ count) in an honest proof, kept
 /// inline so building a proof allocates nothing per node; any other length (only in decoded,
@@ -119,14 +120,12 @@ pub struct ClosestProof {
 impl ClosestProof {
     /// The revealed value without weight and count.
     pub fn value(&self) -> &[u8] {
-        let n = self.closest_value_hash.len().saturating_sub(16);
-        self.closest_value_hash.get(..n).unwrap_or(&[])
+        stored_value(&self.closest_value_hash)
     }
 
     /// The revealed leaf's weight.
     pub fn weight(&self) -> u64 {
-        let n = self.closest_value_hash.len().saturating_sub(16);
-        crate::node::read_u64(self.closest_value_hash.get(n..).unwrap_or(&[]))
+        stored_weight(&self.closest_value_hash)
     }
 }
 
@@ -188,7 +187,7 @@ pub fn verify_path_proof<H: TrieHasher>(
             inner_digest::<H>(&node, &cur)
         };
     }
-    cur == root.0
+    cur == *root.as_bytes()
 }
 
 /// Go's `VerifySumProof`: `key` with `value` of `weight` (count 1), or absent when `value` is

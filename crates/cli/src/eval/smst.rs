@@ -1,11 +1,10 @@
 //! Topics of pokt-smst: `smst`, `smst-verify-closest`.
 
-use pokt_smst::gob::{
-    compact_closest_proof, compact_proof, decode_compact_closest_proof, decompact_closest_proof,
-};
+use pokt_smst::gob::decode_compact_closest_proof;
 use pokt_smst::{
-    PoktSmst, Root, Sha256Hasher, ValueMode, verify_closest_proof,
-    verify_closest_proof_go_compatible, verify_sum_proof,
+    PoktSmst, Root, Sha256Hasher, ValueMode, compact_closest_proof, compact_proof,
+    decompact_closest_proof, verify_closest_proof, verify_closest_proof_go_compatible,
+    verify_sum_proof,
 };
 use serde_json::{Map, Value, json};
 
@@ -109,7 +108,7 @@ pub(crate) fn smst_verify_closest(case: &Map<String, Value>) -> Result<Value, St
     let root: [u8; 48] = hex_field(case, "root")?
         .try_into()
         .map_err(|_| "root must be 48 bytes".to_string())?;
-    let root = Root(root);
+    let root = Root::from_bytes(root);
     let c = decode_compact_closest_proof(&hex_field(case, "compact_gob")?)
         .map_err(|e| e.to_string())?;
     let (strict, go) = match decompact_closest_proof(&c) {
