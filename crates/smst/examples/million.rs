@@ -1,5 +1,5 @@
-//! Inserts 1,000,000 relays (32-byte hashed keys, 100-byte raw values — what the Go figures in
-//! issue 3 were measured with — weight 100) into a POKT session
+//! Inserts 1,000,000 relays (32-byte hashed keys, 100-byte raw values — the size the Go library's
+//! figures we compare with were measured at — weight 100) into a POKT session
 //! trie and prints insert, root, commit, prove_closest and strict-verify times and the process's
 //! peak RSS. `cargo run --release -p pokt-smst --example million`
 //!
