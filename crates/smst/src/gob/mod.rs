@@ -7,6 +7,10 @@
 //! table are bounded, and malformed input is an error. The encoder writes the definitions with the
 //! ids the Go library assigns in a process that registers nothing before it (as in the vectors), so
 //! its output is byte-identical to Go's. [SMST-GOB-1]
+//!
+//! Converting between full and compact proofs is not a matter of encoding: see
+//! [`compact_closest_proof`](crate::compact_closest_proof) and
+//! [`decompact_closest_proof`](crate::decompact_closest_proof).
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 mod error;
