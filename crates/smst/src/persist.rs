@@ -178,7 +178,9 @@ mod tests {
         t.update(b"a", b"1", 1);
         t.update(b"b", b"2", 2);
         store.fail.set(1);
-        assert_eq!(t.persist(&mut store), Err(StoreError::Backend(Disk)));
+        let err = t.persist(&mut store).unwrap_err();
+        assert_eq!(err, StoreError::Backend(Disk));
+        assert_eq!(err.to_string(), "leaf store failed: disk on fire");
         assert!(store.inner.is_empty());
         t.delete(b"a");
         t.persist(&mut store).unwrap();

@@ -15,8 +15,8 @@ use core::convert::Infallible;
 #[non_exhaustive]
 pub enum StoreError<E = Infallible> {
     /// The store itself failed (I/O, corruption it detected…).
-    #[error("leaf store failed")]
-    Backend(#[source] E),
+    #[error("leaf store failed: {0}")]
+    Backend(E),
     /// A stored leaf is not `value ‖ weight ‖ count = 1` of the mode's shape.
     #[error("malformed stored leaf")]
     Leaf {
