@@ -85,7 +85,7 @@ pub async fn claim_proof_requirement<C: Chain>(
         .as_slice()
         .try_into()
         .map_err(|_| malformed("claim root"))?;
-    let root = pokt_smst::Root(root);
+    let root = pokt_smst::Root::from_bytes(root);
     let target = chain.difficulty(&service, start).await?.target_hash;
     let shared = chain.shared_params(start).await?;
     let proof = chain.proof_params().await?;

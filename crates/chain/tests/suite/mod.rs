@@ -368,7 +368,7 @@ pub async fn claims_and_proofs_settle<N: Net>(net: &N) {
     );
     let claims = c.claims(&sup.address()).await.unwrap();
     assert_eq!(claims.len(), 1);
-    assert_eq!(claims[0].root_hash, tree.root().0.to_vec());
+    assert_eq!(claims[0].root_hash, tree.root().as_bytes().to_vec());
     let stored = c
         .claim(&s.header.session_id, &sup.address())
         .await
