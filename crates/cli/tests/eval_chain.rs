@@ -3,8 +3,8 @@
 //! bytes, the signature is pokt-crypto's over it, the hash is SHA-256 of the TxRaw.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
+use common::eval;
 
 use cosmos_sdk_proto::cosmos::crypto::secp256k1::PubKey;
 use cosmos_sdk_proto::cosmos::tx::v1beta1::{AuthInfo, SignDoc, TxBody, TxRaw, mode_info};
@@ -13,28 +13,6 @@ use pokt_crypto::SigningKey;
 use pokt_primitives::{Message as _, MsgCreateClaim, MsgSubmitProof};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-
-fn eval(cases: &Value) -> Vec<Value> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pokt"))
-        .args(["eval", "tx"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(cases.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    serde_json::from_slice::<Value>(&out.stdout)
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .clone()
-}
 
 fn header(n: i64) -> Value {
     json!({
@@ -74,7 +52,7 @@ fn tx_topic_is_exact() {
           "gas_limit": 0, "fee_upokt": 0, "memo": "", "timeout_height": 0,
           "messages": [{"type": "send", "supplier_operator_address": addr}] }
     ]);
-    let out = eval(&cases);
+    let out = eval("tx", &cases);
     assert_eq!(out.len(), 4);
     assert!(out[2]["error"].is_string(), "zero key refused");
     assert!(out[3]["error"].is_string(), "unknown message type refused");

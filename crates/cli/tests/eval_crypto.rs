@@ -1,32 +1,10 @@
 //! `pokt eval` crypto topics against the shared crypto vectors, through the real binary.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
+use common::eval;
 
 use serde_json::{Value, json};
-
-fn eval(topic: &str, cases: Vec<Value>) -> Vec<Value> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pokt"))
-        .args(["eval", topic])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(Value::Array(cases).to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "pokt eval {topic} failed");
-    serde_json::from_slice::<Value>(&out.stdout)
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .clone()
-}
 
 fn load(name: &str) -> Vec<Value> {
     let p = format!("{}/../crypto/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -68,7 +46,7 @@ fn ring_topics() {
         cases
             .iter()
             .map(|c| json!({"signature": c["signature"], "message": c["message"]}))
-            .collect(),
+            .collect::<Vec<_>>(),
     );
     for (c, o) in cases.iter().zip(&out) {
         assert_eq!(o["valid"], c["valid"]);

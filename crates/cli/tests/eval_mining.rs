@@ -1,32 +1,10 @@
 //! `pokt eval` mining topics against the shared mining vectors, through the real binary.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
+use common::eval;
 
 use serde_json::{Value, json};
-
-fn eval(topic: &str, cases: Vec<Value>) -> Vec<Value> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pokt"))
-        .args(["eval", topic])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(Value::Array(cases).to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "pokt eval {topic} failed");
-    serde_json::from_slice::<Value>(&out.stdout)
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .clone()
-}
 
 fn load(name: &str) -> Value {
     let p = format!("{}/../mining/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -47,7 +25,7 @@ fn mining_topics_match_vectors() {
         cases
             .iter()
             .map(|c| json!({"seed": c["seed"], "count": 20}))
-            .collect(),
+            .collect::<Vec<_>>(),
     );
     for (c, o) in cases.iter().zip(&out) {
         let want: Vec<u64> = c["int63"].as_array().unwrap().iter().map(as_u64).collect();
@@ -91,7 +69,7 @@ fn mining_topics_match_vectors() {
         cases
             .iter()
             .map(|c| json!({"block_hash": c["seed_block_hash"], "session_id": c["session_id"]}))
-            .collect(),
+            .collect::<Vec<_>>(),
     );
     let reqs = eval("proof-requirement", cases.clone());
     for ((c, p), r) in cases.iter().zip(&paths).zip(&reqs) {

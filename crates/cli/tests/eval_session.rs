@@ -1,29 +1,10 @@
 //! `pokt eval` session topics against the shared session vectors, through the real binary.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
+use common::eval;
 
 use serde_json::{Value, json};
-
-fn eval(topic: &str, cases: &Value) -> Vec<Value> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pokt"))
-        .args(["eval", topic])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(cases.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "pokt eval {topic} failed");
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    v.as_array().unwrap().clone()
-}
 
 fn vectors() -> Value {
     let p = concat!(
@@ -58,9 +39,9 @@ fn session_topics_match_vectors() {
                    "candidates": c["candidates"]})
         })
         .collect();
-    let grid = eval("session-grid", &Value::Array(grid_in));
-    let ids = eval("session", &Value::Array(id_in));
-    let sups = eval("suppliers", &Value::Array(sup_in));
+    let grid = eval("session-grid", Value::Array(grid_in));
+    let ids = eval("session", Value::Array(id_in));
+    let sups = eval("suppliers", Value::Array(sup_in));
     for (n, c) in sessions.iter().enumerate() {
         assert_eq!(grid[n]["start"], c["session_start_height"], "case {n}");
         assert_eq!(grid[n]["end"], c["session_end_height"], "case {n}");
@@ -70,7 +51,7 @@ fn session_topics_match_vectors() {
         assert_eq!(sups[n]["selected"], c["selected"], "case {n}");
     }
     let windows = d["windows"].as_array().unwrap();
-    let out = eval("windows", &Value::Array(windows.clone()));
+    let out = eval("windows", Value::Array(windows.clone()));
     for (n, c) in windows.iter().enumerate() {
         for k in [
             "grace_period_end",

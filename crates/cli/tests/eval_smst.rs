@@ -1,32 +1,10 @@
 //! `pokt eval smst` and `smst-verify-closest` against the Go-produced SMST vectors.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
+use common::eval;
 
 use serde_json::{Value, json};
-
-fn eval(topic: &str, cases: Vec<Value>) -> Vec<Value> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pokt"))
-        .args(["eval", topic])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(Value::Array(cases).to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    serde_json::from_slice::<Value>(&out.stdout)
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .clone()
-}
 
 /// Byte-identical, or identical except for sibling data that hashes the same (Go names an
 /// extension's leaf by insertion history; see spec/smst.md).

@@ -1,4 +1,7 @@
 //! Running the real `pokt` binary from the integration tests.
+//!
+//! Each test file includes this module and uses part of it.
+#![allow(dead_code)]
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -23,4 +26,16 @@ pub(crate) fn pokt(args: &[&str], stdin: &str) -> (i32, String) {
         out.status.code().unwrap_or(-1),
         String::from_utf8(out.stdout).expect("UTF-8 output"),
     )
+}
+
+/// Runs `pokt eval TOPIC` on `cases` (anything that serialises to the JSON array of cases) and
+/// returns the output array; panics when the command fails or prints something else.
+pub(crate) fn eval(topic: &str, cases: impl serde::Serialize) -> Vec<serde_json::Value> {
+    let input = serde_json::to_string(&cases).expect("the cases serialise");
+    let (code, out) = pokt(&["eval", topic], &input);
+    assert_eq!(code, 0, "pokt eval {topic} failed");
+    match serde_json::from_str(&out).expect("pokt eval prints JSON") {
+        serde_json::Value::Array(a) => a,
+        other => panic!("pokt eval {topic} printed {other}, not an array"),
+    }
 }
