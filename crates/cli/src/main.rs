@@ -8,6 +8,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+#[cfg(feature = "hosts")]
+mod backend_cmd;
 mod decode_cmd;
 #[cfg(feature = "hosts")]
 mod devnet_cmd;
@@ -99,6 +101,10 @@ enum Command {
     #[cfg(feature = "hosts")]
     #[command(subcommand)]
     Localnet(LocalnetCommand),
+    /// Run the stand-in model backend: a deterministic OpenAI-compatible server with real token
+    /// counts (not a model), for trying a relay miner or gateway without one.
+    #[cfg(feature = "hosts")]
+    Backend(backend_cmd::BackendArgs),
     /// Evaluate a protocol rule on a JSON array of cases read from stdin (see spec/eval.md).
     Eval {
         /// The topic, e.g. `address`, `relay-hashes`, `claim-hash`; `pokt eval --list` lists all.
@@ -265,6 +271,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             devnet_cmd::localnet_init(&args)?;
             Ok(ExitCode::SUCCESS)
         }
+        #[cfg(feature = "hosts")]
+        Command::Backend(args) => backend_cmd::run(args).map(|()| ExitCode::SUCCESS),
         Command::Eval { topic, list } => {
             if list {
                 for (name, _) in eval::TOPICS {
