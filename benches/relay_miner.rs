@@ -16,12 +16,8 @@ use pokt_primitives::{
     BlockHash, BlockHeight, BlockInterval, ComputeUnits, Relay, RelayHash, RelayRequest,
     RelayResponse, SessionHeader, TargetHash,
 };
-use pokt_relay::{
-    AcceptanceContext, PreparedRing, RingMembers, accept_relay, new_request, ring_at, sign_request,
-    sign_response,
-};
+use pokt_relay::{AcceptanceContext, PreparedRing, accept_relay, sign_response};
 use pokt_session::WindowOffsets;
-use rand_chacha::rand_core::SeedableRng;
 use rayon::prelude::*;
 
 const BATCH: usize = 512;
@@ -34,38 +30,22 @@ struct World {
 }
 
 fn world() -> World {
-    let app = SigningKey::from_bytes(&[1; 32]).unwrap();
-    let gw = SigningKey::from_bytes(&[2; 32]).unwrap();
-    let supplier = SigningKey::from_bytes(&[3; 32]).unwrap();
-    let header = SessionHeader {
-        application_address: app.address().to_string(),
-        service_id: "llm".into(),
-        session_id: "5b".repeat(32),
-        session_start_block_height: 11,
-        session_end_block_height: 20,
-    };
-    let ring = ring_at(
-        &RingMembers {
-            application: Some(app.verifying_key()),
-            delegated: vec![gw.verifying_key()],
-            pending_undelegations: vec![],
-        },
-        BlockHeight::new(20),
-    )
-    .unwrap();
+    let kit = pokt_testkit::World::new();
     let requests: Vec<RelayRequest> = (0..BATCH)
         .into_par_iter()
         .map(|i| {
-            let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(i as u64);
-            let mut r = new_request(
-                &header,
-                &supplier.address(),
+            kit.request(
                 format!("{{\"prompt\": \"hello {i}\"}}").into_bytes(),
-            );
-            sign_request(&mut r, &ring, &gw, &mut rng).unwrap();
-            r
+                i as u64,
+            )
         })
         .collect();
+    let pokt_testkit::World {
+        supplier,
+        header,
+        ring,
+        ..
+    } = kit;
     World {
         supplier,
         header,

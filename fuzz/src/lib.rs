@@ -16,6 +16,12 @@ pub mod relay;
 pub mod smst;
 pub mod tokenomics;
 
+/// The shared fixture (keys, session, ring) the verifier bodies check against, built once.
+pub fn world() -> &'static pokt_testkit::World {
+    static WORLD: std::sync::OnceLock<pokt_testkit::World> = std::sync::OnceLock::new();
+    WORLD.get_or_init(pokt_testkit::World::new)
+}
+
 /// A fuzz target body: takes arbitrary bytes, must never panic.
 pub type Body = fn(&[u8]);
 

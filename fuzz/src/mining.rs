@@ -34,43 +34,27 @@ pub fn varint(data: &[u8]) {
 /// validation (strict and Go-compatible) against a fixed session: never panics, and nothing
 /// validates (the fuzzer cannot sign for the fixed keys, and the claim root commits to no relay).
 pub fn validate_proof(data: &[u8]) {
-    use pokt_crypto::SigningKey;
-    use pokt_primitives::{
-        BlockHash, BlockHeight, Message, MsgSubmitProof, SessionHeader, TargetHash,
-    };
+    use pokt_primitives::{BlockHash, BlockHeight, Message, MsgSubmitProof, TargetHash};
     let Ok(msg) = MsgSubmitProof::decode(data) else {
         return;
     };
-    let keys: Vec<_> = [1u8, 2, 3]
-        .iter()
-        .filter_map(|b| SigningKey::from_bytes(&[*b; 32]).ok())
-        .collect();
-    let [app, gw, sup] = keys.as_slice() else {
-        return;
-    };
-    let header = SessionHeader {
-        application_address: app.address().to_string(),
-        service_id: "llm".into(),
-        session_id: "5b".repeat(32),
-        session_start_block_height: 11,
-        session_end_block_height: 20,
-    };
-    let ring = [app.verifying_key(), gw.verifying_key()];
-    let suppliers = [sup.address()];
-    let key = sup.verifying_key();
+    let w = super::world();
+    let (header, ring) = (&w.header, &w.ring);
+    let suppliers = [w.supplier_address()];
+    let key = w.supplier.verifying_key();
     let seed = BlockHash::from_bytes([9; 32]);
     let root = [7u8; 48];
     let Some(windows) = pokt_session::WindowOffsets::MAINNET.windows(BlockHeight::new(20)) else {
         return;
     };
     let ctx = pokt_mining::ProofContext {
-        session_header: &header,
+        session_header: header,
         session_suppliers: &suppliers,
         height: windows.proof_window_open,
         windows: &windows,
         target: &TargetHash::BASE,
         claim_root: &root,
-        ring: &ring,
+        ring,
         supplier_key: &key,
         seed_block_hash: &seed,
     };

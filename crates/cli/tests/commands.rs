@@ -150,34 +150,13 @@ fn difficulty_command_walks_the_ema() {
 /// wrong context is refused with the step that failed.
 #[test]
 fn proof_verify_command() {
-    use pokt_crypto::SigningKey;
     use pokt_mining::{FixedComputeUnits, Mined, SessionTree};
-    use pokt_primitives::{
-        BlockHash, BlockHeight, ComputeUnits, Message, Relay, RelayResponse, SessionHeader,
-        TargetHash,
-    };
-    use pokt_relay::{RingMembers, new_request, ring_at, sign_request, sign_response};
+    use pokt_primitives::{BlockHash, ComputeUnits, Message, TargetHash};
     use rand_chacha::rand_core::SeedableRng;
 
-    let app = SigningKey::from_bytes(&[1; 32]).unwrap();
-    let gw = SigningKey::from_bytes(&[2; 32]).unwrap();
-    let supplier = SigningKey::from_bytes(&[3; 32]).unwrap();
-    let header = SessionHeader {
-        application_address: app.address().to_string(),
-        service_id: "llm".into(),
-        session_id: "5b".repeat(32),
-        session_start_block_height: 11,
-        session_end_block_height: 20,
-    };
-    let ring = ring_at(
-        &RingMembers {
-            application: Some(app.verifying_key()),
-            delegated: vec![gw.verifying_key()],
-            pending_undelegations: vec![],
-        },
-        BlockHeight::new(20),
-    )
-    .unwrap();
+    let kit = pokt_testkit::World::new();
+    let (header, supplier, ring) = (kit.header.clone(), kit.supplier.clone(), kit.ring.clone());
+    let (app, gw) = (&kit.app, &kit.gateway);
     let mut tree = SessionTree::new(
         header.clone(),
         supplier.address(),
@@ -186,18 +165,8 @@ fn proof_verify_command() {
     );
     let mut rng = rand_chacha::ChaCha20Rng::from_seed([7; 32]);
     for i in 0..8 {
-        let mut req = new_request(&header, &supplier.address(), format!("q{i}").into_bytes());
-        sign_request(&mut req, &ring, &gw, &mut rng).unwrap();
-        let mut res = RelayResponse {
-            payload: format!("a{i}").into_bytes(),
-            ..RelayResponse::default()
-        };
-        res.meta.session_header = Some(header.clone());
-        sign_response(&mut res, &supplier);
-        let relay = Relay {
-            req: Some(req),
-            res: Some(res),
-        };
+        let req = kit.request_with(format!("q{i}").into_bytes(), &mut rng);
+        let relay = kit.relay(req, format!("a{i}").into_bytes());
         assert_eq!(tree.offer(&relay), Mined::Inserted(ComputeUnits::new(3)));
     }
     let seed = BlockHash::from_bytes([9; 32]);

@@ -8,7 +8,7 @@ use pokt_primitives::{
     BlockHash, BlockHeight, ComputeUnits, Message, MsgSubmitProof, ProofPath, Relay, RelayResponse,
     SessionHeader, TargetHash,
 };
-use pokt_relay::{RingMembers, new_request, ring_at, sign_request, sign_response};
+use pokt_relay::{new_request, sign_response};
 use pokt_session::{WindowOffsets, Windows};
 use pokt_smst::gob::{decode_compact_closest_proof, encode_compact_closest_proof};
 use pokt_smst::{compact_closest_proof, decompact_closest_proof};
@@ -28,25 +28,8 @@ fn cu(n: u64) -> ComputeUnits {
 }
 
 fn world(n: usize) -> World {
-    let app = SigningKey::from_bytes(&[1; 32]).unwrap();
-    let gw = SigningKey::from_bytes(&[2; 32]).unwrap();
-    let supplier = SigningKey::from_bytes(&[3; 32]).unwrap();
-    let header = SessionHeader {
-        application_address: app.address().to_string(),
-        service_id: "llm".into(),
-        session_id: "5b".repeat(32),
-        session_start_block_height: 11,
-        session_end_block_height: 20,
-    };
-    let ring = ring_at(
-        &RingMembers {
-            application: Some(app.verifying_key()),
-            delegated: vec![gw.verifying_key()],
-            pending_undelegations: vec![],
-        },
-        BlockHeight::new(20),
-    )
-    .unwrap();
+    let kit = pokt_testkit::World::new();
+    let (header, supplier, ring) = (kit.header.clone(), kit.supplier.clone(), kit.ring.clone());
     let mut half = [0xff; 32];
     half[0] = 0x7f;
     let target = TargetHash::from_bytes(half);
@@ -59,22 +42,9 @@ fn world(n: usize) -> World {
     let mut rng = rand_chacha::ChaCha20Rng::from_seed([5; 32]);
     let mut mined = 0;
     for i in 0..n {
-        let mut req = new_request(
-            &header,
-            &supplier.address(),
-            format!("prompt {i}").into_bytes(),
-        );
-        sign_request(&mut req, &ring, &gw, &mut rng).unwrap();
-        let mut res = RelayResponse {
-            payload: format!("answer {i}").into_bytes(),
-            ..RelayResponse::default()
-        };
-        res.meta.session_header = Some(header.clone());
-        sign_response(&mut res, &supplier);
-        if let Mined::Inserted(w) = tree.offer(&Relay {
-            req: Some(req),
-            res: Some(res),
-        }) {
+        let req = kit.request_with(format!("prompt {i}").into_bytes(), &mut rng);
+        let relay = kit.relay(req, format!("answer {i}").into_bytes());
+        if let Mined::Inserted(w) = tree.offer(&relay) {
             assert_eq!(w, cu(100));
             mined += 1;
         }

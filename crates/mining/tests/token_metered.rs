@@ -7,10 +7,9 @@ use pokt_crypto::SigningKey;
 use pokt_mining::*;
 use pokt_primitives::{
     BlockHash, BlockHeight, ComputeUnits, HttpHeaders, Message, PoktHttpResponse, Relay,
-    RelayResponse, SessionHeader, TargetHash,
+    SessionHeader, TargetHash,
 };
 use pokt_relay::llm::{TokenPricing, Usage, response_usage};
-use pokt_relay::{RingMembers, new_request, ring_at, sign_request, sign_response};
 use pokt_session::WindowOffsets;
 use rand_chacha::rand_core::SeedableRng;
 
@@ -46,52 +45,32 @@ struct Setup {
 }
 
 fn setup(n: u64) -> Setup {
-    let app = SigningKey::from_bytes(&[1; 32]).unwrap();
-    let gw = SigningKey::from_bytes(&[2; 32]).unwrap();
-    let supplier = SigningKey::from_bytes(&[3; 32]).unwrap();
-    let header = SessionHeader {
-        application_address: app.address().to_string(),
-        service_id: "llm".into(),
-        session_id: "7c".repeat(32),
-        session_start_block_height: 11,
-        session_end_block_height: 20,
-    };
-    let ring = ring_at(
-        &RingMembers {
-            application: Some(app.verifying_key()),
-            delegated: vec![gw.verifying_key()],
-            pending_undelegations: vec![],
-        },
-        BlockHeight::new(20),
-    )
-    .unwrap();
+    let mut kit = pokt_testkit::World::new();
+    kit.header.session_id = "7c".repeat(32);
     let mut rng = rand_chacha::ChaCha20Rng::from_seed([5; 32]);
     let relays = (0..n)
         .map(|i| {
-            let mut req = new_request(&header, &supplier.address(), format!("p{i}").into_bytes());
-            sign_request(&mut req, &ring, &gw, &mut rng).unwrap();
+            let req = kit.request_with(format!("p{i}").into_bytes(), &mut rng);
             let body = format!(
                 r#"{{"choices":[],"usage":{{"prompt_tokens":{},"completion_tokens":{}}}}}"#,
                 i + 1,
                 2 * i
             );
-            let mut res = RelayResponse {
-                payload: PoktHttpResponse {
-                    status_code: 200,
-                    header: HttpHeaders::default(),
-                    body: body.into_bytes(),
-                }
-                .encode(),
-                ..RelayResponse::default()
-            };
-            res.meta.session_header = Some(header.clone());
-            sign_response(&mut res, &supplier);
-            Relay {
-                req: Some(req),
-                res: Some(res),
+            let payload = PoktHttpResponse {
+                status_code: 200,
+                header: HttpHeaders::default(),
+                body: body.into_bytes(),
             }
+            .encode();
+            kit.relay(req, payload)
         })
         .collect();
+    let pokt_testkit::World {
+        header,
+        supplier,
+        ring,
+        ..
+    } = kit;
     Setup {
         header,
         supplier,
