@@ -17,6 +17,8 @@ mod eval;
 mod keys_cmd;
 mod mining_cmd;
 mod relay_cmd;
+#[cfg(feature = "hosts")]
+mod relayminer_cmd;
 mod session_cmd;
 mod settle_cmd;
 mod simulate;
@@ -105,6 +107,10 @@ enum Command {
     /// counts (not a model), for trying a relay miner or gateway without one.
     #[cfg(feature = "hosts")]
     Backend(backend_cmd::BackendArgs),
+    /// Run the relay miner (`--config FILE`), or check its configuration, chain, stakes and
+    /// backends (`check --config FILE`).
+    #[cfg(feature = "hosts")]
+    Relayminer(relayminer_cmd::RelayminerArgs),
     /// Evaluate a protocol rule on a JSON array of cases read from stdin (see spec/eval.md).
     Eval {
         /// The topic, e.g. `address`, `relay-hashes`, `claim-hash`; `pokt eval --list` lists all.
@@ -273,6 +279,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         #[cfg(feature = "hosts")]
         Command::Backend(args) => backend_cmd::run(args).map(|()| ExitCode::SUCCESS),
+        #[cfg(feature = "hosts")]
+        Command::Relayminer(args) => relayminer_cmd::run(args).map(ExitCode::from),
         Command::Eval { topic, list } => {
             if list {
                 for (name, _) in eval::TOPICS {

@@ -1,0 +1,543 @@
+//! The relay miner's embedded store: one redb file for the whole process (spec/adr/0011).
+//!
+//! - `sessions`: `{session_id}/{supplier}` → a [`SessionRecord`] (JSON): the session header, the
+//!   difficulty target and weight policy the tree was built with, and how far its claim and proof
+//!   have gone.
+//! - `relays`: `{session_id}/{supplier}/` ‖ relay hash → the mined relay's bytes.
+//!
+//! Every mined relay is committed before its signed answer leaves [RM-STORE-1]: commits are
+//! grouped (a writer thread takes every relay waiting and commits them in one transaction), each
+//! commit reaches the file with `write(2)` — so it survives the process being killed at any moment
+//! — and the file is made durable (`fsync`) every `sync_interval` (0: at every commit), which
+//! bounds what a power loss can take [RM-STORE-2]. On start, [`Store::load`] gives back every
+//! session not yet pruned with its relays, from which the trees are rebuilt [RM-STORE-3].
+
+use std::fs::{File, OpenOptions};
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use pokt_relay::llm::TokenPricing;
+use redb::backends::FileBackend;
+use redb::{
+    BackendError, Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, StorageBackend,
+    TableDefinition,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, oneshot};
+
+type BackendIoError = std::io::Error;
+
+const SESSIONS: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("sessions");
+const RELAYS: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("relays");
+
+/// A store failure.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("store: {0}")]
+pub struct StoreError(pub String);
+
+fn se(e: impl std::fmt::Display) -> StoreError {
+    StoreError(e.to_string())
+}
+
+/// How a session tree weighs its relays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyRecord {
+    /// Fixed compute units per relay.
+    Fixed(u64),
+    /// Token-metered (LLM extension).
+    Metered(TokenPricing),
+}
+
+/// Where a (session, supplier) stands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Serving relays or waiting for the claim window.
+    #[default]
+    Open,
+    /// The claim is on chain.
+    Claimed,
+    /// Proven, or no proof required: waiting for settlement.
+    Done,
+}
+
+/// What the store keeps of one (session, supplier).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    /// Application address.
+    pub application: String,
+    /// Service id.
+    pub service: String,
+    /// Session id.
+    pub session_id: String,
+    /// Session start height.
+    pub start: i64,
+    /// Session end height.
+    pub end: i64,
+    /// The supplier operator.
+    pub supplier: String,
+    /// The difficulty target at the session start (hex).
+    pub target: String,
+    /// The weight policy.
+    pub policy: PolicyRecord,
+    /// Claim and proof progress.
+    pub stage: Stage,
+}
+
+impl SessionRecord {
+    /// The store key `{session_id}/{supplier}`.
+    pub fn key(&self) -> Vec<u8> {
+        session_key(&self.session_id, &self.supplier)
+    }
+}
+
+/// The store key of a (session, supplier).
+pub fn session_key(session_id: &str, supplier: &str) -> Vec<u8> {
+    format!("{session_id}/{supplier}").into_bytes()
+}
+
+/// A session as loaded on start: its record and its mined relays (encoded).
+#[derive(Clone, Debug)]
+pub struct LoadedSession {
+    /// The record.
+    pub record: SessionRecord,
+    /// The mined relays' bytes.
+    pub relays: Vec<Vec<u8>>,
+}
+
+enum Op {
+    Relay {
+        record: Vec<u8>,
+        key: Vec<u8>,
+        relay_key: Vec<u8>,
+        relay: Vec<u8>,
+    },
+    Record {
+        key: Vec<u8>,
+        record: Vec<u8>,
+    },
+    Remove {
+        key: Vec<u8>,
+    },
+    Sync,
+}
+
+struct Job {
+    op: Op,
+    done: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// The redb file behind a backend whose `sync_data` is deferred to the store's sync thread
+/// (0 interval: synced at every commit). Writes still reach the file at every commit.
+#[derive(Debug)]
+struct DeferredSync {
+    inner: FileBackend,
+    file: File,
+    every_commit: bool,
+    dirty: Arc<AtomicBool>,
+}
+
+impl StorageBackend for DeferredSync {
+    fn len(&self) -> Result<u64, BackendIoError> {
+        self.inner.len()
+    }
+    fn read(&self, offset: u64, out: &mut [u8]) -> Result<(), BackendIoError> {
+        self.inner.read(offset, out)
+    }
+    fn set_len(&self, len: u64) -> Result<(), BackendIoError> {
+        self.dirty.store(true, Ordering::Release);
+        self.inner.set_len(len)
+    }
+    fn sync_data(&self) -> Result<(), BackendIoError> {
+        if self.every_commit {
+            self.inner.sync_data()
+        } else {
+            Ok(())
+        }
+    }
+    fn write(&self, offset: u64, data: &[u8]) -> Result<(), BackendIoError> {
+        self.dirty.store(true, Ordering::Release);
+        self.inner.write(offset, data)
+    }
+    fn close(&self) -> Result<(), BackendIoError> {
+        let _ = self.file.sync_all();
+        self.inner.close()
+    }
+    fn try_lock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<bool, BackendError> {
+        self.inner.try_lock_range(start, end)
+    }
+    fn try_lock_shared_range(
+        &self,
+        start: Bound<u64>,
+        end: Bound<u64>,
+    ) -> Result<bool, BackendError> {
+        self.inner.try_lock_shared_range(start, end)
+    }
+    fn lock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<(), BackendError> {
+        self.inner.lock_range(start, end)
+    }
+    fn lock_shared_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<(), BackendError> {
+        self.inner.lock_shared_range(start, end)
+    }
+    fn unlock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<(), BackendError> {
+        self.inner.unlock_range(start, end)
+    }
+    fn query_lock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<bool, BackendError> {
+        self.inner.query_lock_range(start, end)
+    }
+}
+
+/// The store: a handle to the writer thread and the database.
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<Database>,
+    tx: mpsc::Sender<Job>,
+    file: Arc<File>,
+    dirty: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+    commits: Arc<AtomicU64>,
+    path: std::path::PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path`; another process holding it is refused. Starts the
+    /// writer thread and, for a positive `sync_interval`, the sync thread.
+    pub fn open(path: &Path, sync_interval: Duration) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(se)?;
+        }
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| StoreError(format!("{}: {e}", path.display())))?;
+        let sync_file = Arc::new(file.try_clone().map_err(se)?);
+        let dirty = Arc::new(AtomicBool::new(false));
+        let backend = DeferredSync {
+            inner: FileBackend::new(file).map_err(se)?,
+            file: sync_file.try_clone().map_err(se)?,
+            every_commit: sync_interval.is_zero(),
+            dirty: dirty.clone(),
+        };
+        // A store closed in this process a moment ago may still be held by its writer thread
+        // for a few milliseconds: wait (≤ 2 s) for it, never for another process.
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        let mut backend = Some(backend);
+        let db = loop {
+            let Some(b) = backend.take() else {
+                return Err(StoreError("backend".into()));
+            };
+            let probe = DeferredSync {
+                inner: FileBackend::new(b.file.try_clone().map_err(se)?).map_err(se)?,
+                file: b.file.try_clone().map_err(se)?,
+                every_commit: b.every_commit,
+                dirty: b.dirty.clone(),
+            };
+            match redb::Builder::new().create_with_backend(b) {
+                Ok(db) => break db,
+                Err(redb::DatabaseError::DatabaseAlreadyOpen)
+                    if std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                    backend = Some(probe);
+                }
+                Err(e) => return Err(StoreError(format!("{}: {e}", path.display()))),
+            }
+        };
+        let w = db.begin_write().map_err(se)?;
+        {
+            w.open_table(SESSIONS).map_err(se)?;
+            w.open_table(RELAYS).map_err(se)?;
+        }
+        w.commit().map_err(se)?;
+        let db = Arc::new(db);
+        let (tx, rx) = mpsc::channel::<Job>(8192);
+        let stop = Arc::new(AtomicBool::new(false));
+        let commits = Arc::new(AtomicU64::new(0));
+        {
+            let db = db.clone();
+            let commits = commits.clone();
+            let file = sync_file.clone();
+            let dirty = dirty.clone();
+            std::thread::Builder::new()
+                .name("relayminer-store".into())
+                .spawn(move || writer(&db, rx, &commits, &file, &dirty))
+                .map_err(se)?;
+        }
+        if !sync_interval.is_zero() {
+            let file = sync_file.clone();
+            let dirty = dirty.clone();
+            let stop = stop.clone();
+            std::thread::Builder::new()
+                .name("relayminer-sync".into())
+                .spawn(move || {
+                    while !stop.load(Ordering::Acquire) {
+                        std::thread::sleep(sync_interval);
+                        if dirty.swap(false, Ordering::AcqRel) && file.sync_data().is_err() {
+                            tracing::error!("store: fsync failed");
+                            dirty.store(true, Ordering::Release);
+                        }
+                    }
+                })
+                .map_err(se)?;
+        }
+        Ok(Self {
+            db,
+            tx,
+            file: sync_file,
+            dirty,
+            stop,
+            commits,
+            path: path.to_path_buf(),
+        })
+    }
+
+    async fn run(&self, op: Op) -> Result<(), StoreError> {
+        let (done, rx) = oneshot::channel();
+        self.tx
+            .send(Job { op, done })
+            .await
+            .map_err(|_| StoreError("writer stopped".into()))?;
+        rx.await.map_err(|_| StoreError("writer stopped".into()))?
+    }
+
+    /// Writes a mined relay (and the session's record if it has none yet); returns once the
+    /// commit holding it has reached the file. [RM-STORE-1]
+    pub async fn put_relay(
+        &self,
+        record: &SessionRecord,
+        relay_hash: &[u8; 32],
+        relay: Vec<u8>,
+    ) -> Result<(), StoreError> {
+        let key = record.key();
+        let mut relay_key = key.clone();
+        relay_key.push(b'/');
+        relay_key.extend_from_slice(relay_hash);
+        self.run(Op::Relay {
+            record: serde_json::to_vec(record).map_err(se)?,
+            key,
+            relay_key,
+            relay,
+        })
+        .await
+    }
+
+    /// Writes (replaces) a session's record.
+    pub async fn set_record(&self, record: &SessionRecord) -> Result<(), StoreError> {
+        self.run(Op::Record {
+            key: record.key(),
+            record: serde_json::to_vec(record).map_err(se)?,
+        })
+        .await
+    }
+
+    /// Removes a session's record and its relays (pruning). [RM-STORE-4]
+    pub async fn remove(&self, record: &SessionRecord) -> Result<(), StoreError> {
+        self.run(Op::Remove { key: record.key() }).await
+    }
+
+    /// Makes everything committed so far durable (fsync) now.
+    pub async fn sync(&self) -> Result<(), StoreError> {
+        self.run(Op::Sync).await
+    }
+
+    /// Every stored session with its relays.
+    pub fn load(&self) -> Result<Vec<LoadedSession>, StoreError> {
+        let r = self.db.begin_read().map_err(se)?;
+        let sessions = r.open_table(SESSIONS).map_err(se)?;
+        let relays = r.open_table(RELAYS).map_err(se)?;
+        let mut out = Vec::new();
+        for item in sessions.iter().map_err(se)? {
+            let (k, v) = item.map_err(se)?;
+            let record: SessionRecord = serde_json::from_slice(v.value()).map_err(se)?;
+            let mut prefix = k.value().to_vec();
+            prefix.push(b'/');
+            let mut end = prefix.clone();
+            if let Some(last) = end.last_mut() {
+                *last = b'/' + 1;
+            }
+            let mut rs = Vec::new();
+            for item in relays
+                .range::<&[u8]>(prefix.as_slice()..end.as_slice())
+                .map_err(se)?
+            {
+                let (_, v) = item.map_err(se)?;
+                rs.push(v.value().to_vec());
+            }
+            out.push(LoadedSession { record, relays: rs });
+        }
+        Ok(out)
+    }
+
+    /// The store file's size in bytes.
+    pub fn size_bytes(&self) -> u64 {
+        self.file.metadata().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Commits made so far (group commits: fewer than relays written under load).
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Relaxed)
+    }
+
+    /// Relays stored (all sessions).
+    pub fn relay_count(&self) -> Result<u64, StoreError> {
+        let r = self.db.begin_read().map_err(se)?;
+        let t = r.open_table(RELAYS).map_err(se)?;
+        t.len().map_err(se)
+    }
+
+    /// Stops the sync thread after a final fsync.
+    pub fn close(&self) {
+        self.stop.store(true, Ordering::Release);
+        if self.dirty.swap(false, Ordering::AcqRel) {
+            let _ = self.file.sync_data();
+        }
+    }
+}
+
+/// The writer thread: takes every job waiting, applies them in one write transaction, commits,
+/// answers each. A failed transaction fails all of its jobs.
+fn writer(
+    db: &Database,
+    mut rx: mpsc::Receiver<Job>,
+    commits: &AtomicU64,
+    file: &File,
+    dirty: &AtomicBool,
+) {
+    const MAX_BATCH: usize = 4096;
+    while let Some(first) = rx.blocking_recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let result = apply(db, &jobs).and_then(|sync| {
+            if sync && dirty.swap(false, Ordering::AcqRel) {
+                file.sync_data().map_err(se)?;
+            }
+            Ok(())
+        });
+        commits.fetch_add(1, Ordering::Relaxed);
+        for j in jobs {
+            let _ = j.done.send(result.clone());
+        }
+    }
+}
+
+fn apply(db: &Database, jobs: &[Job]) -> Result<bool, StoreError> {
+    let mut sync = false;
+    let w = db.begin_write().map_err(se)?;
+    {
+        let mut sessions = w.open_table(SESSIONS).map_err(se)?;
+        let mut relays = w.open_table(RELAYS).map_err(se)?;
+        for j in jobs {
+            match &j.op {
+                Op::Relay {
+                    record,
+                    key,
+                    relay_key,
+                    relay,
+                } => {
+                    if sessions.get(key.as_slice()).map_err(se)?.is_none() {
+                        sessions
+                            .insert(key.as_slice(), record.as_slice())
+                            .map_err(se)?;
+                    }
+                    relays
+                        .insert(relay_key.as_slice(), relay.as_slice())
+                        .map_err(se)?;
+                }
+                Op::Record { key, record } => {
+                    sessions
+                        .insert(key.as_slice(), record.as_slice())
+                        .map_err(se)?;
+                }
+                Op::Remove { key } => {
+                    sessions.remove(key.as_slice()).map_err(se)?;
+                    let mut prefix = key.clone();
+                    prefix.push(b'/');
+                    let mut end = prefix.clone();
+                    if let Some(last) = end.last_mut() {
+                        *last = b'/' + 1;
+                    }
+                    relays
+                        .retain_in::<&[u8], _>(prefix.as_slice()..end.as_slice(), |_, _| false)
+                        .map_err(se)?;
+                }
+                Op::Sync => sync = true,
+            }
+        }
+    }
+    w.commit().map_err(se)?;
+    Ok(sync)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn record(sid: &str, sup: &str) -> SessionRecord {
+        SessionRecord {
+            application: "app".into(),
+            service: "llm".into(),
+            session_id: sid.into(),
+            start: 1,
+            end: 4,
+            supplier: sup.into(),
+            target: "ff".repeat(32),
+            policy: PolicyRecord::Fixed(100),
+            stage: Stage::Open,
+        }
+    }
+
+    #[tokio::test]
+    async fn relays_survive_reopen_and_pruning_removes_them() {
+        let dir = std::env::temp_dir().join(format!("pokt-rm-store-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("s.redb");
+        {
+            let s = Store::open(&path, Duration::from_millis(10)).unwrap();
+            let (a, b) = (record("aa", "s1"), record("ab", "s1"));
+            for i in 0..10u8 {
+                s.put_relay(&a, &[i; 32], vec![i]).await.unwrap();
+            }
+            s.put_relay(&b, &[9; 32], vec![42]).await.unwrap();
+            let mut a2 = a.clone();
+            a2.stage = Stage::Claimed;
+            s.set_record(&a2).await.unwrap();
+            s.sync().await.unwrap();
+            assert_eq!(s.relay_count().unwrap(), 11);
+            s.close();
+        }
+        let s = Store::open(&path, Duration::ZERO).unwrap();
+        let mut loaded = s.load().unwrap();
+        loaded.sort_by(|x, y| x.record.session_id.cmp(&y.record.session_id));
+        assert_eq!(loaded.len(), 2);
+        assert_eq!(loaded[0].record.stage, Stage::Claimed);
+        assert_eq!(loaded[0].relays.len(), 10);
+        assert_eq!(loaded[1].relays, vec![vec![42]]);
+        s.remove(&loaded[0].record).await.unwrap();
+        let left = s.load().unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(s.relay_count().unwrap(), 1);
+        drop(s);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
