@@ -206,8 +206,8 @@ impl Meter {
 
 /// The compute units an application's stake pays one supplier of one session: stake ÷ pending
 /// sessions ÷ suppliers in the session (settlement's floor), × the overservicing bonus multiplier,
-/// × (100 + allowance) %, converted at the compute-unit price (1 uPOKT = 10⁶ pPOKT;
-/// `multiplier / granularity` pPOKT per compute unit). [RM-METER-1]
+/// × (100 + allowance) %, converted at the compute-unit price (`compute_units_to_tokens_multiplier
+/// / compute_unit_cost_granularity` uPOKT per compute unit). [RM-METER-1]
 pub fn budget_compute_units(
     stake_upokt: u64,
     pending_sessions: u64,
@@ -227,9 +227,7 @@ pub fn budget_compute_units(
         .saturating_mul(u128::from(overservicing_multiplier.max(1)))
         .saturating_mul(100 + u128::from(allowance_percent))
         / 100;
-    upokt
-        .saturating_mul(1_000_000)
-        .saturating_mul(u128::from(cu_cost_granularity.max(1)))
+    upokt.saturating_mul(u128::from(cu_cost_granularity.max(1)))
         / u128::from(cu_to_tokens_multiplier)
 }
 
@@ -428,14 +426,14 @@ mod tests {
 
     #[test]
     fn budget() {
-        // 5e9 uPOKT stake, 2 pending sessions, 3 suppliers: floor 833,333,333 uPOKT; at 42 pPOKT
-        // per CU (granularity 1), that is 833,333,333e6 / 42 CU.
+        // 5e9 uPOKT stake, 2 pending sessions, 3 suppliers: floor 833,333,333 uPOKT; at 42 uPOKT
+        // per CU (multiplier 42e6, granularity 1e6), that is 833,333,333 / 42 CU.
         assert_eq!(
-            budget_compute_units(5_000_000_000, 2, 3, 1, 0, 42, 1),
-            833_333_333u128 * 1_000_000 / 42
+            budget_compute_units(5_000_000_000, 2, 3, 1, 0, 42_000_000, 1_000_000),
+            833_333_333u128 / 42
         );
         // Multiplier 2 and a 50 % allowance: × 3.
-        assert_eq!(budget_compute_units(600, 1, 1, 2, 50, 1_000_000, 1), 1_800);
+        assert_eq!(budget_compute_units(600, 1, 1, 2, 50, 1, 1), 1_800);
         assert_eq!(budget_compute_units(1, 1, 1, 1, 0, 0, 1), u128::MAX);
     }
 }
