@@ -353,7 +353,7 @@ async fn relays_are_served_claimed_proven_and_settled() {
         text.contains("staked") && text.contains("backend llm"),
         "{text}"
     );
-    let (_miner, url) = net.relayminer(&cfg);
+    let (mut miner, url) = net.relayminer(&cfg);
     let s = open_session(&net, &url).await;
     let app_before = net
         .chain
@@ -444,6 +444,8 @@ async fn relays_are_served_claimed_proven_and_settled() {
     assert!(m.contains("relayminer_claims_submitted_total 1"), "{m}");
     assert!(m.contains("relayminer_proofs_submitted_total 1"), "{m}");
     assert!(m.contains("reason=\"bad_signature\""), "{m}");
+    // SIGTERM: a graceful stop, exit code 0.
+    assert_eq!(miner.terminate(Duration::from_secs(20)), Some(0));
 }
 
 /// SIGKILL mid-session and again inside the claim window: after each restart every relay whose

@@ -150,7 +150,7 @@ pub struct ServerConfig {
     /// Largest relay request read, bytes (default 4 MiB).
     #[serde(default = "d_max_request")]
     pub max_request_bytes: usize,
-    /// Relays served at once; more wait for a slot (default 1024).
+    /// Relays served at once; more wait for a slot (default 1024). [RM-OPS-3]
     #[serde(default = "d_max_concurrent")]
     pub max_concurrent_relays: usize,
     /// On SIGTERM, how long in-flight relays may take to finish, ms (default 30 000).

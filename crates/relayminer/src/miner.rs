@@ -423,8 +423,8 @@ impl<C: Chain> RelayMiner<C> {
         Ok((entry, serving))
     }
 
-    /// Serves one relay request body: every step; the signed answer (whole) or a stream.
-    pub async fn handle(self: &Arc<Self>, body: &[u8]) -> Result<Response, Refusal> {
+    /// decode → accept → meter: the relay's session, supplier, key and reservation.
+    async fn prepare(&self, body: &[u8]) -> Result<Prepared, Refusal> {
         if self.stopping.load(Ordering::Acquire) {
             return Err(Refusal {
                 status: StatusCode::SERVICE_UNAVAILABLE,
@@ -457,9 +457,9 @@ impl<C: Chain> RelayMiner<C> {
         let svc = self
             .services
             .get(&entry.service)
+            .cloned()
             .ok_or_else(|| Refusal::rejected("unknown_service", "service not served here"))?;
         self.metrics.accepted(&entry.service);
-        // meter
         let reserved = entry.policy.estimate();
         self.with_supplier(&entry, supplier, |st| {
             if st.sealed {
@@ -470,48 +470,87 @@ impl<C: Chain> RelayMiner<C> {
             }
             st.meter.reserve(reserved)
         })?;
-        // forward
-        let (http_req, url) = steps::backend_request(&accepted, &svc.backend_url)
-            .inspect_err(|_| self.unreserve(&entry, supplier, reserved))?;
+        Ok(Prepared {
+            entry,
+            supplier,
+            key,
+            accepted,
+            reserved,
+            svc,
+        })
+    }
+
+    /// sign → mine (stored before returning): the encoded signed response to a whole answer.
+    /// Backend errors (non-2xx) are answered (signed) but not mined.
+    async fn finish_whole(
+        &self,
+        p: Prepared,
+        status: u16,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<Vec<u8>, Refusal> {
+        let res = steps::sign(&p.entry.header, status, content_type, body, &p.key);
+        let bytes = res.encode();
+        if (200..300).contains(&status) {
+            let relay = Relay {
+                req: Some(p.accepted.into_request()),
+                res: Some(res),
+            };
+            self.mine(&p.entry, p.supplier, &relay, p.reserved).await?;
+        } else {
+            self.unreserve(&p.entry, p.supplier, p.reserved);
+        }
+        Ok(bytes)
+    }
+
+    /// The hot path with the backend's answer given instead of forwarded: decode → accept →
+    /// meter → sign → mine (written to the store before it returns). Returns the encoded signed
+    /// `RelayResponse`. For benches and tests of the steps without a backend.
+    pub async fn answer_relay(
+        &self,
+        body: &[u8],
+        status: u16,
+        content_type: &str,
+        answer: Vec<u8>,
+    ) -> Result<Vec<u8>, Refusal> {
+        let p = self.prepare(body).await?;
+        self.finish_whole(p, status, content_type, answer).await
+    }
+
+    /// Serves one relay request body: every step; the signed answer (whole) or a stream.
+    pub async fn handle(self: &Arc<Self>, body: &[u8]) -> Result<Response, Refusal> {
+        let p = self.prepare(body).await?;
+        let (http_req, url) = steps::backend_request(&p.accepted, &p.svc.backend_url)
+            .inspect_err(|_| self.unreserve(&p.entry, p.supplier, p.reserved))?;
         let started = Instant::now();
-        let timeout = Duration::from_millis(svc.backend_timeout_ms);
-        let answer = steps::forward(&self.http, &http_req, &url, timeout, svc.max_answer_bytes)
+        let timeout = Duration::from_millis(p.svc.backend_timeout_ms);
+        let answer = steps::forward(&self.http, &http_req, &url, timeout, p.svc.max_answer_bytes)
             .await
-            .inspect_err(|_| self.unreserve(&entry, supplier, reserved))?;
+            .inspect_err(|_| self.unreserve(&p.entry, p.supplier, p.reserved))?;
         self.metrics
             .backend_latency
             .observe(started.elapsed().as_secs_f64());
-        let relay_req = accepted.into_request();
         match answer {
-            Answer::Stream { status, response } => Ok(self.stream(
-                entry,
-                supplier,
-                key,
-                relay_req,
-                status,
-                response,
-                timeout,
-                svc.max_answer_bytes,
-                reserved,
-            )),
+            Answer::Stream { status, response } => {
+                let max = p.svc.max_answer_bytes;
+                Ok(self.stream(
+                    p.entry,
+                    p.supplier,
+                    p.key,
+                    p.accepted.into_request(),
+                    status,
+                    response,
+                    timeout,
+                    max,
+                    p.reserved,
+                ))
+            }
             Answer::Whole {
                 status,
                 content_type,
                 body,
             } => {
-                // sign
-                let res = steps::sign(&entry.header, status, &content_type, body, &key);
-                let bytes = res.encode();
-                // mine (before the answer leaves); backend errors are answered but not mined.
-                if (200..300).contains(&status) {
-                    let relay = Relay {
-                        req: Some(relay_req),
-                        res: Some(res),
-                    };
-                    self.mine(&entry, supplier, &relay, reserved).await?;
-                } else {
-                    self.unreserve(&entry, supplier, reserved);
-                }
+                let bytes = self.finish_whole(p, status, &content_type, body).await?;
                 Ok((
                     StatusCode::OK,
                     [(header::CONTENT_TYPE, "application/octet-stream")],
@@ -989,6 +1028,7 @@ impl<C: Chain> RelayMiner<C> {
     }
 
     /// Graceful stop: refuse new relays, wait (≤ grace) for in-flight ones, sync the store.
+    /// [RM-OPS-2]
     pub async fn shutdown(&self) {
         self.stopping.store(true, Ordering::Release);
         let grace = Duration::from_millis(self.cfg.server.shutdown_grace_ms);
@@ -1032,6 +1072,16 @@ impl<C: Chain> RelayMiner<C> {
         });
         Ok((bound, tx))
     }
+}
+
+/// A relay past decode, accept and meter.
+struct Prepared {
+    entry: Arc<SessionEntry>,
+    supplier: Address,
+    key: SigningKey,
+    accepted: pokt_relay::AcceptedRelay,
+    reserved: u64,
+    svc: ServiceConfig,
 }
 
 #[derive(Clone, Copy, Debug)]
