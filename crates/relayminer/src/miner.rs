@@ -239,13 +239,16 @@ impl<C: Chain> RelayMiner<C> {
                 })
             });
             let sealed = r.stage != Stage::Open;
+            // The meter restarts from the mined compute units (the served ones are not stored;
+            // at the base difficulty they are the same).
+            let used_cu = u128::from(tree.root().sum());
             lock(&entry.suppliers).insert(
                 supplier,
                 SupplierState {
                     tree,
                     meter: Meter {
                         budget_cu: u128::MAX,
-                        used_cu: 0,
+                        used_cu,
                     },
                     record: r,
                     busy: false,
