@@ -415,13 +415,15 @@ async fn soak(total: usize) {
     };
     let (rss, hwm) = rss_kib();
     println!(
-        "soak: {served} relays over {session} sessions × {} applications in {:.0} s; peak RSS {hwm} KiB (now {rss}), peak open files {peak_files}; store after pruning: {} relays, {} KiB; {}; {}; {}",
+        "soak: {served} relays over {session} sessions × {} applications in {:.0} s; peak RSS {hwm} KiB (now {rss}), peak open files {peak_files}; store after pruning: {} relays, {} KiB; {}; {}; {}; {}; {}",
         w.apps.len(),
         start.elapsed().as_secs_f64(),
         w.miner.store().relay_count().unwrap(),
         w.miner.store().size_bytes() / 1024,
         line("relayminer_claims_submitted_total"),
         line("relayminer_proofs_submitted_total"),
+        line("relayminer_proofs_failed_total"),
+        line("relayminer_claims_failed_total"),
         line("relayminer_sessions_open"),
     );
     stop.store(true, std::sync::atomic::Ordering::Release);
