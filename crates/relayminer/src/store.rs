@@ -1,4 +1,4 @@
-//! The relay miner's embedded store: one redb file for the whole process (spec/adr/0011).
+//! The relay miner's embedded store: one redb file for the whole process (spec/adr/0012).
 //!
 //! - `sessions`: `{session_id}/{supplier}` → a [`SessionRecord`] (JSON): the session header, the
 //!   difficulty target and weight policy the tree was built with, and how far its claim and proof
