@@ -308,13 +308,17 @@ pub(crate) fn localnet_init(a: &LocalnetInitArgs) -> anyhow::Result<()> {
              # Demo keys: never use them off this devnet.\n\
              [chain]\nchain_id = \"pokt-localnet\"\nrpc_url = \"http://{RPC}\"\ngrpc_url = \"http://{GRPC}\"\n\n\
              [server]\nlisten = \"{GATEWAY}\"\n\n\
-             [gateway]\nkey_file = \"{gateway_key}\"\napplications = [\"{}\"]\nservice = \"llm\"\n",
-            app.address()
+             [gateway]\nkey_file = \"{gateway_key}\"\n\n\
+             [[applications]]\naddress = \"{app}\"\n\n\
+             [[services]]\nid = \"llm\"\nmodels = [\"stand-in-1\"]\n\n\
+             [[api_keys]]\nname = \"demo\"\nkey = \"sk-localnet-demo-key\"\napplication = \"{app}\"\n",
+            app = app.address()
         ),
     )?;
     let manifest = json!({
         "chain_id": "pokt-localnet",
         "demo_keys_warning": "these secret keys are public demo keys: never use them off this devnet",
+        "gateway_api_key": "sk-localnet-demo-key",
         "endpoints": {
             "cometbft_rpc": format!("http://{RPC}"),
             "cometbft_websocket": format!("ws://{RPC}/websocket"),

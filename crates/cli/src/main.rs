@@ -14,6 +14,8 @@ mod decode_cmd;
 #[cfg(feature = "hosts")]
 mod devnet_cmd;
 mod eval;
+#[cfg(feature = "hosts")]
+mod gateway_cmd;
 mod keys_cmd;
 mod mining_cmd;
 mod relay_cmd;
@@ -111,6 +113,9 @@ enum Command {
     /// backends (`check --config FILE`).
     #[cfg(feature = "hosts")]
     Relayminer(relayminer_cmd::RelayminerArgs),
+    /// Run the OpenAI-compatible gateway (see crates/gateway/GUIDE.md).
+    #[cfg(feature = "hosts")]
+    Gateway(gateway_cmd::GatewayArgs),
     /// Evaluate a protocol rule on a JSON array of cases read from stdin (see spec/eval.md).
     Eval {
         /// The topic, e.g. `address`, `relay-hashes`, `claim-hash`; `pokt eval --list` lists all.
@@ -272,6 +277,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             devnet_cmd::devnet(args)?;
             Ok(ExitCode::SUCCESS)
         }
+        #[cfg(feature = "hosts")]
+        Command::Gateway(args) => gateway_cmd::gateway(args).map(|()| ExitCode::SUCCESS),
         #[cfg(feature = "hosts")]
         Command::Localnet(LocalnetCommand::Init(args)) => {
             devnet_cmd::localnet_init(&args)?;
