@@ -40,7 +40,8 @@ pub(crate) struct SimulateArgs {
     #[arg(long)]
     no_plots: bool,
     /// Run one of the paper's experiments instead of a scenario: events, controllers,
-    /// proof-economics, bias-map, low-volume (see spec/simulation.md).
+    /// proof-economics, bias-map, low-volume, qos-parity, marketplace, substitution (see
+    /// spec/simulation.md).
     #[arg(long)]
     experiment: Option<String>,
     /// Print the embedded default scenario and exit.
@@ -74,6 +75,13 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<()> {
         }
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
         println!("wrote {}", path.display());
+        if !args.no_plots {
+            for p in pokt_sim::inference::write_figures(&r.figures, &args.out)
+                .map_err(anyhow::Error::msg)?
+            {
+                println!("wrote {}", p.display());
+            }
+        }
         return Ok(());
     }
     let mut sc = match &args.scenario {

@@ -39,6 +39,18 @@ pub const EXPERIMENTS: &[(&str, &str)] = &[
         "low-volume",
         "the low-volume gateway exploit (poktroll #818): per-supplier volume under the difficulty",
     ),
+    (
+        "qos-parity",
+        "N suppliers routed by pokt-qos against one centralized endpoint: success, p50/p99 latency and TTFT, extra relays",
+    ),
+    (
+        "marketplace",
+        "K models with Source owners and shifting demand; suppliers re-stake where pay is best; fixed vs token-metered pricing",
+    ),
+    (
+        "substitution",
+        "suppliers serving a cheaper model; watcher fingerprint probes: detection delay and false positives vs probe rate",
+    ),
 ];
 
 /// An experiment's result.
@@ -52,6 +64,8 @@ pub struct ExperimentReport {
     pub csv_header: String,
     /// CSV rows.
     pub csv_rows: Vec<String>,
+    /// Plots (written as PNG by `pokt simulate`; empty for the Relay Mining experiments).
+    pub figures: Vec<crate::inference::Figure>,
 }
 
 /// Runs the experiment `name` with `seed` (`threads` is not needed: runs are parallel inside).
@@ -62,6 +76,9 @@ pub fn run_experiment(name: &str, seed: u64) -> Result<ExperimentReport, String>
         "proof-economics" => proof_economics(seed),
         "bias-map" => Ok(bias_map(seed, 20_000)),
         "low-volume" => Ok(low_volume(seed, 20_000)),
+        "qos-parity" => crate::inference::qos_parity(&Default::default(), seed),
+        "marketplace" => crate::inference::marketplace(&Default::default(), seed),
+        "substitution" => crate::inference::substitution(&Default::default(), seed),
         _ => Err(format!(
             "unknown experiment {name:?}; one of: {}",
             EXPERIMENTS

@@ -2,6 +2,7 @@
 
 mod engine;
 mod experiments;
+pub mod inference;
 mod output;
 mod rng;
 mod scenario;

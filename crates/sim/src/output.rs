@@ -143,7 +143,7 @@ pub fn write_csv(r: &Report, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 
-fn ensure_font() {
+pub(crate) fn ensure_font() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
