@@ -92,6 +92,7 @@ impl Figure {
         let pts = || self.series.iter().flat_map(|(_, v)| v.iter().copied());
         let (x0, x1) = range(pts().map(|p| p.0), self.log_x);
         let (y0, y1) = range(pts().map(|p| p.1), self.log_y);
+        let legend_corner = self.emptiest_corner((x0, x1), (y0, y1));
         let mut builder = ChartBuilder::on(&root);
         builder
             .caption(&self.title, ("sans-serif", 22))
@@ -138,7 +139,7 @@ impl Figure {
                 }
                 chart
                     .configure_series_labels()
-                    .position(SeriesLabelPosition::UpperLeft)
+                    .position(legend_corner)
                     .background_style(WHITE.mix(0.85))
                     .border_style(BLACK)
                     .label_font(("sans-serif", 14))
@@ -170,6 +171,48 @@ impl Figure {
         }
         root.present().map_err(|e| e.to_string())?;
         Ok(())
+    }
+}
+
+impl Figure {
+    /// The corner of the plot area with the fewest points, for the legend.
+    fn emptiest_corner(&self, (x0, x1): (f64, f64), (y0, y1): (f64, f64)) -> SeriesLabelPosition {
+        let norm = |v: f64, lo: f64, hi: f64, log: bool| {
+            if log {
+                (v.max(lo).ln() - lo.ln()) / (hi.ln() - lo.ln()).max(f64::MIN_POSITIVE)
+            } else {
+                (v - lo) / (hi - lo).max(f64::MIN_POSITIVE)
+            }
+        };
+        // Upper left, upper right, lower left, lower right.
+        let mut counts = [0usize; 4];
+        for &(x, y) in self.series.iter().flat_map(|(_, v)| v.iter()) {
+            if !(x.is_finite() && y.is_finite()) {
+                continue;
+            }
+            let (u, w) = (norm(x, x0, x1, self.log_x), norm(y, y0, y1, self.log_y));
+            let left = u < 0.45;
+            let right = u > 0.55;
+            let top = w > 0.55;
+            let bottom = w < 0.45;
+            for (i, hit) in [left && top, right && top, left && bottom, right && bottom]
+                .iter()
+                .enumerate()
+            {
+                if *hit && let Some(c) = counts.get_mut(i) {
+                    *c += 1;
+                }
+            }
+        }
+        let best = (0..4)
+            .min_by_key(|&i| counts.get(i).copied().unwrap_or(0))
+            .unwrap_or(0);
+        match best {
+            0 => SeriesLabelPosition::UpperLeft,
+            1 => SeriesLabelPosition::UpperRight,
+            2 => SeriesLabelPosition::LowerLeft,
+            _ => SeriesLabelPosition::LowerRight,
+        }
     }
 }
 

@@ -112,19 +112,19 @@ impl Default for MarketConfig {
         };
         Self {
             services: vec![
-                m("chat-8b", 1.0, 400.0, 200.0, 0.0, 1.0, -0.03, 0),
+                m("chat-8b", 1.0, 400.0, 200.0, 0.0, 1.0, -0.02, 0),
                 m("chat-70b", 6.0, 600.0, 300.0, 0.0, 0.5, 0.0, 0),
-                m("code-32b", 3.0, 1500.0, 400.0, 0.0, 0.25, 0.01, 0),
-                m("vision-12b", 2.0, 800.0, 150.0, 0.0, 0.12, -0.01, 0),
-                m("reason-70b", 6.0, 500.0, 1500.0, 0.02, 0.05, 0.12, 12),
+                m("code-32b", 3.0, 1500.0, 400.0, 0.0, 0.3, 0.01, 0),
+                m("vision-12b", 2.0, 800.0, 150.0, 0.0, 0.25, -0.01, 0),
+                m("reason-70b", 6.0, 500.0, 1200.0, 0.01, 0.05, 0.06, 12),
             ],
             epochs: 60,
-            relays_per_epoch: 40_000.0,
+            relays_per_epoch: 120_000.0,
             demand_growth: 1.01,
             length_sigma: 0.9,
             max_completion: 32_768.0,
             initial_suppliers: 40,
-            entrants_per_epoch: 3,
+            entrants_per_epoch: 4,
             reconsider_share: 0.25,
             mobility: true,
             capacity: 2_500_000.0,
@@ -285,7 +285,7 @@ pub(crate) fn run_market(
             .services
             .iter()
             .zip(&sh)
-            .map(|(s, x)| x * (completion_median(s, 0) + s.prompt_median / 4.0) * s.size)
+            .map(|(s, x)| x * (completion_median(s, 0) + s.prompt_median / 4.0))
             .collect();
         let total: f64 = wd.iter().sum::<f64>().max(f64::MIN_POSITIVE);
         // Largest remainder: floors first, then one each by fractional part.
@@ -677,16 +677,13 @@ fn summary(cfg: &MarketConfig, names: &[&str], results: &[Vec<Row>], t: &mut Str
     let half = cfg.epochs / 2;
     for (name, rows) in names.iter().zip(results) {
         let tail: Vec<&Row> = rows.iter().filter(|r| r.epoch >= half).collect();
-        let all_work: f64 = tail
-            .iter()
-            .map(|r| r.demand_work * cfg.services.get(r.service).map_or(1.0, |m| m.size))
-            .sum();
+        let all_work: f64 = tail.iter().map(|r| r.demand_work).sum();
         let all_sup: usize = tail.iter().map(|r| r.suppliers).sum();
         for (svc, m) in cfg.services.iter().enumerate() {
             let rs: Vec<&&Row> = tail.iter().filter(|r| r.service == svc).collect();
             let dem: u64 = rs.iter().map(|r| r.demand_relays).sum();
             let srv: u64 = rs.iter().map(|r| r.served_relays).sum();
-            let work: f64 = rs.iter().map(|r| r.demand_work * m.size).sum();
+            let work: f64 = rs.iter().map(|r| r.demand_work).sum();
             let sup: usize = rs.iter().map(|r| r.suppliers).sum();
             let tok: u64 = rs.iter().map(|r| r.served_tokens).sum();
             let src: u64 = rs.iter().map(|r| r.source_upokt).sum();
@@ -711,7 +708,7 @@ fn summary(cfg: &MarketConfig, names: &[&str], results: &[Vec<Row>], t: &mut Str
     }
     let _ = writeln!(
         t,
-        "\ndemand % is the service's share of demanded work × model size (the hardware it needs); \
+        "\ndemand % is the service's share of demanded work (the capacity it needs); \
          supply % its share of suppliers. Source/Mtok: uPOKT the Source earned per million tokens \
          served. Margins are (revenue − hardware cost) / cost of the service's suppliers."
     );
@@ -733,19 +730,16 @@ fn figures(cfg: &MarketConfig, results: &[Vec<Row>]) -> Vec<Figure> {
                 let rows: Vec<&Row> = results
                     .first()
                     .map_or(Vec::new(), |r| r.iter().filter(|r| r.epoch == e).collect());
-                let total: f64 = rows
-                    .iter()
-                    .map(|r| r.demand_work * cfg.services.get(r.service).map_or(1.0, |m| m.size))
-                    .sum();
+                let total: f64 = rows.iter().map(|r| r.demand_work).sum();
                 let mine: f64 = rows
                     .iter()
                     .filter(|r| r.service == svc)
-                    .map(|r| r.demand_work * cfg.services.get(svc).map_or(1.0, |m| m.size))
+                    .map(|r| r.demand_work)
                     .sum();
                 (e as f64, mine / total.max(1.0) * 100.0)
             })
             .collect();
-        supply.push((format!("{}: demand (work × size)", name(svc)), demand));
+        supply.push((format!("{}: share of demanded work", name(svc)), demand));
         for (label, rows) in [
             "fixed per relay",
             "token-metered",
