@@ -355,7 +355,7 @@ fn keys_command() {
 #[test]
 fn simulate_experiments() {
     let dir = std::env::temp_dir().join(format!("pokt-exp-{}", std::process::id()));
-    for name in ["bias-map", "low-volume"] {
+    for name in ["bias-map", "low-volume", "qos-parity"] {
         let (code, out) = pokt(
             &[
                 "simulate",
@@ -370,6 +370,8 @@ fn simulate_experiments() {
         let csv = std::fs::read_to_string(dir.join(format!("experiment-{name}.csv"))).unwrap();
         assert!(csv.lines().count() > 5, "{csv}");
     }
+    // The inference experiments also write their plots.
+    assert!(dir.join("qos-parity-success.png").is_file());
     assert_eq!(pokt(&["simulate", "--experiment", "nope"], "").0, 2);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -708,6 +708,26 @@ fn summary(cfg: &MarketConfig, names: &[&str], results: &[Vec<Row>], t: &mut Str
     }
     let _ = writeln!(
         t,
+        "\nsupplier margin per relay at full utilization (median prompt), fixed per relay / token-metered:"
+    );
+    for m in cfg
+        .services
+        .iter()
+        .filter(|m| m.size >= 6.0 || m.size <= 1.0)
+    {
+        let _ = write!(t, "{:<11}", m.name);
+        for c in [16u64, 256, 1024, 8192] {
+            let _ = write!(
+                t,
+                "  {c:>5} tokens: {:>+7.0}% / {:>+4.0}%",
+                relay_margin(cfg, m, c, Pricing::FixedPerRelay) * 100.0,
+                relay_margin(cfg, m, c, Pricing::TokenMetered) * 100.0
+            );
+        }
+        let _ = writeln!(t);
+    }
+    let _ = writeln!(
+        t,
         "\ndemand % is the service's share of demanded work (the capacity it needs); \
          supply % its share of suppliers. Source/Mtok: uPOKT the Source earned per million tokens \
          served. Margins are (revenue − hardware cost) / cost of the service's suppliers."
