@@ -1,289 +1,529 @@
-//! Fast variable-time double-scalar multiplication on secp256k1 for ring verification: the GLV
+//! Fast variable-time multi-scalar multiplication on secp256k1 for public values: the GLV
 //! endomorphism (λ·(x, y) = (β·x, y)) splits each 256-bit scalar into two of about 128 bits, and
-//! interleaved w-NAF over precomputed affine tables of odd multiples (Strauss–Shamir) shares the
-//! doublings between all terms. Only public values go through here. [CRYPTO-RING-5]
+//! interleaved w-NAF over affine tables of odd multiples (Strauss–Shamir) shares the doublings
+//! between all terms; the point arithmetic is [`crate::point`]'s Jacobian formulas. Only public
+//! values go through here. [CRYPTO-RING-5] [CRYPTO-PERF-1]
 //!
 //! The constants are the standard secp256k1 GLV parameters (the cube roots of unity λ mod n and
-//! β mod p, and a reduced basis of the lattice {(a, b) : a + b·λ ≡ 0 mod n}); the unit tests check
-//! every relation they must satisfy.
+//! β mod p, a reduced basis of the lattice {(a, b) : a + b·λ ≡ 0 mod n}, and the rounded
+//! fractions g = round(2^384·b/n) that replace the divisions by n); the unit tests derive or
+//! check every one of them.
 #![warn(clippy::indexing_slicing)]
 
 use alloc::vec::Vec;
 
-use crypto_bigint::{NonZero, U256, U512};
 use k256::elliptic_curve::ops::Reduce;
 use k256::elliptic_curve::scalar::IsHigh;
-use k256::elliptic_curve::sec1::ToSec1Point;
-use k256::elliptic_curve::{BatchNormalize, Group};
-use k256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar};
+use k256::{FieldBytes, Scalar};
 
-const fn u256(hex: &str) -> U256 {
-    U256::from_be_hex(hex)
-}
+use crate::point::{Affine, Fe, Jacobian, fe, normalize_all};
 
-/// The group order n.
-const N: U256 = u256("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141");
-/// The field prime p.
-const P: U256 = u256("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F");
 /// λ: a cube root of unity mod n with λ·(x, y) = (β·x, y).
-const LAMBDA: U256 = u256("5363AD4CC05C30E0A5261C028812645A122E22EA20816678DF02967C1B23BD72");
+const LAMBDA: [u8; 32] = be("5363AD4CC05C30E0A5261C028812645A122E22EA20816678DF02967C1B23BD72");
 /// β: a cube root of unity mod p.
-const BETA: U256 = u256("7AE96A2B657C07106E64479EAC3434E99CF0497512F58995C1396C28719501EE");
+const BETA: [u8; 32] = be("7AE96A2B657C07106E64479EAC3434E99CF0497512F58995C1396C28719501EE");
 /// Lattice basis: a1 + b1·λ ≡ 0 and a2 + b2·λ ≡ 0 (mod n), with b1 = −MINUS_B1 and b2 = A1.
-const A1: U256 = u256("000000000000000000000000000000003086D221A7D46BCDE86C90E49284EB15");
-const MINUS_B1: U256 = u256("00000000000000000000000000000000E4437ED6010E88286F547FA90ABFE4C3");
-#[cfg(test)]
-const A2: U256 = u256("0000000000000000000000000000000114CA50F7A8E2F3F657C1108D9D44CFD8");
+const A1: u128 = 0x3086_D221_A7D4_6BCD_E86C_90E4_9284_EB15;
+const MINUS_B1: u128 = 0xE443_7ED6_010E_8828_6F54_7FA9_0ABF_E4C3;
+/// round(2^384·A1/n) and round(2^384·MINUS_B1/n), little-endian limbs.
+const G1: [u64; 4] = limbs(be(
+    "3086D221A7D46BCDE86C90E49284EB153DAA8A1471E8CA7FE893209A45DBB031",
+));
+const G2: [u64; 4] = limbs(be(
+    "E4437ED6010E88286F547FA90ABFE4C4221208AC9DF506C61571B4AE8AC47F71",
+));
 
-fn scalar(x: &U256) -> Scalar {
-    let mut b = [0u8; 32];
-    b.copy_from_slice(&x.to_be_bytes());
-    <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(b))
-}
-
-/// round(a·k / n) for a < 2^129 and k < n.
-fn round_div(a: &U256, k: &U256) -> U256 {
-    let prod: U512 = a.concatenating_mul(k);
-    let half = N.shr_vartime(1);
-    let num = prod.wrapping_add(&half.resize::<8>());
-    let q = match Option::<NonZero<U512>>::from(NonZero::new(N.resize::<8>())) {
-        Some(n) => num.div_rem_vartime(&n).0,
-        None => U512::ZERO,
-    };
-    q.resize::<4>()
-}
-
-/// A half-size scalar: magnitude (at most 129 bits, little-endian limbs) and sign.
-#[derive(Clone, Copy, Debug)]
-struct Half {
-    mag: [u64; 3],
-    neg: bool,
-}
-
-fn half(s: &Scalar) -> Option<Half> {
-    let (neg, v) = if bool::from(s.is_high()) {
-        (true, -*s)
-    } else {
-        (false, *s)
-    };
-    let b = v.to_bytes();
-    let word = |i: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(b.get(i..i + 8)?);
-        Some(u64::from_be_bytes(w))
-    };
-    if word(0)? != 0 {
-        return None;
-    }
-    Some(Half {
-        mag: [word(24)?, word(16)?, word(8)?],
-        neg,
-    })
-}
-
-/// k = k1 + k2·λ (mod n) with |k1|, |k2| below about 2^128; `None` if a half does not fit (never
-/// for a correct basis; the caller then falls back to the generic multiplication).
-fn decompose(k: &Scalar) -> Option<(Half, Half)> {
-    let kb = k.to_bytes();
-    let ku = U256::from_be_slice(&kb);
-    let c1 = round_div(&A1, &ku); // b2 = a1
-    let c2 = round_div(&MINUS_B1, &ku);
-    // k2 = −c1·b1 − c2·b2 = c1·(−b1) − c2·a1;  k1 = k − k2·λ.
-    let k2 = scalar(&c1) * scalar(&MINUS_B1) - scalar(&c2) * scalar(&A1);
-    let k1 = *k - k2 * scalar(&LAMBDA);
-    Some((half(&k1)?, half(&k2)?))
-}
-
-/// The w-NAF digits of a magnitude (least significant first), at most 131 of them.
-fn wnaf(h: &Half, w: u32) -> Vec<i32> {
-    let mut k = h.mag;
-    let mut out = Vec::with_capacity(132);
-    let full = 1i64 << w;
-    let halfw = 1i64 << (w - 1);
-    let is_zero = |k: &[u64; 3]| k.iter().all(|x| *x == 0);
-    while !is_zero(&k) {
-        let mut d = 0i64;
-        if k[0] & 1 == 1 {
-            let m = (k[0] & ((1u64 << w) - 1)) as i64;
-            d = if m >= halfw { m - full } else { m };
-            // k -= d (d odd, |d| < 2^(w−1)).
-            if d > 0 {
-                sub_small(&mut k, d as u64);
-            } else {
-                add_small(&mut k, (-d) as u64);
-            }
-        }
-        out.push(i32::try_from(d).unwrap_or(0));
-        k = [k[0] >> 1 | k[1] << 63, k[1] >> 1 | k[2] << 63, k[2] >> 1];
+/// 64 hex digits as 32 big-endian bytes (compile time: a bad index fails the build).
+#[allow(clippy::indexing_slicing)]
+const fn be(hex: &str) -> [u8; 32] {
+    let h = hex.as_bytes();
+    let mut out = [0u8; 32];
+    let mut i = 0;
+    while i < 64 {
+        out[i / 2] = (hex_digit(h[i]) << 4) | hex_digit(h[i + 1]);
+        i += 2;
     }
     out
 }
 
-fn add_small(k: &mut [u64; 3], v: u64) {
-    let (a, c) = k[0].overflowing_add(v);
-    k[0] = a;
-    if c {
-        let (b, c2) = k[1].overflowing_add(1);
-        k[1] = b;
-        if c2 {
-            k[2] = k[2].wrapping_add(1);
-        }
+const fn hex_digit(c: u8) -> u8 {
+    match c {
+        b'0'..=b'9' => c - b'0',
+        b'a'..=b'f' => c - b'a' + 10,
+        _ => c - b'A' + 10,
     }
 }
 
-fn sub_small(k: &mut [u64; 3], v: u64) {
-    let (a, b) = k[0].overflowing_sub(v);
-    k[0] = a;
-    if b {
-        let (x, b2) = k[1].overflowing_sub(1);
-        k[1] = x;
-        if b2 {
-            k[2] = k[2].wrapping_sub(1);
+/// Big-endian bytes as little-endian 64-bit limbs.
+#[allow(clippy::indexing_slicing)]
+const fn limbs(b: [u8; 32]) -> [u64; 4] {
+    let mut out = [0u64; 4];
+    let mut i = 0;
+    while i < 32 {
+        out[3 - i / 8] |= (b[i] as u64) << (8 * (7 - i % 8));
+        i += 1;
+    }
+    out
+}
+
+fn scalar_limbs(s: &Scalar) -> [u64; 4] {
+    let b: [u8; 32] = s.to_bytes().into();
+    limbs(b)
+}
+
+/// round(k·g / 2^384) for k < 2^256 and g < 2^256 (below 2^128 for our g's).
+#[allow(clippy::cast_possible_truncation)] // limbs: the low 64 bits on purpose
+fn mul_shift_384(k: &[u64; 4], g: &[u64; 4]) -> u128 {
+    let mut prod = [0u64; 8];
+    for (i, ki) in k.iter().enumerate() {
+        let mut carry = 0u128;
+        for (j, gj) in g.iter().enumerate() {
+            if let Some(slot) = prod.get_mut(i + j) {
+                let t = u128::from(*ki) * u128::from(*gj) + u128::from(*slot) + carry;
+                *slot = t as u64;
+                carry = t >> 64;
+            }
+        }
+        if let Some(slot) = prod.get_mut(i + 4) {
+            *slot = carry as u64;
         }
     }
+    let [.., p5, p6, p7] = prod;
+    ((u128::from(p7) << 64) | u128::from(p6)).wrapping_add(u128::from(p5 >> 63))
+}
+
+/// A scalar as sign and magnitude (little-endian limbs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Half {
+    mag: [u64; 4],
+    neg: bool,
+}
+
+fn half(s: &Scalar) -> Half {
+    let neg = bool::from(s.is_high());
+    let v = if neg { -*s } else { *s };
+    Half {
+        mag: scalar_limbs(&v),
+        neg,
+    }
+}
+
+/// k = k1 + k2·λ (mod n), with |k1| and |k2| below 2^129.
+fn decompose(k: &Scalar) -> (Half, Half) {
+    let kl = scalar_limbs(k);
+    let c1 = Scalar::from(mul_shift_384(&kl, &G1));
+    let c2 = Scalar::from(mul_shift_384(&kl, &G2));
+    // k2 = −c1·b1 − c2·b2 = c1·MINUS_B1 − c2·A1;  k1 = k − k2·λ.
+    let k2 = c1 * Scalar::from(MINUS_B1) - c2 * Scalar::from(A1);
+    let k1 = *k - k2 * lambda();
+    (half(&k1), half(&k2))
+}
+
+fn lambda() -> Scalar {
+    <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(LAMBDA))
+}
+
+/// Room for the w-NAF of any 256-bit magnitude (a carry may add up to w positions).
+const WNAF_MAX: usize = 256 + 17;
+
+/// w-NAF digits, least significant first: odd digits below 2^(w−1) in absolute value, any two
+/// non-zero digits at least w positions apart.
+struct Wnaf {
+    digits: [i16; WNAF_MAX],
+    len: usize,
+}
+
+fn wnaf(mag: &[u64; 4], w: u32) -> Wnaf {
+    let bits = |pos: usize, count: u32| -> u64 {
+        let (limb, off) = (pos / 64, pos % 64);
+        let lo = mag.get(limb).map_or(0, |l| l >> off);
+        let hi = match (off, mag.get(limb + 1)) {
+            (1.., Some(h)) => h << (64 - off),
+            _ => 0,
+        };
+        (lo | hi) & ((1u64 << count) - 1)
+    };
+    let mut out = Wnaf {
+        digits: [0; WNAF_MAX],
+        len: 0,
+    };
+    let mut carry = 0u64;
+    let mut pos = 0usize;
+    while pos < WNAF_MAX {
+        // A bit equal to the carry gives a zero digit (0 + 0, or 1 + 1 carrying on).
+        if bits(pos, 1) == carry {
+            pos += 1;
+            continue;
+        }
+        let word = bits(pos, w) + carry; // odd, below 2^w
+        carry = (word >> (w - 1)) & 1;
+        let digit = word as i64 - ((carry << w) as i64);
+        if let Some(d) = out.digits.get_mut(pos) {
+            *d = i16::try_from(digit).unwrap_or(0);
+        }
+        out.len = pos + 1;
+        pos += w as usize;
+    }
+    out
 }
 
 /// Odd multiples P, 3P, …, (2^(w−1) − 1)P of a point and of λP, in affine form.
 #[derive(Clone, Debug)]
 pub(crate) struct Tables {
     w: u32,
-    base: Vec<AffinePoint>,
-    endo: Vec<AffinePoint>,
+    base: Vec<Affine>,
+    endo: Vec<Affine>,
 }
 
-fn beta_map(a: &AffinePoint) -> Option<AffinePoint> {
-    let e = a.to_sec1_point(false);
-    let bytes = e.as_bytes();
-    let x = U256::from_be_slice(bytes.get(1..33)?);
-    let p = Option::<NonZero<U256>>::from(NonZero::new(P))?;
-    let bx = x.mul_mod_vartime(&BETA, &p);
-    let mut out = [0u8; 65];
-    out[0] = 4;
-    out.get_mut(1..33)?.copy_from_slice(&bx.to_be_bytes());
-    out.get_mut(33..65)?.copy_from_slice(bytes.get(33..65)?);
-    k256::PublicKey::from_sec1_bytes(&out)
-        .ok()
-        .map(|pk| *pk.as_affine())
+/// [`Tables`] whose entries share one Jacobian Z instead of being affine: entry (x, y) stands
+/// for (x/Z², y/Z³) — an affine point of the curve y² = x³ + 7Z⁶, isomorphic to secp256k1.
+/// Built without any inversion, for a single multiplication by a point seen once (ECDSA).
+#[derive(Clone, Debug)]
+pub(crate) struct SharedZ {
+    tables: Tables,
+    z: Fe,
+}
+
+/// Windows are kept between 4 and 16 (2 to 16384 entries per table).
+fn window(w: u32) -> u32 {
+    w.clamp(4, 16)
+}
+
+/// The odd multiples P, 3P, …, (2·count − 1)P of a point as coordinates sharing one Jacobian Z,
+/// which is returned. With D = 2P = (X_D, Y_D, Z_D), the curve isomorphism (x, y) ↦ (u²x, u³y)
+/// for u = Z_D makes D affine, so each next multiple is a mixed addition; the multiples' own
+/// Z's differ by the additions' ratios, and a backward pass of those ratios brings them all to
+/// the last one's Z. No inversion. [CRYPTO-PERF-1]
+fn odd_multiples(p: &Affine, count: usize) -> (Vec<Affine>, Fe) {
+    let Some((xd, yd, zd)) = Jacobian::from_affine(p).double().coordinates() else {
+        // 2P is never the identity (the order is odd); keep the function total anyway.
+        return (alloc::vec![*p; count], Fe::ONE);
+    };
+    let (u2, u3) = {
+        let u2 = zd.square();
+        (u2, u2 * &zd)
+    };
+    let (xd, yd) = (xd.normalize_weak(), yd);
+    let mut cur = Jacobian::from_coordinates(p.x * &u2, p.y * &u3, Fe::ONE);
+    let mut points = Vec::with_capacity(count);
+    let mut ratios = Vec::with_capacity(count);
+    points.push(cur);
+    for _ in 1..count {
+        // (2k+1)P ≠ ±2P for the small k here, so the addition has no special case and the
+        // ratio is always there.
+        ratios.push(cur.add_assign_xy(&xd, &yd, None).unwrap_or(Fe::ONE));
+        points.push(cur);
+    }
+    let Some((_, _, z_last)) = cur.coordinates() else {
+        return (alloc::vec![*p; count], Fe::ONE);
+    };
+    // Entry k times (Z_last/Z_k)² and ³, Z_last/Z_k being the product of the later ratios.
+    let mut out = alloc::vec![*p; count];
+    let mut ratio: Option<Fe> = None;
+    for (k, q) in points.iter().enumerate().rev() {
+        let Some((x, y, _)) = q.coordinates() else {
+            continue;
+        };
+        let (x, y) = match ratio {
+            None => (x.normalize_weak(), y.normalize_weak()),
+            Some(r) => {
+                let r2 = r.square();
+                (x * &r2, y * &(r2 * &r))
+            }
+        };
+        if let Some(o) = out.get_mut(k) {
+            *o = Affine { x, y };
+        }
+        if let Some(h) = k.checked_sub(1).and_then(|i| ratios.get(i)) {
+            ratio = Some(ratio.map_or(*h, |r| r * h));
+        }
+    }
+    // Back on secp256k1 the shared Z is Z_last·u.
+    (out, z_last * &zd)
+}
+
+/// β·x: the endomorphism's images of a table's entries.
+fn endo(base: &[Affine]) -> Vec<Affine> {
+    let beta = fe(&BETA).unwrap_or(Fe::ONE);
+    base.iter()
+        .map(|a| Affine {
+            x: a.x * &beta,
+            y: a.y,
+        })
+        .collect()
 }
 
 impl Tables {
-    /// Tables of window `w` (2^(w−2) entries each) for `p`; `None` for the identity.
-    pub(crate) fn new(p: &ProjectivePoint, w: u32) -> Option<Self> {
-        if bool::from(p.is_identity()) {
-            return None;
-        }
-        let count = 1usize << (w - 2);
-        let twice = p.double();
-        let mut proj = Vec::with_capacity(count);
-        proj.push(*p);
-        for i in 1..count {
-            let prev = *proj.get(i - 1)?;
-            proj.push(prev + twice);
-        }
-        let base: Vec<AffinePoint> =
-            <ProjectivePoint as BatchNormalize<[ProjectivePoint]>>::batch_normalize(&proj[..])
-                .into_iter()
-                .collect();
-        let endo = base.iter().map(beta_map).collect::<Option<Vec<_>>>()?;
-        Some(Self { w, base, endo })
+    /// Tables of window `w` (4 ≤ w ≤ 16; 2^(w−2) entries each) for `p`.
+    pub(crate) fn new(p: &Affine, w: u32) -> Self {
+        Self::batch(&[(*p, w)]).pop().unwrap_or(Self {
+            w,
+            base: Vec::new(),
+            endo: Vec::new(),
+        })
+    }
+
+    /// The window.
+    #[cfg(test)]
+    pub(crate) fn w(&self) -> u32 {
+        self.w
+    }
+
+    /// Tables for several points, made affine with one inversion for all of them.
+    pub(crate) fn batch(points: &[(Affine, u32)]) -> Vec<Self> {
+        let shared: Vec<(Vec<Affine>, Fe)> = points
+            .iter()
+            .map(|(p, w)| odd_multiples(p, 1usize << (window(*w) - 2)))
+            .collect();
+        // 1/Z of every table at once (Montgomery's trick).
+        let zs: Vec<Jacobian> = shared
+            .iter()
+            .map(|(_, z)| Jacobian::from_coordinates(Fe::ONE, Fe::ONE, *z))
+            .collect();
+        let inverses = normalize_all(&zs);
+        points
+            .iter()
+            .zip(shared)
+            .zip(inverses)
+            .map(|(((_, w), (entries, _)), inv)| {
+                // normalize_all of (1, 1, Z) gives (1/Z², 1/Z³).
+                let (zi2, zi3) = inv.map_or((Fe::ONE, Fe::ONE), |a| (a.x, a.y));
+                let base: Vec<Affine> = entries
+                    .iter()
+                    .map(|a| Affine {
+                        x: a.x * &zi2,
+                        y: a.y * &zi3,
+                    })
+                    .collect();
+                Self {
+                    w: window(*w),
+                    endo: endo(&base),
+                    base,
+                }
+            })
+            .collect()
     }
 }
 
-struct Term<'a> {
-    digits: Vec<i32>,
-    table: &'a [AffinePoint],
-    neg: bool,
+impl SharedZ {
+    /// Tables of window `w` for `p`, without inversion.
+    pub(crate) fn new(p: &Affine, w: u32) -> Self {
+        let w = window(w);
+        let (base, z) = odd_multiples(p, 1usize << (w - 2));
+        Self {
+            tables: Tables {
+                w,
+                endo: endo(&base),
+                base,
+            },
+            z,
+        }
+    }
 }
 
-/// Σ sᵢ·Pᵢ over `(scalar, tables)` pairs; `None` when a decomposition does not fit (the caller
-/// falls back).
-pub(crate) fn lincomb(terms: &[(Scalar, &Tables)]) -> Option<ProjectivePoint> {
-    let mut ts: Vec<Term<'_>> = Vec::with_capacity(terms.len() * 2);
-    for (s, t) in terms {
-        let (k1, k2) = decompose(s)?;
-        ts.push(Term {
-            digits: wnaf(&k1, t.w),
-            table: &t.base,
-            neg: k1.neg,
-        });
-        ts.push(Term {
-            digits: wnaf(&k2, t.w),
-            table: &t.endo,
-            neg: k2.neg,
-        });
+/// Window of the generator's tables: 2^(w−2) = 4096 entries per table, built once per process
+/// with `std`; without `std` a window of 8 is built per call or per prepared ring.
+#[cfg(feature = "std")]
+const G_WINDOW: u32 = 14;
+#[cfg(not(feature = "std"))]
+const G_WINDOW: u32 = 8;
+
+/// The generator's tables.
+#[cfg(feature = "std")]
+pub(crate) fn generator() -> alloc::borrow::Cow<'static, Tables> {
+    static TABLES: std::sync::OnceLock<Tables> = std::sync::OnceLock::new();
+    alloc::borrow::Cow::Borrowed(TABLES.get_or_init(|| Tables::new(&Affine::generator(), G_WINDOW)))
+}
+
+/// The generator's tables.
+#[cfg(not(feature = "std"))]
+pub(crate) fn generator() -> alloc::borrow::Cow<'static, Tables> {
+    alloc::borrow::Cow::Owned(Tables::new(&Affine::generator(), G_WINDOW))
+}
+
+/// Σ sᵢ·Pᵢ over `(scalar, tables of Pᵢ)` pairs, plus s·Q for `shared` = (s, Q's shared-Z
+/// tables) if given: the sum then runs on Q's isomorphic curve (the affine entries of the other
+/// tables are added with one more multiplication each) and comes back at the end.
+pub(crate) fn lincomb(terms: &[(Scalar, &Tables)], shared: Option<(Scalar, &SharedZ)>) -> Jacobian {
+    let z = shared.map(|(_, t)| t.z);
+    let mut ts: Vec<(Wnaf, &[Affine], bool, Option<&Fe>)> = Vec::with_capacity(terms.len() * 2 + 2);
+    let all = terms
+        .iter()
+        .map(|(s, t)| (s, *t, z.as_ref()))
+        .chain(shared.iter().map(|(s, t)| (s, &t.tables, None)));
+    for (s, t, zs) in all {
+        let (k1, k2) = decompose(s);
+        ts.push((wnaf(&k1.mag, t.w), &t.base, k1.neg, zs));
+        ts.push((wnaf(&k2.mag, t.w), &t.endo, k2.neg, zs));
     }
-    let len = ts.iter().map(|t| t.digits.len()).max().unwrap_or(0);
-    let mut acc = ProjectivePoint::IDENTITY;
+    let len = ts.iter().map(|t| t.0.len).max().unwrap_or(0);
+    let mut acc = Jacobian::INFINITY;
     for i in (0..len).rev() {
-        acc = acc.double();
-        for t in &ts {
-            let d = t.digits.get(i).copied().unwrap_or(0);
-            if d != 0 {
-                let p = t.table.get((d.unsigned_abs() as usize) / 2)?;
-                acc = if (d < 0) != t.neg {
-                    acc + (-*p)
+        acc.double_assign();
+        for (digits, table, neg, zs) in &ts {
+            let d = digits.digits.get(i).copied().unwrap_or(0);
+            if d == 0 {
+                continue;
+            }
+            if let Some(p) = table.get(usize::from(d.unsigned_abs() / 2)) {
+                if (d < 0) != *neg {
+                    acc.add_assign_xy(&p.x, &p.y.negate(1), *zs);
                 } else {
-                    acc + p
-                };
+                    acc.add_assign_xy(&p.x, &p.y, *zs);
+                }
             }
         }
     }
-    Some(acc)
+    if let Some(z) = z {
+        acc.scale_z(&z);
+    }
+    acc
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use crypto_bigint::{NonZero, U256, U512};
+    use k256::ProjectivePoint;
+    use k256::elliptic_curve::Field;
     use k256::elliptic_curve::ops::LinearCombination;
+
+    const N: U256 =
+        U256::from_be_hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141");
+    const P: U256 =
+        U256::from_be_hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F");
+    const A2: [u8; 32] = be("0000000000000000000000000000000114CA50F7A8E2F3F657C1108D9D44CFD8");
+
+    fn u(b: [u8; 32]) -> U256 {
+        U256::from_be_slice(&b)
+    }
+
+    fn to_k256(j: &Jacobian) -> ProjectivePoint {
+        j.to_affine()
+            .map_or(ProjectivePoint::IDENTITY, Affine::to_k256)
+    }
 
     #[test]
     fn constants_are_what_they_claim() {
         let n = NonZero::new(N).unwrap();
         let p = NonZero::new(P).unwrap();
-        let l2 = LAMBDA.mul_mod_vartime(&LAMBDA, &n);
-        assert_eq!(l2.mul_mod_vartime(&LAMBDA, &n), U256::ONE, "λ³ ≡ 1 (mod n)");
-        let b2 = BETA.mul_mod_vartime(&BETA, &p);
-        assert_eq!(b2.mul_mod_vartime(&BETA, &p), U256::ONE, "β³ ≡ 1 (mod p)");
-        // a1 + b1·λ ≡ 0 with b1 = −MINUS_B1; a2 + b2·λ ≡ 0 with b2 = a1.
+        let (l, b) = (u(LAMBDA), u(BETA));
         assert_eq!(
-            scalar(&A1) - scalar(&MINUS_B1) * scalar(&LAMBDA),
-            Scalar::ZERO
+            l.mul_mod_vartime(&l, &n).mul_mod_vartime(&l, &n),
+            U256::ONE,
+            "λ³ ≡ 1 (mod n)"
         );
-        assert_eq!(scalar(&A2) + scalar(&A1) * scalar(&LAMBDA), Scalar::ZERO);
+        assert_eq!(
+            b.mul_mod_vartime(&b, &p).mul_mod_vartime(&b, &p),
+            U256::ONE,
+            "β³ ≡ 1 (mod p)"
+        );
+        // a1 + b1·λ ≡ 0 with b1 = −MINUS_B1; a2 + b2·λ ≡ 0 with b2 = a1.
+        let s = |x: u128| Scalar::from(x);
+        assert_eq!(s(A1) - s(MINUS_B1) * lambda(), Scalar::ZERO);
+        let a2 = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(A2));
+        assert_eq!(a2 + s(A1) * lambda(), Scalar::ZERO);
+        // g = round(2^384·b / n).
+        for (b, g) in [(A1, G1), (MINUS_B1, G2)] {
+            let num = U512::from_u128(b)
+                .shl_vartime(384)
+                .wrapping_add(&N.shr_vartime(1).resize());
+            let q = num
+                .div_rem_vartime(&NonZero::new(N.resize::<8>()).unwrap())
+                .0;
+            assert_eq!(q.resize::<4>(), U256::from_words(g));
+        }
         // λ·G = (β·x, y).
         let g = ProjectivePoint::GENERATOR;
-        let lg = (g * scalar(&LAMBDA)).to_affine();
-        assert_eq!(beta_map(&g.to_affine()).unwrap(), lg);
+        let lg = Affine::from_k256(&(g * lambda())).unwrap();
+        let t = Tables::new(&Affine::generator(), 4);
+        assert_eq!(t.endo[0].compress(), lg.compress());
     }
 
     #[test]
-    fn decomposition_and_lincomb_agree_with_k256() {
-        let g = ProjectivePoint::GENERATOR;
-        let p = g * Scalar::from(987_654_321u64);
-        let tg = Tables::new(&g, 7).unwrap();
-        let tp = Tables::new(&p, 5).unwrap();
-        let mut x = Scalar::from(3u64);
-        for i in 0..200u64 {
-            x = x * x + Scalar::from(i);
-            let y = -x * Scalar::from(7u64) + Scalar::from(i);
-            let (k1, k2) = decompose(&x).unwrap();
-            let back = |h: &Half| {
-                let mut b = [0u8; 32];
-                b[8..16].copy_from_slice(&h.mag[2].to_be_bytes());
-                b[16..24].copy_from_slice(&h.mag[1].to_be_bytes());
-                b[24..].copy_from_slice(&h.mag[0].to_be_bytes());
-                let s = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(b));
-                if h.neg { -s } else { s }
-            };
-            assert_eq!(back(&k1) + back(&k2) * scalar(&LAMBDA), x);
-            let fast = lincomb(&[(x, &tg), (y, &tp)]).unwrap();
-            let slow = ProjectivePoint::lincomb_vartime(&[(g, x), (p, y)]);
-            assert_eq!(fast, slow, "case {i}");
+    fn decomposition_and_wnaf() {
+        let mut rng =
+            <rand_chacha::ChaCha20Rng as rand_chacha::rand_core::SeedableRng>::from_seed([3; 32]);
+        let back = |h: &Half| {
+            let mut b = [0u8; 32];
+            for (i, l) in h.mag.iter().enumerate() {
+                b[24 - 8 * i..32 - 8 * i].copy_from_slice(&l.to_be_bytes());
+            }
+            let s = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(b));
+            if h.neg { -s } else { s }
+        };
+        let mut cases: Vec<Scalar> = (0..500).map(|_| Scalar::random(&mut rng)).collect();
+        cases.extend([Scalar::ZERO, Scalar::ONE, -Scalar::ONE, lambda(), -lambda()]);
+        for k in cases {
+            let (k1, k2) = decompose(&k);
+            assert_eq!(back(&k1) + back(&k2) * lambda(), k);
+            for h in [k1, k2] {
+                assert_eq!(h.mag[2] | h.mag[3], 0, "halves below 2^128");
+                for w in [4, 5, 8, 14, 16] {
+                    let d = wnaf(&h.mag, w);
+                    let mut v = Scalar::ZERO;
+                    let mut last: Option<usize> = None;
+                    for (i, digit) in d.digits.iter().enumerate().rev() {
+                        v = v + v;
+                        if *digit != 0 {
+                            assert!(digit % 2 != 0 && digit.unsigned_abs() < 1 << (w - 1));
+                            if let Some(l) = last {
+                                assert!(l - i >= w as usize);
+                            }
+                            last = Some(i);
+                            let m = Scalar::from(u64::from(digit.unsigned_abs()));
+                            v = if *digit < 0 { v - m } else { v + m };
+                        }
+                    }
+                    assert_eq!(v, back(&Half { neg: false, ..h }));
+                }
+            }
         }
-        assert_eq!(
-            lincomb(&[(Scalar::ZERO, &tg)]).unwrap(),
-            ProjectivePoint::IDENTITY
-        );
+        // Any 256-bit magnitude (not only halves) has a w-NAF that fits.
+        let d = wnaf(&[u64::MAX; 4], 16);
+        assert!(d.len <= WNAF_MAX);
+    }
+
+    #[test]
+    fn lincomb_agrees_with_k256() {
+        let g = ProjectivePoint::GENERATOR;
+        let mut rng =
+            <rand_chacha::ChaCha20Rng as rand_chacha::rand_core::SeedableRng>::from_seed([5; 32]);
+        let p = g * Scalar::from(987_654_321u64);
+        let tg = generator();
+        let tp = Tables::new(&Affine::from_k256(&p).unwrap(), 5);
+        let t6 = Tables::batch(&[(Affine::from_k256(&p).unwrap(), 6)])
+            .pop()
+            .unwrap();
+        let tz = SharedZ::new(&Affine::from_k256(&p).unwrap(), 5);
+        for i in 0..100u64 {
+            let x = Scalar::random(&mut rng);
+            let y = if i % 10 == 0 {
+                -x * Scalar::from(987_654_321u64).invert().unwrap()
+            } else {
+                Scalar::random(&mut rng)
+            };
+            let slow = ProjectivePoint::lincomb_vartime(&[(g, x), (p, y)]);
+            assert_eq!(
+                to_k256(&lincomb(&[(x, &tg), (y, &tp)], None)),
+                slow,
+                "case {i}"
+            );
+            assert_eq!(
+                to_k256(&lincomb(&[(x, &tg), (y, &t6)], None)),
+                slow,
+                "case {i}"
+            );
+            assert_eq!(
+                to_k256(&lincomb(&[(x, &tg)], Some((y, &tz)))),
+                slow,
+                "case {i}"
+            );
+            assert_eq!(to_k256(&lincomb(&[], Some((y, &tz)))), p * y, "case {i}");
+        }
+        assert!(lincomb(&[(Scalar::ZERO, &tg)], None).is_infinity());
+        assert_eq!(to_k256(&lincomb(&[(Scalar::ONE, &tg)], None)), g);
+        assert_eq!(to_k256(&lincomb(&[(-Scalar::ONE, &tp)], None)), -p);
     }
 }

@@ -3,9 +3,13 @@
 
 extern crate alloc;
 
+#[cfg(all(test, feature = "std"))]
+mod cost;
+mod field;
 mod glv;
 mod hash;
 mod placeholder;
+mod point;
 pub mod ring;
 mod secp256k1;
 mod traits;

@@ -2,9 +2,17 @@
 
 use core::fmt;
 
-use k256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+use crypto_bigint::U256;
+use k256::ecdsa::signature::hazmat::PrehashSigner;
+use k256::elliptic_curve::ff::PrimeField;
+use k256::elliptic_curve::ops::Reduce;
+use k256::elliptic_curve::scalar::IsHigh;
+use k256::{FieldBytes, Scalar};
 use pokt_primitives::Address;
 use sha2::{Digest, Sha256};
+
+use crate::glv;
+use crate::point::{Affine, fe, fe_eq};
 
 /// A secp256k1 signing key. The secret is zeroized on drop and never printed. [CRYPTO-SECP-1]
 #[derive(Clone)]
@@ -80,7 +88,7 @@ impl VerifyingKey {
     /// refused.
     pub fn from_sec1(bytes: &[u8]) -> Result<Self, CryptoError> {
         let arr: [u8; 33] = bytes.try_into().map_err(|_| CryptoError)?;
-        k256::ecdsa::VerifyingKey::from_sec1_bytes(&arr).map_err(|_| CryptoError)?;
+        Affine::decompress(&arr).ok_or(CryptoError)?;
         Ok(Self(arr))
     }
 
@@ -107,15 +115,64 @@ impl VerifyingKey {
     /// Cosmos `PubKey.VerifySignature(msg, sig)`: a 64-byte `R ‖ S` signature over SHA-256(msg),
     /// **high S rejected**. [CRYPTO-SECP-2]
     pub fn verify(&self, msg: &[u8], sig: &[u8]) -> Result<(), CryptoError> {
-        let sig = k256::ecdsa::Signature::from_slice(sig).map_err(|_| CryptoError)?;
-        if sig.normalize_s() != sig {
-            return Err(CryptoError);
+        let sig: &[u8; 64] = sig.try_into().map_err(|_| CryptoError)?;
+        let digest: [u8; 32] = Sha256::digest(msg).into();
+        if verify_prehash(&self.0, &digest, sig) {
+            Ok(())
+        } else {
+            Err(CryptoError)
         }
-        let key = k256::ecdsa::VerifyingKey::from_sec1_bytes(&self.0).map_err(|_| CryptoError)?;
-        key.verify_prehash(&Sha256::digest(msg), &sig)
-            .map_err(|_| CryptoError)
     }
 }
+
+/// ECDSA verification of `sig` = r ‖ s over a 32-byte digest, on the crate's variable-time
+/// arithmetic (everything here is public): r and s in 1..n, s in the lower half, the key a curve
+/// point, and x(u1·G + u2·Q) ≡ r (mod n) with u1 = z/s and u2 = r/s. The same verdicts as k256's
+/// `verify_prehash` after its low-S check (tests compare the two). [CRYPTO-SECP-2] [CRYPTO-PERF-1]
+fn verify_prehash(key: &[u8; 33], digest: &[u8; 32], sig: &[u8; 64]) -> bool {
+    let (r_bytes, s_bytes) = sig.split_at(32);
+    let canonical = |b: &[u8]| -> Option<Scalar> {
+        let s: Scalar = Option::from(Scalar::from_repr(FieldBytes::try_from(b).ok()?))?;
+        (!bool::from(s.is_zero())).then_some(s)
+    };
+    let (Some(r), Some(s)) = (canonical(r_bytes), canonical(s_bytes)) else {
+        return false;
+    };
+    if bool::from(s.is_high()) {
+        return false;
+    }
+    let Some(q) = Affine::decompress(key) else {
+        return false;
+    };
+    let z = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(*digest));
+    let Some(w) = Option::<Scalar>::from(s.invert_vartime()) else {
+        return false;
+    };
+    let point = glv::lincomb(
+        &[(z * w, &glv::generator())],
+        Some((r * w, &glv::SharedZ::new(&q, KEY_WINDOW))),
+    );
+    let Some((x, _, zc)) = point.coordinates() else {
+        return false;
+    };
+    // x(R) = X/Z² is below p; it reduces to r mod n iff it is r, or r + n when that is below p.
+    // Compare X with r·Z² (and (r + n)·Z²) instead of inverting Z.
+    let zz = zc.square();
+    let r_u = U256::from_be_slice(r_bytes);
+    let matches = |v: &U256| {
+        let b: [u8; 32] = v.to_be_bytes().into();
+        fe(&b).is_some_and(|v| fe_eq(&(v * &zz), &x))
+    };
+    matches(&r_u) || (r_u < P_MINUS_N && matches(&r_u.wrapping_add(&N)))
+}
+
+/// Window of a key's tables in a single verification (8 odd multiples per table).
+const KEY_WINDOW: u32 = 5;
+/// The group order n and p − n.
+const N: U256 =
+    U256::from_be_hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141");
+const P_MINUS_N: U256 =
+    U256::from_be_hex("000000000000000000000000000000014551231950B75FC4402DA1722FC9BAEE");
 
 impl fmt::Debug for VerifyingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -152,5 +209,128 @@ impl fmt::Debug for Signature {
             write!(f, "{b:02x}")?;
         }
         write!(f, ")")
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use k256::ProjectivePoint;
+    use k256::ecdsa::signature::hazmat::PrehashVerifier;
+    use k256::elliptic_curve::Field;
+    use k256::elliptic_curve::sec1::ToSec1Point;
+    use proptest::prelude::*;
+
+    /// k256's verdict with the Cosmos low-S rule in front: what `verify` used to call.
+    fn k256_verdict(key: &[u8; 33], digest: &[u8; 32], sig: &[u8; 64]) -> bool {
+        let Ok(sig) = k256::ecdsa::Signature::from_slice(sig) else {
+            return false;
+        };
+        if sig.normalize_s() != sig {
+            return false;
+        }
+        let Ok(key) = k256::ecdsa::VerifyingKey::from_sec1_bytes(key) else {
+            return false;
+        };
+        key.verify_prehash(digest, &sig).is_ok()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Signatures verify; every single-bit change of signature or digest gets k256's verdict.
+        #[test]
+        fn same_verdicts_as_k256(secret in any::<[u8; 32]>(), msg in any::<[u8; 32]>(), bit in 0usize..768) {
+            prop_assume!(SigningKey::from_bytes(&secret).is_ok());
+            let key = SigningKey::from_bytes(&secret).unwrap();
+            let vk = key.verifying_key();
+            let sig = key.sign(&msg).to_bytes();
+            let digest: [u8; 32] = Sha256::digest(msg).into();
+            prop_assert!(verify_prehash(vk.as_bytes(), &digest, &sig));
+            prop_assert!(k256_verdict(vk.as_bytes(), &digest, &sig));
+            let (mut s2, mut d2) = (sig, digest);
+            if bit < 512 {
+                s2[bit / 8] ^= 1 << (bit % 8);
+            } else {
+                d2[(bit - 512) / 8] ^= 1 << (bit % 8);
+            }
+            prop_assert_eq!(verify_prehash(vk.as_bytes(), &d2, &s2), k256_verdict(vk.as_bytes(), &d2, &s2));
+            prop_assert!(!verify_prehash(vk.as_bytes(), &d2, &s2));
+        }
+    }
+
+    /// Signatures whose nonce point has x ≥ n (so r = x − n), made without a secret key: pick R
+    /// with such an x, random a and b, and the key Q = (R − a·G)/b; then (r, s = r/b) signs the
+    /// digest z = a·s. Exercises the r + n comparison that random signatures never reach.
+    #[test]
+    fn nonce_points_with_x_above_the_order() {
+        let mut rng =
+            <rand_chacha::ChaCha20Rng as rand_chacha::rand_core::SeedableRng>::from_seed([1; 32]);
+        let mut found = 0;
+        for lo in 0u8..=255 {
+            // x = n + (lo + 1)·2^64 + 0x50 lies in [n, p) (p − n ≈ 2^128).
+            let x = N
+                .wrapping_add(&U256::from_u64(u64::from(lo) + 1).shl_vartime(64))
+                .wrapping_add(&U256::from_u64(0x50));
+            let xb: [u8; 32] = x.to_be_bytes().into();
+            let Some(r_point) = fe(&xb).and_then(|x| Affine::from_x(&x, lo % 2 == 1)) else {
+                continue;
+            };
+            found += 1;
+            let (a, b) = (Scalar::random(&mut rng), Scalar::random(&mut rng));
+            let rp = r_point.to_k256();
+            let q = (rp - ProjectivePoint::GENERATOR * a) * b.invert().unwrap();
+            let key: [u8; 33] = q
+                .to_affine()
+                .to_sec1_point(true)
+                .as_bytes()
+                .try_into()
+                .unwrap();
+            let r = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(xb));
+            let mut s = r * b.invert().unwrap();
+            let z = a * s;
+            if bool::from(s.is_high()) {
+                // −s negates u1 and u2 together: the nonce point becomes −R, same x.
+                s = -s;
+            }
+            let mut sig = [0u8; 64];
+            sig[..32].copy_from_slice(&r.to_bytes());
+            sig[32..].copy_from_slice(&s.to_bytes());
+            let digest: [u8; 32] = z.to_bytes().into();
+            assert!(verify_prehash(&key, &digest, &sig), "lo {lo}");
+            assert!(k256_verdict(&key, &digest, &sig), "lo {lo}");
+            // r itself would have to be x, which is not a canonical scalar.
+            let mut wrong = sig;
+            wrong[..32].copy_from_slice(&xb);
+            assert!(!verify_prehash(&key, &digest, &wrong));
+        }
+        assert!(found > 50);
+    }
+
+    #[test]
+    fn degenerate_signatures_are_refused() {
+        let key = SigningKey::from_bytes(&[9; 32]).unwrap().verifying_key();
+        let digest = [7u8; 32];
+        let n: [u8; 32] = N.to_be_bytes().into();
+        let one = {
+            let mut b = [0u8; 32];
+            b[31] = 1;
+            b
+        };
+        for (r, s) in [
+            ([0u8; 32], one),
+            (one, [0u8; 32]),
+            (n, one),
+            (one, n),
+            ([0xff; 32], one),
+        ] {
+            let mut sig = [0u8; 64];
+            sig[..32].copy_from_slice(&r);
+            sig[32..].copy_from_slice(&s);
+            assert!(!verify_prehash(key.as_bytes(), &digest, &sig));
+            assert!(!k256_verdict(key.as_bytes(), &digest, &sig));
+        }
+        assert!(key.verify(b"m", &[0u8; 63]).is_err());
+        assert!(key.verify(b"m", &[0u8; 65]).is_err());
     }
 }
