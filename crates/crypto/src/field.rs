@@ -13,8 +13,10 @@ const M52: u64 = (1 << 52) - 1;
 const M48: u64 = (1 << 48) - 1;
 /// 2^256 mod p.
 const C: u64 = 0x1_0000_03D1;
-/// p's limbs.
+/// p's lowest limb (the others are all ones).
 const P0: u64 = 0xF_FFFE_FFFF_FC2F;
+/// p as little-endian 64-bit words.
+const P_WORDS: [u64; 4] = [0xFFFF_FFFE_FFFF_FC2F, u64::MAX, u64::MAX, u64::MAX];
 
 /// A field element (see the module docs for magnitudes).
 #[derive(Clone, Copy, Debug)]
@@ -244,8 +246,16 @@ impl Fe {
         (x2, x3, x11, x22, x223)
     }
 
-    /// 1/self by Fermat (self^(p−2)): 255 squarings and 15 multiplications; 0 for 0.
+    /// 1/self (0 for 0), by [`crate::inverse`]'s binary GCD.
     pub(crate) fn invert(&self) -> Self {
+        use crate::inverse::{bytes_of, invert, words_of};
+        let inv = invert(&words_of(&self.to_bytes()), &P_WORDS);
+        Self::from_bytes(&bytes_of(&inv)).unwrap_or(Self::ZERO)
+    }
+
+    /// 1/self by Fermat (self^(p−2)): 255 squarings and 15 multiplications; 0 for 0.
+    #[cfg(test)]
+    pub(crate) fn invert_fermat(&self) -> Self {
         // p − 2 in binary: 223 ones, 0, 22 ones, 0000, 1, 0, 11, 0, 1.
         let (x2, _, _, x22, x223) = self.runs();
         let t = x223.pow2k(23) * &x22;

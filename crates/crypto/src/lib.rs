@@ -8,6 +8,7 @@ mod cost;
 mod field;
 mod glv;
 mod hash;
+mod inverse;
 mod placeholder;
 mod point;
 pub mod ring;

@@ -346,6 +346,7 @@ mod tests {
         assert!(fe_eq(&Fe::ZERO.invert(), &Fe::ZERO));
         let x = Fe::from_u64(123_456_789);
         assert!(fe_eq(&(x.invert() * &x), &Fe::ONE));
+        assert!(fe_eq(&x.invert(), &x.invert_fermat()));
         assert!(fe_eq(&x.square().sqrt().unwrap().square(), &x.square()));
     }
 

@@ -145,9 +145,7 @@ fn verify_prehash(key: &[u8; 33], digest: &[u8; 32], sig: &[u8; 64]) -> bool {
         return false;
     };
     let z = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(*digest));
-    let Some(w) = Option::<Scalar>::from(s.invert_vartime()) else {
-        return false;
-    };
+    let w = crate::inverse::invert_scalar(&s);
     let point = glv::lincomb(
         &[(z * w, &glv::generator())],
         Some((r * w, &glv::SharedZ::new(&q, KEY_WINDOW))),
