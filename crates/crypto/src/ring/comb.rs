@@ -66,6 +66,21 @@ impl Comb {
     }
 }
 
+/// u·G in constant time: the process-wide comb of G with `std` (built once, 46 KiB), k256's own
+/// generator multiplication without it.
+pub(super) fn mul_generator(u: &Scalar) -> ProjectivePoint {
+    #[cfg(feature = "std")]
+    {
+        static G: std::sync::OnceLock<Comb> = std::sync::OnceLock::new();
+        G.get_or_init(|| Comb::new(&ProjectivePoint::GENERATOR))
+            .mul(u)
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        ProjectivePoint::mul_by_generator(u)
+    }
+}
+
 /// The signed radix-16 digits of k, least significant first: k = Σ d_i·16^i with d_i in [−8, 7]
 /// for i < 64 and d_64 in {0, 1}. Arithmetic only, no branch on k.
 fn recode(k: &Scalar) -> [i8; DIGITS] {
@@ -105,6 +120,7 @@ mod tests {
         cases.extend([Scalar::ZERO, Scalar::ONE, -Scalar::ONE, Scalar::from(8u64)]);
         for k in cases {
             assert_eq!(comb.mul(&k), p * k);
+            assert_eq!(mul_generator(&k), ProjectivePoint::GENERATOR * k);
             let d = recode(&k);
             let mut v = Scalar::ZERO;
             for digit in d.iter().rev() {

@@ -177,7 +177,7 @@ pub fn sign(
 
 /// The signing loop shared by [`sign`] and [`sign_prepared`]: member `j` signs with secret `x`
 /// and key image `image` (its point and tables). The nonce u is multiplied only in constant time
-/// (`u·G` by k256's generator tables, `u·H_p(P_j)` by `nonce_hp`); the other members' terms are
+/// (`u·G` by a comb of G, `u·H_p(P_j)` by `nonce_hp`); the other members' terms are
 /// public (s_i is random and published, c_i and the points are public), so `tables(i)` gives
 /// (G's, P_i's, H_p(P_i)'s) tables for the variable-time multiplications. Randomness is drawn in
 /// the same order whichever way the tables were made, so both signers agree byte for byte.
@@ -206,8 +206,7 @@ fn sign_ring<'t>(
         }
     };
     let mut i = next(j);
-    *c.get_mut(i).ok_or(CryptoError)? =
-        challenge_k256(m, &ProjectivePoint::mul_by_generator(&u), &nonce_hp(&u));
+    *c.get_mut(i).ok_or(CryptoError)? = challenge_k256(m, &comb::mul_generator(&u), &nonce_hp(&u));
     while i != j {
         let si = random_scalar(rng);
         let ci = *c.get(i).ok_or(CryptoError)?;

@@ -14,11 +14,20 @@ use crate::glv::{self, Tables};
 use crate::point::Affine;
 use crate::secp256k1::{CryptoError, SigningKey, VerifyingKey};
 
-/// Window of each ring member's tables (64 odd multiples of its key and of its hash-to-curve
-/// point, and of their endomorphism images).
-const MEMBER_WINDOW: u32 = 8;
-/// Window of a key image's tables, built once per image a ring or signer meets.
-const IMAGE_WINDOW: u32 = 7;
+/// Window of each ring member's tables (2^(w−2) odd multiples of its key and of its
+/// hash-to-curve point, and of their endomorphism images; 80 bytes each): 10 (80 KiB a member)
+/// for the rings the chain makes — an application and its gateways —, smaller for large rings
+/// so that memory stays bounded (1024 members: 5 MiB).
+fn member_window(members: usize) -> u32 {
+    match members {
+        0..=16 => 10,
+        17..=128 => 8,
+        _ => 6,
+    }
+}
+
+/// Window of a key image's tables (40 KiB), built once per image a ring or signer meets.
+const IMAGE_WINDOW: u32 = 10;
 
 /// A ring with its curve points worked out once: each key decompressed and hashed to the curve.
 /// A relay miner verifies many requests against the same application ring in a session; verifying
@@ -72,9 +81,10 @@ impl PreparedRing {
             }
         }
         // Every member's tables with one inversion.
+        let w = member_window(points.len());
         let wanted: Vec<(Affine, u32)> = points
             .iter()
-            .flat_map(|(p, h)| [(*p, MEMBER_WINDOW), (*h, MEMBER_WINDOW)])
+            .flat_map(|(p, h)| [(*p, w), (*h, w)])
             .collect();
         let mut tables = Tables::batch(&wanted).into_iter();
         let mut pairs = Vec::with_capacity(points.len());

@@ -92,3 +92,23 @@ fn hostile_sizes_are_refused_without_allocating() {
     assert!(RingSignature::decode(&[]).is_err());
     assert!(RingSignature::decode(&[0, 0, 0, 0]).is_err());
 }
+
+/// Large rings get smaller member tables; verdicts do not change with the window.
+#[test]
+fn large_ring_prepared() {
+    let keys: Vec<SigningKey> = (1u16..=130)
+        .map(|i| {
+            let mut b = [7u8; 32];
+            b[..2].copy_from_slice(&i.to_be_bytes());
+            SigningKey::from_bytes(&b).unwrap()
+        })
+        .collect();
+    let ring: Vec<VerifyingKey> = keys.iter().map(SigningKey::verifying_key).collect();
+    let prepared = PreparedRing::new(&ring).unwrap();
+    let mut rng = rand_chacha::ChaCha20Rng::from_seed([6; 32]);
+    let m = [3u8; 32];
+    let sig = sign_prepared(&m, &prepared, &PreparedSigner::new(&keys[129]), &mut rng).unwrap();
+    assert!(sig.verify_prepared(&m, &prepared).is_ok());
+    assert!(sig.verify(&m).is_ok());
+    assert!(sig.verify_prepared(&[4u8; 32], &prepared).is_err());
+}
