@@ -16,12 +16,14 @@ use k256::elliptic_curve::ops::Reduce;
 use k256::elliptic_curve::scalar::IsHigh;
 use k256::{FieldBytes, Scalar};
 
-use crate::point::{Affine, Fe, Jacobian, fe, normalize_all};
+use crate::point::{Affine, Fe, Jacobian};
+pub(crate) use crate::tables::{SharedZ, Tables, generator};
 
 /// λ: a cube root of unity mod n with λ·(x, y) = (β·x, y).
 const LAMBDA: [u8; 32] = be("5363AD4CC05C30E0A5261C028812645A122E22EA20816678DF02967C1B23BD72");
 /// β: a cube root of unity mod p.
-const BETA: [u8; 32] = be("7AE96A2B657C07106E64479EAC3434E99CF0497512F58995C1396C28719501EE");
+pub(crate) const BETA: [u8; 32] =
+    be("7AE96A2B657C07106E64479EAC3434E99CF0497512F58995C1396C28719501EE");
 /// Lattice basis: a1 + b1·λ ≡ 0 and a2 + b2·λ ≡ 0 (mod n), with b1 = −MINUS_B1 and b2 = A1.
 const A1: u128 = 0x3086_D221_A7D4_6BCD_E86C_90E4_9284_EB15;
 const MINUS_B1: u128 = 0xE443_7ED6_010E_8828_6F54_7FA9_0ABF_E4C3;
@@ -35,7 +37,7 @@ const G2: [u64; 4] = limbs(be(
 
 /// 64 hex digits as 32 big-endian bytes (compile time: a bad index fails the build).
 #[allow(clippy::indexing_slicing)]
-const fn be(hex: &str) -> [u8; 32] {
+pub(crate) const fn be(hex: &str) -> [u8; 32] {
     let h = hex.as_bytes();
     let mut out = [0u8; 32];
     let mut i = 0;
@@ -167,194 +169,34 @@ fn wnaf(mag: &[u64; 4], w: u32) -> Wnaf {
     out
 }
 
-/// Odd multiples P, 3P, …, (2^(w−1) − 1)P of a point and of λP, in affine form.
-#[derive(Clone, Debug)]
-pub(crate) struct Tables {
-    w: u32,
-    base: Vec<Affine>,
-    endo: Vec<Affine>,
-}
-
-/// [`Tables`] whose entries share one Jacobian Z instead of being affine: entry (x, y) stands
-/// for (x/Z², y/Z³) — an affine point of the curve y² = x³ + 7Z⁶, isomorphic to secp256k1.
-/// Built without any inversion, for a single multiplication by a point seen once (ECDSA).
-#[derive(Clone, Debug)]
-pub(crate) struct SharedZ {
-    tables: Tables,
-    z: Fe,
-}
-
-/// Windows are kept between 4 and 16 (2 to 16384 entries per table).
-fn window(w: u32) -> u32 {
-    w.clamp(4, 16)
-}
-
-/// The odd multiples P, 3P, …, (2·count − 1)P of a point as coordinates sharing one Jacobian Z,
-/// which is returned. With D = 2P = (X_D, Y_D, Z_D), the curve isomorphism (x, y) ↦ (u²x, u³y)
-/// for u = Z_D makes D affine, so each next multiple is a mixed addition; the multiples' own
-/// Z's differ by the additions' ratios, and a backward pass of those ratios brings them all to
-/// the last one's Z. No inversion. [CRYPTO-PERF-1]
-fn odd_multiples(p: &Affine, count: usize) -> (Vec<Affine>, Fe) {
-    let Some((xd, yd, zd)) = Jacobian::from_affine(p).double().coordinates() else {
-        // 2P is never the identity (the order is odd); keep the function total anyway.
-        return (alloc::vec![*p; count], Fe::ONE);
-    };
-    let (u2, u3) = {
-        let u2 = zd.square();
-        (u2, u2 * &zd)
-    };
-    let (xd, yd) = (xd.normalize_weak(), yd);
-    let mut cur = Jacobian::from_coordinates(p.x * &u2, p.y * &u3, Fe::ONE);
-    let mut points = Vec::with_capacity(count);
-    let mut ratios = Vec::with_capacity(count);
-    points.push(cur);
-    for _ in 1..count {
-        // (2k+1)P ≠ ±2P for the small k here, so the addition has no special case and the
-        // ratio is always there.
-        ratios.push(cur.add_assign_xy(&xd, &yd, None).unwrap_or(Fe::ONE));
-        points.push(cur);
-    }
-    let Some((_, _, z_last)) = cur.coordinates() else {
-        return (alloc::vec![*p; count], Fe::ONE);
-    };
-    // Entry k times (Z_last/Z_k)² and ³, Z_last/Z_k being the product of the later ratios.
-    let mut out = alloc::vec![*p; count];
-    let mut ratio: Option<Fe> = None;
-    for (k, q) in points.iter().enumerate().rev() {
-        let Some((x, y, _)) = q.coordinates() else {
-            continue;
-        };
-        let (x, y) = match ratio {
-            None => (x.normalize_weak(), y.normalize_weak()),
-            Some(r) => {
-                let r2 = r.square();
-                (x * &r2, y * &(r2 * &r))
-            }
-        };
-        if let Some(o) = out.get_mut(k) {
-            *o = Affine { x, y };
-        }
-        if let Some(h) = k.checked_sub(1).and_then(|i| ratios.get(i)) {
-            ratio = Some(ratio.map_or(*h, |r| r * h));
-        }
-    }
-    // Back on secp256k1 the shared Z is Z_last·u.
-    (out, z_last * &zd)
-}
-
-/// β·x: the endomorphism's images of a table's entries.
-fn endo(base: &[Affine]) -> Vec<Affine> {
-    let beta = fe(&BETA).unwrap_or(Fe::ONE);
-    base.iter()
-        .map(|a| Affine {
-            x: a.x * &beta,
-            y: a.y,
-        })
-        .collect()
-}
-
-impl Tables {
-    /// Tables of window `w` (4 ≤ w ≤ 16; 2^(w−2) entries each) for `p`.
-    pub(crate) fn new(p: &Affine, w: u32) -> Self {
-        Self::batch(&[(*p, w)]).pop().unwrap_or(Self {
-            w,
-            base: Vec::new(),
-            endo: Vec::new(),
-        })
-    }
-
-    /// The window.
-    #[cfg(test)]
-    pub(crate) fn w(&self) -> u32 {
-        self.w
-    }
-
-    /// Tables for several points, made affine with one inversion for all of them.
-    pub(crate) fn batch(points: &[(Affine, u32)]) -> Vec<Self> {
-        let shared: Vec<(Vec<Affine>, Fe)> = points
-            .iter()
-            .map(|(p, w)| odd_multiples(p, 1usize << (window(*w) - 2)))
-            .collect();
-        // 1/Z of every table at once (Montgomery's trick).
-        let zs: Vec<Jacobian> = shared
-            .iter()
-            .map(|(_, z)| Jacobian::from_coordinates(Fe::ONE, Fe::ONE, *z))
-            .collect();
-        let inverses = normalize_all(&zs);
-        points
-            .iter()
-            .zip(shared)
-            .zip(inverses)
-            .map(|(((_, w), (entries, _)), inv)| {
-                // normalize_all of (1, 1, Z) gives (1/Z², 1/Z³).
-                let (zi2, zi3) = inv.map_or((Fe::ONE, Fe::ONE), |a| (a.x, a.y));
-                let base: Vec<Affine> = entries
-                    .iter()
-                    .map(|a| Affine {
-                        x: a.x * &zi2,
-                        y: a.y * &zi3,
-                    })
-                    .collect();
-                Self {
-                    w: window(*w),
-                    endo: endo(&base),
-                    base,
-                }
-            })
-            .collect()
-    }
-}
-
-impl SharedZ {
-    /// Tables of window `w` for `p`, without inversion.
-    pub(crate) fn new(p: &Affine, w: u32) -> Self {
-        let w = window(w);
-        let (base, z) = odd_multiples(p, 1usize << (w - 2));
-        Self {
-            tables: Tables {
-                w,
-                endo: endo(&base),
-                base,
-            },
-            z,
-        }
-    }
-}
-
-/// Window of the generator's tables: 2^(w−2) = 4096 entries per table, built once per process
-/// with `std`; without `std` a window of 8 is built per call or per prepared ring.
-#[cfg(feature = "std")]
-const G_WINDOW: u32 = 14;
-#[cfg(not(feature = "std"))]
-const G_WINDOW: u32 = 8;
-
-/// The generator's tables.
-#[cfg(feature = "std")]
-pub(crate) fn generator() -> alloc::borrow::Cow<'static, Tables> {
-    static TABLES: std::sync::OnceLock<Tables> = std::sync::OnceLock::new();
-    alloc::borrow::Cow::Borrowed(TABLES.get_or_init(|| Tables::new(&Affine::generator(), G_WINDOW)))
-}
-
-/// The generator's tables.
-#[cfg(not(feature = "std"))]
-pub(crate) fn generator() -> alloc::borrow::Cow<'static, Tables> {
-    alloc::borrow::Cow::Owned(Tables::new(&Affine::generator(), G_WINDOW))
-}
-
 /// Σ sᵢ·Pᵢ over `(scalar, tables of Pᵢ)` pairs, plus s·Q for `shared` = (s, Q's shared-Z
 /// tables) if given: the sum then runs on Q's isomorphic curve (the affine entries of the other
-/// tables are added with one more multiplication each) and comes back at the end.
+/// tables are added with one more multiplication each) and comes back at the end. Each half of
+/// a split scalar is cut further at multiples of [`LEVEL_BITS`] when its tables hold the shifted
+/// points 2^(64j)·P, so that the doublings are shared over 64 bits instead of 128.
 pub(crate) fn lincomb(terms: &[(Scalar, &Tables)], shared: Option<(Scalar, &SharedZ)>) -> Jacobian {
-    let z = shared.map(|(_, t)| t.z);
-    let mut ts: Vec<(Wnaf, &[Affine], bool, Option<&Fe>)> = Vec::with_capacity(terms.len() * 2 + 2);
+    let z = shared.map(|(_, t)| *t.z());
+    let mut ts: Vec<(Wnaf, &[Affine], bool, Option<&Fe>)> = Vec::with_capacity(terms.len() * 4 + 4);
     let all = terms
         .iter()
         .map(|(s, t)| (s, *t, z.as_ref()))
-        .chain(shared.iter().map(|(s, t)| (s, &t.tables, None)));
+        .chain(shared.iter().map(|(s, t)| (s, t.tables(), None)));
+    // Splitting helps only when every term can: one term of 128-bit parts sets the number of
+    // doublings for all, and the extra parts would only add w-NAF edges.
+    let depth = terms
+        .iter()
+        .map(|(_, t)| t.levels().len())
+        .chain(shared.map(|_| 1))
+        .min()
+        .unwrap_or(1);
     for (s, t, zs) in all {
         let (k1, k2) = decompose(s);
-        ts.push((wnaf(&k1.mag, t.w), &t.base, k1.neg, zs));
-        ts.push((wnaf(&k2.mag, t.w), &t.endo, k2.neg, zs));
+        let levels = t.levels().get(..depth).unwrap_or(t.levels());
+        for (j, (base, endo)) in levels.iter().enumerate() {
+            let last = j + 1 == levels.len();
+            ts.push((wnaf(&part(&k1.mag, j, last), t.w()), base, k1.neg, zs));
+            ts.push((wnaf(&part(&k2.mag, j, last), t.w()), endo, k2.neg, zs));
+        }
     }
     let len = ts.iter().map(|t| t.0.len).max().unwrap_or(0);
     let mut acc = Jacobian::INFINITY;
@@ -378,6 +220,21 @@ pub(crate) fn lincomb(terms: &[(Scalar, &Tables)], shared: Option<(Scalar, &Shar
         acc.scale_z(&z);
     }
     acc
+}
+
+/// Bits per table level: level j of a [`Tables`] holds the multiples of 2^(64j)·P.
+pub(crate) const LEVEL_BITS: usize = 64;
+
+/// Bits [64j, 64j + 64) of a magnitude, or all bits from 64j up for the last level.
+fn part(mag: &[u64; 4], j: usize, last: bool) -> [u64; 4] {
+    let mut out = [0u64; 4];
+    for (o, limb) in out.iter_mut().zip(mag.iter().skip(j)) {
+        *o = *limb;
+    }
+    if !last {
+        out = [out[0], 0, 0, 0];
+    }
+    out
 }
 
 #[cfg(test)]
@@ -438,7 +295,7 @@ mod tests {
         let g = ProjectivePoint::GENERATOR;
         let lg = Affine::from_k256(&(g * lambda())).unwrap();
         let t = Tables::new(&Affine::generator(), 4);
-        assert_eq!(t.endo[0].compress(), lg.compress());
+        assert_eq!(t.levels()[0].1[0].compress(), lg.compress());
     }
 
     #[test]
@@ -493,9 +350,10 @@ mod tests {
         let p = g * Scalar::from(987_654_321u64);
         let tg = generator();
         let tp = Tables::new(&Affine::from_k256(&p).unwrap(), 5);
-        let t6 = Tables::batch(&[(Affine::from_k256(&p).unwrap(), 6)])
+        let t6 = Tables::batch(&[(Affine::from_k256(&p).unwrap(), 6)], 1)
             .pop()
             .unwrap();
+        let t2 = Tables::leveled(&Affine::from_k256(&p).unwrap(), 7);
         let tz = SharedZ::new(&Affine::from_k256(&p).unwrap(), 5);
         for i in 0..100u64 {
             let x = Scalar::random(&mut rng);
@@ -521,6 +379,13 @@ mod tests {
                 "case {i}"
             );
             assert_eq!(to_k256(&lincomb(&[], Some((y, &tz)))), p * y, "case {i}");
+            assert_eq!(
+                to_k256(&lincomb(&[(x, &tg), (y, &t2)], None)),
+                slow,
+                "case {i}"
+            );
+            let both = lincomb(&[(x, &tp), (y, &t2)], None);
+            assert_eq!(to_k256(&both), p * (x + y), "case {i}");
         }
         assert!(lincomb(&[(Scalar::ZERO, &tg)], None).is_infinity());
         assert_eq!(to_k256(&lincomb(&[(Scalar::ONE, &tg)], None)), g);

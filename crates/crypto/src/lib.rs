@@ -13,6 +13,7 @@ mod placeholder;
 mod point;
 pub mod ring;
 mod secp256k1;
+mod tables;
 mod traits;
 
 pub use hash::{hash_to_curve, hash_to_scalar, hash_to_scalar_plain};

@@ -156,7 +156,7 @@ pub fn sign(
         wanted.push((*h, CALL_WINDOW));
     }
     wanted.push((image_affine, CALL_WINDOW));
-    let tables = Tables::batch(&wanted);
+    let tables = Tables::batch(&wanted, 1);
     let (image_tables, member_tables) = tables.split_last().ok_or(CryptoError)?;
     let g = glv::generator();
     sign_ring(

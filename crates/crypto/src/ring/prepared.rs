@@ -86,7 +86,7 @@ impl PreparedRing {
             .iter()
             .flat_map(|(p, h)| [(*p, w), (*h, w)])
             .collect();
-        let mut tables = Tables::batch(&wanted).into_iter();
+        let mut tables = Tables::batch(&wanted, 2).into_iter();
         let mut pairs = Vec::with_capacity(points.len());
         while let (Some(tp), Some(th)) = (tables.next(), tables.next()) {
             pairs.push((tp, th));
@@ -115,7 +115,7 @@ impl PreparedRing {
             }
         }
         let p = decode_point(bytes)?;
-        let t = Arc::new(Tables::new(&p, IMAGE_WINDOW));
+        let t = Arc::new(Tables::leveled(&p, IMAGE_WINDOW));
         #[cfg(feature = "std")]
         if let Ok(mut cache) = self.images.write() {
             if cache.len() >= IMAGE_CACHE {
@@ -172,7 +172,7 @@ impl PreparedSigner {
             public,
             hp: Comb::new(&hp),
             image,
-            image_tables: Tables::new(&image, IMAGE_WINDOW),
+            image_tables: Tables::leveled(&image, IMAGE_WINDOW),
         }
     }
 

@@ -22,7 +22,7 @@ impl RingSignature {
             wanted.push((hp(key), CALL_WINDOW));
         }
         wanted.push((self.image, CALL_WINDOW));
-        let tables = Tables::batch(&wanted);
+        let tables = Tables::batch(&wanted, 1);
         let (image, members) = tables.split_last().ok_or(CryptoError)?;
         self.verify_with(m, &glv::generator(), image, |i| {
             let t = members.get(2 * i..2 * i + 2)?;
