@@ -431,7 +431,7 @@ impl DecodedTx {
         chain_id: &str,
         account_number: u64,
     ) -> Result<(), CryptoError> {
-        let sig = self.raw.signatures.first().ok_or(CryptoError)?;
+        let sig = self.raw.signatures.first().ok_or(CryptoError::new())?;
         key.verify(&self.sign_doc(chain_id, account_number), sig)
     }
 }

@@ -28,9 +28,21 @@ pub struct Signature([u8; 64]);
 
 /// Why a key or signature was refused. Deliberately opaque: a verifier learns nothing about which
 /// check failed. [CRYPTO-SECP-2]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+///
+/// `#[non_exhaustive]`: outside this crate it is made with [`CryptoError::new`] (or `default()`),
+/// so a reason can be added later without breaking callers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, thiserror::Error)]
 #[error("invalid key or signature")]
+#[non_exhaustive]
 pub struct CryptoError;
+
+impl CryptoError {
+    /// The opaque error, for hosts whose own checks on keys or signatures fail (a missing key,
+    /// a missing signature) and who report it as this crate would.
+    pub const fn new() -> Self {
+        Self
+    }
+}
 
 impl SigningKey {
     /// A key from its 32-byte big-endian secret scalar (must be in 1..n).

@@ -25,7 +25,7 @@ pub fn ring_at(
     session_end: BlockHeight,
 ) -> Result<Vec<VerifyingKey>, CryptoError> {
     let mut ring: Vec<VerifyingKey> = Vec::new();
-    let app = members.application.ok_or(CryptoError)?;
+    let app = members.application.ok_or(CryptoError::new())?;
     ring.push(app);
     ring.extend(members.delegated.iter().copied());
     ring.extend(
