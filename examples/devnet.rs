@@ -13,9 +13,7 @@ use anyhow::Context;
 use pokt_devnet::{Devnet, DevnetConfig, DevnetEvent, ServiceDef};
 use pokt_examples::llm::network::{DemoActors, demo_key, stake_demo_actors};
 use pokt_mining::{FixedComputeUnits, SessionTree, target_fraction_f64};
-use pokt_primitives::{
-    Address, BlockHeight, BlockInterval, ComputeUnits, Relay, RelayResponse, ServiceId,
-};
+use pokt_primitives::{Address, BlockHeight, ComputeUnits, Relay, RelayResponse, ServiceId, Upokt};
 use pokt_relay::{
     AcceptanceContext, PreparedRing, accept_relay, new_request, sign_request, sign_response,
 };
@@ -30,7 +28,7 @@ fn main() -> anyhow::Result<()> {
     let service = ServiceId::new("llm")?;
     chain.add_service(ServiceDef {
         id: service.clone(),
-        compute_units_per_relay: 100,
+        compute_units_per_relay: ComputeUnits::new(100),
         owner: demo_key(90)?.address(),
         target_num_relays: TARGET_NUM_RELAYS,
         token_pricing: None,
@@ -40,22 +38,25 @@ fn main() -> anyhow::Result<()> {
         gateway,
         suppliers,
     } = stake_demo_actors(&mut chain, &service)?;
-    let next = chain.session_end(chain.height())? + 1;
+    let next = chain.next_session_start(chain.height())?;
     chain.advance_to(next)?;
     let mut rng = rand_chacha::ChaCha20Rng::from_seed([9; 32]);
 
-    let mut pending: Vec<(i64, BTreeMap<Address, SessionTree<FixedComputeUnits>>)> = Vec::new();
+    let mut pending: Vec<(
+        BlockHeight,
+        BTreeMap<Address, SessionTree<FixedComputeUnits>>,
+    )> = Vec::new();
     for _ in 0..6 {
         // One session of traffic, spread over its suppliers.
         let session = chain.session(&app.address(), &service, chain.height())?;
         let header = session.header.to_wire();
-        let end = session.header.end.get();
+        let end = session.header.end;
         let ring = chain.ring(&app.address(), end)?;
         let prepared = PreparedRing::new(&ring)?;
-        let target = chain.target(&service, session.header.start.get())?;
+        let target = chain.target(&service, session.header.start)?;
         println!(
             "session {}..={} (id {}…): suppliers {}, relay probability {:.3}",
-            session.header.start.get(),
+            session.header.start,
             end,
             &header.session_id[..12],
             session.suppliers.len(),
@@ -73,10 +74,8 @@ fn main() -> anyhow::Result<()> {
             let accepted = accept_relay(
                 req,
                 &AcceptanceContext {
-                    current_height: BlockHeight::new(chain.height()),
-                    grace_period_end_offset_blocks: BlockInterval::new(
-                        chain.grace_period_blocks(end),
-                    ),
+                    current_height: chain.height(),
+                    grace_period_end_offset_blocks: chain.grace_period_blocks(end),
                     session_header: &header,
                     session_suppliers: &session.suppliers,
                     expected_ring: &prepared,
@@ -108,7 +107,7 @@ fn main() -> anyhow::Result<()> {
         println!("  {RELAYS_PER_SESSION} relays served, {mined} mined");
         pending.push((end, trees));
         // Blocks of the next session; claims and proofs of earlier sessions as windows open.
-        let next = chain.session_end(chain.height())? + 1;
+        let next = chain.next_session_start(chain.height())?;
         while chain.height() < next {
             let events = chain.advance()?;
             step(&mut chain, &mut pending)?;
@@ -122,12 +121,14 @@ fn main() -> anyhow::Result<()> {
         print_events(&events);
     }
     println!(
-        "\napplication stake {} uPOKT; source owner {} uPOKT; ledger balanced: {}",
-        chain.application_stake(&app.address()).unwrap_or(0),
+        "\napplication stake {}; source owner {}; ledger balanced: {}",
+        chain
+            .application_stake(&app.address())
+            .unwrap_or(Upokt::ZERO),
         chain.balance(&demo_key(90)?.address()),
         {
-            let (m, b) = chain.supply_changes();
-            chain.total_held() == u128::from(m - b)
+            let supply = chain.supply_changes();
+            supply.net().is_some() && chain.total_held() == supply.net()
         }
     );
     Ok(())
@@ -136,9 +137,12 @@ fn main() -> anyhow::Result<()> {
 /// Claims and proves every pending session whose window is open; drops settled ones.
 fn step(
     chain: &mut Devnet,
-    pending: &mut Vec<(i64, BTreeMap<Address, SessionTree<FixedComputeUnits>>)>,
+    pending: &mut Vec<(
+        BlockHeight,
+        BTreeMap<Address, SessionTree<FixedComputeUnits>>,
+    )>,
 ) -> anyhow::Result<()> {
-    let h = BlockHeight::new(chain.height());
+    let h = chain.height();
     for (end, trees) in pending.iter() {
         let w = chain.windows(*end)?;
         for tree in trees.values() {
@@ -157,17 +161,14 @@ fn step(
             } else {
                 "proofs"
             };
-            println!(
-                "  block {}: {n} {what} for the session ending at {end}",
-                h.get()
-            );
+            println!("  block {h}: {n} {what} for the session ending at {end}");
         }
     }
     let now = chain.height();
     pending.retain(|(end, _)| {
         chain
             .windows(*end)
-            .map(|w| w.settlement_height.get() > now)
+            .map(|w| w.settlement_height > now)
             .unwrap_or(false)
     });
     Ok(())

@@ -23,7 +23,7 @@ use clap::Parser;
 use pokt_devnet::DevnetEvent;
 use pokt_examples::llm::network::{Network, NetworkConfig, lock};
 use pokt_relay::llm::TokenPricing;
-use pokt_tokenomics::{Account, Outcome};
+use pokt_tokenomics::{Account, Outcome, Upokt};
 use serde_json::{Value, json};
 
 #[derive(Parser, Debug)]
@@ -207,7 +207,7 @@ async fn main() -> anyhow::Result<()> {
         let c = lock(&net.chain)?;
         let end = c.session_end(c.height())?;
         let w = c.windows(end)?;
-        (end, w.settlement_height.get(), balances(&net, &c))
+        (end, w.settlement_height, balances(&net, &c))
     };
     println!("\nsession ends at block {end}; settling at block {settle_at}");
     while lock(&net.chain)?.height() < settle_at {
@@ -220,22 +220,25 @@ async fn main() -> anyhow::Result<()> {
     println!("\nbalances (uPOKT):");
     for ((who, b), (_, a)) in before.iter().zip(&after) {
         println!(
-            "  {who:<28} {b:>14} -> {a:>14}  ({:+})",
-            i128::from(*a) - i128::from(*b)
+            "  {who:<28} {:>14} -> {:>14}  ({:+})",
+            b.get(),
+            a.get(),
+            i128::from(a.get()) - i128::from(b.get())
         );
     }
-    let (minted, burned) = c.supply_changes();
+    let supply = c.supply_changes();
     anyhow::ensure!(
-        c.total_held() == u128::from(minted - burned),
+        supply.net().is_some() && c.total_held() == supply.net(),
         "ledger does not balance"
     );
     Ok(())
 }
 
-fn balances(net: &Network, c: &pokt_devnet::Devnet) -> Vec<(String, u64)> {
+fn balances(net: &Network, c: &pokt_devnet::Devnet) -> Vec<(String, Upokt)> {
     let mut v = vec![(
         "application stake".to_string(),
-        c.application_stake(&net.app.address()).unwrap_or(0),
+        c.application_stake(&net.app.address())
+            .unwrap_or(Upokt::ZERO),
     )];
     for (i, s) in net.suppliers.iter().enumerate() {
         v.push((format!("supplier {i} (owner)"), c.balance(&s.address())));
@@ -243,7 +246,7 @@ fn balances(net: &Network, c: &pokt_devnet::Devnet) -> Vec<(String, u64)> {
     v.push(("source owner (model)".into(), c.balance(&net.source_owner)));
     v.push((
         "DAO".into(),
-        c.balance_of(&Account::Address(c.config().tokenomics.dao_reward_address)),
+        c.balance_of(&Account::Address(c.tokenomics_params().dao_reward_address)),
     ));
     v.push((
         "proposer".into(),
@@ -260,7 +263,7 @@ fn report(e: &DevnetEvent) {
             num_compute_units,
             ..
         } => {
-            println!("  claim: {supplier} {num_relays} relays, {num_compute_units} compute units")
+            println!("  claim: {supplier} {num_relays} relays, {num_compute_units}")
         }
         DevnetEvent::ProofValidated {
             supplier, weight, ..
@@ -297,6 +300,7 @@ fn report(e: &DevnetEvent) {
                 service.as_str()
             )
         }
+        e => println!("  {e:?}"),
     }
 }
 

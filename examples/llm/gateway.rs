@@ -20,8 +20,8 @@ use axum::routing::{get, post};
 use futures_util::StreamExt;
 use pokt_crypto::{SigningKey, VerifyingKey};
 use pokt_primitives::{
-    Address, BlockHeight, BlockInterval, HttpHeader, HttpHeaders, Message, PoktHttpRequest,
-    PoktHttpResponse, RelayResponse, ServiceId, SessionHeader,
+    Address, BlockHeight, HttpHeader, HttpHeaders, Message, PoktHttpRequest, PoktHttpResponse,
+    RelayResponse, ServiceId, SessionHeader,
 };
 use pokt_qos::{
     Failure, Outcome, Qos, QosConfig, QosSnapshot, RequestClass, Role, Routing, SessionWindow,
@@ -256,12 +256,11 @@ impl Gateway {
     /// The chain height, with the application's session at that height installed in the routing
     /// if it is not yet (the previous one stays through its grace period).
     fn routed_height(&self) -> Result<BlockHeight, ApiError> {
-        let height = self
+        let h = self
             .chain
             .lock()
             .map_err(|_| ApiError::new(500, "server_error", "chain lock"))?
             .height();
-        let h = BlockHeight::new(height);
         let known = self
             .qos
             .lock()
@@ -270,7 +269,7 @@ impl Gateway {
             .current(h)
             .is_some();
         if !known {
-            let (window, target) = self.target(height)?;
+            let (window, target) = self.target(h)?;
             let now = self.epoch.elapsed();
             let mut q = self
                 .qos
@@ -309,7 +308,7 @@ impl Gateway {
 
     /// The application's session at `height`: its window, header, ring, and suppliers with
     /// relay-miner URLs.
-    fn target(&self, height: i64) -> Result<(SessionWindow, Target), ApiError> {
+    fn target(&self, height: BlockHeight) -> Result<(SessionWindow, Target), ApiError> {
         let chain = self
             .chain
             .lock()
@@ -319,7 +318,7 @@ impl Gateway {
             .map_err(|e| ApiError::new(503, "session_error", e.to_string()))?;
         let end = session.header.end;
         let grace_end = end
-            .checked_add(BlockInterval::new(chain.grace_period_blocks(end.get())))
+            .checked_add(chain.grace_period_blocks(end))
             .unwrap_or(end);
         let window = SessionWindow::new(session.header.start, end, grace_end)
             .map_err(|e| ApiError::new(503, "session_error", e.to_string()))?;
@@ -333,7 +332,7 @@ impl Gateway {
             Some(r) => r,
             None => {
                 let keys = chain
-                    .ring(&self.cfg.application, session.header.end.get())
+                    .ring(&self.cfg.application, session.header.end)
                     .map_err(|e| ApiError::new(503, "session_error", e.to_string()))?;
                 let r = Arc::new(
                     PreparedRing::new(&keys)

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::Context;
 use pokt_crypto::SigningKey;
 use pokt_devnet::{Devnet, DevnetConfig, DevnetEvent, ServiceDef};
-use pokt_primitives::{Address, ServiceId};
+use pokt_primitives::{Address, ComputeUnits, ServiceId, Upokt};
 use pokt_relay::llm::TokenPricing;
 
 use super::SharedChain;
@@ -101,16 +101,20 @@ pub fn stake_demo_actors(chain: &mut Devnet, service: &ServiceId) -> anyhow::Res
     let (app, gateway) = (demo_key(1)?, demo_key(2)?);
     let suppliers = (10..14).map(demo_key).collect::<anyhow::Result<Vec<_>>>()?;
     for k in [&app, &gateway].into_iter().chain(&suppliers) {
-        chain.fund(k.address(), 10_000_000_000)?;
+        chain.fund(k.address(), Upokt::new(10_000_000_000))?;
     }
-    chain.stake_application(app.verifying_key(), 5_000_000_000, vec![service.clone()])?;
-    chain.stake_gateway(gateway.verifying_key(), 1_000_000)?;
+    chain.stake_application(
+        app.verifying_key(),
+        Upokt::new(5_000_000_000),
+        vec![service.clone()],
+    )?;
+    chain.stake_gateway(gateway.verifying_key(), Upokt::new(1_000_000))?;
     chain.delegate(&app.address(), &gateway.address())?;
     for s in &suppliers {
         chain.stake_supplier(
             s.verifying_key(),
             s.address(),
-            1_000_000_000,
+            Upokt::new(1_000_000_000),
             vec![service.clone()],
             vec![],
         )?;
@@ -143,7 +147,7 @@ impl Network {
         let source_owner = demo_key(90)?.address();
         chain.add_service(ServiceDef {
             id: service.clone(),
-            compute_units_per_relay: cfg.compute_units_per_relay,
+            compute_units_per_relay: ComputeUnits::new(cfg.compute_units_per_relay),
             owner: source_owner,
             target_num_relays: 10_000,
             token_pricing: cfg.token_pricing,
@@ -174,7 +178,7 @@ impl Network {
         {
             // Suppliers serve from the session after the one they staked in.
             let mut c = lock(&chain)?;
-            let next = c.session_end(c.height())? + 1;
+            let next = c.next_session_start(c.height())?;
             c.advance_to(next)?;
         }
         let mut gc = GatewayConfig::new(gateway_key.clone(), app.address(), service.clone());

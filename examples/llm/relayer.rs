@@ -22,7 +22,7 @@ use pokt_crypto::SigningKey;
 use pokt_mining::{FixedComputeUnits, Mined, SessionTree, TokenMetered, WeightPolicy};
 use pokt_primitives::{
     Address, BlockHeight, BlockInterval, ComputeUnits, HttpHeader, HttpHeaders, Message,
-    PoktHttpRequest, PoktHttpResponse, Relay, RelayRequest, ServiceId, SessionHeader,
+    PoktHttpRequest, PoktHttpResponse, Relay, RelayRequest, ServiceId, SessionHeader, SessionId,
 };
 use pokt_relay::llm::{BatchLimits, StreamBatcher, sign_http_response, sign_stream_batch};
 use pokt_relay::{AcceptanceContext, PreparedRing, Rejection, accept_relay};
@@ -95,7 +95,8 @@ impl WeightPolicy for HostPolicy {
 /// One (session, supplier) the miner has served.
 struct SessionState {
     header: SessionHeader,
-    end: i64,
+    session_id: SessionId,
+    end: BlockHeight,
     suppliers: Vec<Address>,
     ring: Arc<PreparedRing>,
     trees: HashMap<Address, SessionTree<HostPolicy>>,
@@ -132,8 +133,8 @@ struct SessionView {
     header: SessionHeader,
     suppliers: Vec<Address>,
     ring: Arc<PreparedRing>,
-    height: i64,
-    grace: i64,
+    height: BlockHeight,
+    grace: BlockInterval,
 }
 
 /// A relay miner serving one or more suppliers.
@@ -215,17 +216,16 @@ impl RelayMiner {
     fn session_of(&self, h: &SessionHeader) -> Result<SessionView, String> {
         let cached = self.sessions.lock().ok().and_then(|map| {
             map.get(&h.session_id)
-                .map(|s| (s.header.clone(), s.suppliers.clone(), s.ring.clone()))
+                .map(|s| (s.header.clone(), s.end, s.suppliers.clone(), s.ring.clone()))
         });
-        if let Some((header, suppliers, ring)) = cached {
+        if let Some((header, end, suppliers, ring)) = cached {
             let chain = self.chain.lock().map_err(|e| e.to_string())?;
-            let grace = chain.grace_period_blocks(header.session_end_block_height);
             return Ok(SessionView {
                 header,
                 suppliers,
                 ring,
                 height: chain.height(),
-                grace: i64::try_from(grace).unwrap_or(0),
+                grace: chain.grace_period_blocks(end),
             });
         }
         let chain = self.chain.lock().map_err(|e| e.to_string())?;
@@ -235,15 +235,19 @@ impl RelayMiner {
             .map_err(|_| "application address".to_string())?;
         let service = ServiceId::new(&h.service_id).map_err(|e| e.to_string())?;
         let session = chain
-            .session(&app, &service, h.session_start_block_height)
+            .session(
+                &app,
+                &service,
+                BlockHeight::new(h.session_start_block_height),
+            )
             .map_err(|e| e.to_string())?;
         let header = session.header.to_wire();
         let ring = chain
-            .ring(&app, session.header.end.get())
+            .ring(&app, session.header.end)
             .map_err(|e| e.to_string())?;
         let ring = Arc::new(PreparedRing::new(&ring).map_err(|_| "ring".to_string())?);
         let height = chain.height();
-        let grace = i64::try_from(chain.grace_period_blocks(session.header.end.get())).unwrap_or(0);
+        let grace = chain.grace_period_blocks(session.header.end);
         drop(chain);
         // Only the chain's own session id is remembered (a forged id derives nothing new).
         if let Ok(mut map) = self.sessions.lock()
@@ -252,7 +256,8 @@ impl RelayMiner {
             map.entry(header.session_id.clone())
                 .or_insert(SessionState {
                     header: header.clone(),
-                    end: session.header.end.get(),
+                    session_id: session.header.session_id,
+                    end: session.header.end,
                     suppliers: session.suppliers.clone(),
                     ring: ring.clone(),
                     trees: HashMap::new(),
@@ -276,9 +281,7 @@ impl RelayMiner {
         match def {
             Some(d) => match d.token_pricing {
                 Some(p) => HostPolicy::Metered(TokenMetered::new(p)),
-                None => HostPolicy::Fixed(FixedComputeUnits::new(ComputeUnits::new(
-                    d.compute_units_per_relay,
-                ))),
+                None => HostPolicy::Fixed(FixedComputeUnits::new(d.compute_units_per_relay)),
             },
             None => HostPolicy::Fixed(FixedComputeUnits::new(ComputeUnits::new(1))),
         }
@@ -291,7 +294,10 @@ impl RelayMiner {
             let Ok(service) = ServiceId::new(&header.service_id) else {
                 return;
             };
-            match chain.target(&service, header.session_start_block_height) {
+            match chain.target(
+                &service,
+                BlockHeight::new(header.session_start_block_height),
+            ) {
                 Ok(t) => t,
                 Err(_) => return,
             }
@@ -330,7 +336,7 @@ impl RelayMiner {
             let Ok(w) = chain.windows(state.end) else {
                 continue;
             };
-            if height > w.settlement_height.get() {
+            if height > w.settlement_height {
                 done.push(id.clone());
                 continue;
             }
@@ -338,16 +344,14 @@ impl RelayMiner {
                 if tree.root().count() == 0 {
                     continue;
                 }
-                if w.claim_open_at(pokt_primitives::BlockHeight::new(height))
-                    && !state.claimed.contains(supplier)
-                {
+                if w.claim_open_at(height) && !state.claimed.contains(supplier) {
                     state.claimed.push(*supplier);
                     match chain.submit_claim(&tree.claim()) {
                         Ok(()) => self.count(|s| s.claims += 1),
                         Err(e) => self.count(|s| s.chain_errors.push(format!("claim: {e}"))),
                     }
                 }
-                if w.proof_open_at(pokt_primitives::BlockHeight::new(height))
+                if w.proof_open_at(height)
                     && state.claimed.contains(supplier)
                     && !state.proven.contains(supplier)
                 {
@@ -357,7 +361,7 @@ impl RelayMiner {
                     state.proven.push(*supplier);
                     // Prove only what the chain will require (as poktroll's relay miner does).
                     let required = chain
-                        .proof_requirement(&state.header.session_id, supplier)
+                        .proof_requirement(&state.session_id, supplier)
                         .map_or(true, |r| r.is_required());
                     if !required {
                         self.count(|s| s.proofs_not_required += 1);
@@ -439,8 +443,8 @@ async fn relay(State(m): State<Arc<RelayMiner>>, body: Bytes) -> Response {
         }
     };
     let ctx = AcceptanceContext {
-        current_height: BlockHeight::new(height),
-        grace_period_end_offset_blocks: BlockInterval::new(u64::try_from(grace).unwrap_or(0)),
+        current_height: height,
+        grace_period_end_offset_blocks: grace,
         session_header: &header,
         session_suppliers: &suppliers,
         expected_ring: &ring,

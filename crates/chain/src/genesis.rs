@@ -2,7 +2,7 @@
 //! delegations, in JSON. [CHAIN-GENESIS-1]
 
 use pokt_crypto::VerifyingKey;
-use pokt_devnet::{Devnet, DevnetConfig, ServiceDef};
+use pokt_devnet::{Devnet, DevnetConfig, ProofPolicy, ServiceDef};
 use pokt_primitives::{
     Address, BlockHeight, BlockInterval, ComputeUnits, Fraction, ProofParams, ServiceId,
     SessionNumber, SharedParams, Shares, TokenomicsParams, Upokt,
@@ -420,9 +420,9 @@ impl GenesisParams {
             num_suppliers_per_session: u64::try_from(c.num_suppliers_per_session).unwrap_or(0),
             proof: ProofParamsJson::from_params(&c.proof),
             tokenomics: TokenomicsParamsJson::from_params(&c.tokenomics),
-            application_min_stake_upokt: c.application_min_stake,
-            supplier_min_stake_upokt: c.supplier_min_stake,
-            strict_proofs: c.strict_proofs,
+            application_min_stake_upokt: c.application_min_stake.get(),
+            supplier_min_stake_upokt: c.supplier_min_stake.get(),
+            strict_proofs: c.proof_policy == ProofPolicy::Strict,
         }
     }
 }
@@ -483,9 +483,13 @@ impl Genesis {
             },
             num_suppliers_per_session: usize::try_from(p.num_suppliers_per_session)
                 .map_err(|_| bad("params.num_suppliers_per_session", "too large"))?,
-            application_min_stake: p.application_min_stake_upokt,
-            supplier_min_stake: p.supplier_min_stake_upokt,
-            strict_proofs: p.strict_proofs,
+            application_min_stake: Upokt::new(p.application_min_stake_upokt),
+            supplier_min_stake: Upokt::new(p.supplier_min_stake_upokt),
+            proof_policy: if p.strict_proofs {
+                ProofPolicy::Strict
+            } else {
+                ProofPolicy::GoCompatible
+            },
             seed,
         })
     }
@@ -538,7 +542,7 @@ impl Genesis {
                 return Err(bad("accounts.address", "listed twice"));
             }
             open(&mut accounts, a.address, key);
-            devnet.fund(a.address, a.balance_upokt)?;
+            devnet.fund(a.address, Upokt::new(a.balance_upokt))?;
         }
         for s in &self.services {
             if devnet.service(&s.id).is_some() {
@@ -547,7 +551,7 @@ impl Genesis {
             open(&mut accounts, s.owner, None);
             devnet.add_service(ServiceDef {
                 id: s.id.clone(),
-                compute_units_per_relay: s.compute_units_per_relay,
+                compute_units_per_relay: ComputeUnits::new(s.compute_units_per_relay),
                 owner: s.owner,
                 target_num_relays: s.target_num_relays,
                 token_pricing: s.token_pricing.map(|t| TokenPricing {
@@ -560,14 +564,14 @@ impl Genesis {
         for g in &self.gateways {
             let k = key_of(&g.public_key, "gateways.public_key")?;
             open(&mut accounts, k.address(), Some(k));
-            devnet.fund(k.address(), g.stake_upokt)?;
-            devnet.stake_gateway(k, g.stake_upokt)?;
+            devnet.fund(k.address(), Upokt::new(g.stake_upokt))?;
+            devnet.stake_gateway(k, Upokt::new(g.stake_upokt))?;
         }
         for a in &self.applications {
             let k = key_of(&a.public_key, "applications.public_key")?;
             open(&mut accounts, k.address(), Some(k));
-            devnet.fund(k.address(), a.stake_upokt)?;
-            devnet.stake_application(k, a.stake_upokt, a.services.clone())?;
+            devnet.fund(k.address(), Upokt::new(a.stake_upokt))?;
+            devnet.stake_application(k, Upokt::new(a.stake_upokt), a.services.clone())?;
             for g in &a.delegatees {
                 devnet.delegate(&k.address(), g)?;
             }
@@ -587,8 +591,14 @@ impl Genesis {
             for r in &shares {
                 open(&mut accounts, r.address, None);
             }
-            devnet.fund(s.owner, s.stake_upokt)?;
-            devnet.stake_supplier(k, s.owner, s.stake_upokt, s.services.clone(), shares)?;
+            devnet.fund(s.owner, Upokt::new(s.stake_upokt))?;
+            devnet.stake_supplier(
+                k,
+                s.owner,
+                Upokt::new(s.stake_upokt),
+                s.services.clone(),
+                shares,
+            )?;
             if let Some(url) = &s.endpoint {
                 devnet.set_supplier_endpoint(&k.address(), url.clone())?;
             }

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use pokt_crypto::VerifyingKey;
 use pokt_devnet::{Devnet, DevnetError, DevnetEvent};
-use pokt_primitives::{Address, BlockHash, BlockHeight, Fraction, ServiceId};
+use pokt_primitives::{Address, BlockHash, BlockHeight, Fraction, ServiceId, Upokt};
 use prost::Message as _;
 
 use crate::genesis::{AuthAccount, Genesis, GenesisError, TxRules};
@@ -135,9 +135,10 @@ fn quoted(s: &str) -> String {
     serde_json::Value::String(s.into()).to_string()
 }
 
-/// The events of the devnet, typed as poktroll's (`pocket.proof.EventClaimCreated`, …).
-fn devnet_event(e: &DevnetEvent) -> Event {
-    match e {
+/// The events of the devnet, typed as poktroll's (`pocket.proof.EventClaimCreated`, …); `None`
+/// for a kind of event poktroll has no counterpart for.
+fn devnet_event(e: &DevnetEvent) -> Option<Event> {
+    Some(match e {
         DevnetEvent::ClaimCreated {
             supplier,
             session_id,
@@ -147,11 +148,11 @@ fn devnet_event(e: &DevnetEvent) -> Event {
             "pocket.proof.EventClaimCreated",
             &[
                 ("supplier_operator_address", quoted(supplier.as_str())),
-                ("session_id", quoted(session_id)),
+                ("session_id", quoted(&session_id.to_hex())),
                 ("num_relays", quoted(&num_relays.to_string())),
                 (
                     "num_claimed_compute_units",
-                    quoted(&num_compute_units.to_string()),
+                    quoted(&num_compute_units.get().to_string()),
                 ),
             ],
         ),
@@ -163,9 +164,9 @@ fn devnet_event(e: &DevnetEvent) -> Event {
             "pocket.proof.EventProofSubmitted",
             &[
                 ("supplier_operator_address", quoted(supplier.as_str())),
-                ("session_id", quoted(session_id)),
+                ("session_id", quoted(&session_id.to_hex())),
                 ("proof_validation_status", quoted("VALIDATED")),
-                ("weight", quoted(&weight.to_string())),
+                ("weight", quoted(&weight.get().to_string())),
             ],
         ),
         DevnetEvent::ProofRejected {
@@ -176,9 +177,9 @@ fn devnet_event(e: &DevnetEvent) -> Event {
             "pocket.proof.EventProofSubmitted",
             &[
                 ("supplier_operator_address", quoted(supplier.as_str())),
-                ("session_id", quoted(session_id)),
+                ("session_id", quoted(&session_id.to_hex())),
                 ("proof_validation_status", quoted("INVALID")),
-                ("failure_reason", quoted(reason)),
+                ("failure_reason", quoted(&reason.to_string())),
             ],
         ),
         DevnetEvent::Settled {
@@ -194,7 +195,7 @@ fn devnet_event(e: &DevnetEvent) -> Event {
             };
             let mut attrs = vec![
                 ("supplier_operator_address", quoted(supplier.as_str())),
-                ("session_id", quoted(session_id)),
+                ("session_id", quoted(&session_id.to_hex())),
                 ("proof_requirement", quoted(req)),
             ];
             let kind = match outcome {
@@ -233,7 +234,9 @@ fn devnet_event(e: &DevnetEvent) -> Event {
                 ("effective_height", quoted(&from_height.to_string())),
             ],
         ),
-    }
+        // The devnet's events are non-exhaustive; one it adds later has no poktroll event yet.
+        _ => return None,
+    })
 }
 
 /// The outcome of CheckTx (the answer of `BroadcastTx` in SYNC mode).
@@ -322,7 +325,11 @@ pub enum QueryError {
 impl From<DevnetError> for QueryError {
     fn from(e: DevnetError) -> Self {
         match e {
-            DevnetError::Unknown(what) => Self::NotFound(what),
+            DevnetError::UnknownApplication(_) => Self::NotFound("application"),
+            DevnetError::UnknownGateway(_) => Self::NotFound("gateway"),
+            DevnetError::UnknownSupplier(_) => Self::NotFound("supplier"),
+            DevnetError::UnknownService(_) => Self::NotFound("service"),
+            DevnetError::UnknownClaim { .. } => Self::NotFound("claim"),
             other => Self::InvalidArgument(other.to_string()),
         }
     }
@@ -363,7 +370,7 @@ impl Node {
     pub fn new(genesis: Genesis) -> Result<Self, GenesisError> {
         let state = genesis.build()?;
         let min_gas_price = genesis.min_gas_price()?;
-        let hash = state.devnet.block_hash(1).ok_or(GenesisError::Field {
+        let hash = state.devnet.block_hash(BlockHeight::new(1)).ok_or(GenesisError::Field {
             field: "seed",
             reason: "no genesis block",
         })?;
@@ -405,7 +412,7 @@ impl Node {
 
     /// The latest height.
     pub fn height(&self) -> i64 {
-        self.devnet.height()
+        self.devnet.height().get()
     }
 
     /// A block.
@@ -530,13 +537,13 @@ impl Node {
                     ),
                 ));
             }
-            if self.devnet.balance(&signer) < tx.fee_upokt {
+            if self.devnet.balance(&signer) < Upokt::new(tx.fee_upokt) {
                 return Err(refuse(
                     SDK,
                     5,
                     format!(
                         "{}{DENOM} is smaller than {}{DENOM}: insufficient funds",
-                        self.devnet.balance(&signer),
+                        self.devnet.balance(&signer).get(),
                         tx.fee_upokt
                     ),
                 ));
@@ -641,8 +648,7 @@ impl Node {
     /// Makes the next block at `time_ms`: begins it, executes up to `max_block_txs` mempool
     /// transactions at its height, runs the end-blocker, re-checks what stays in the mempool.
     pub fn make_block(&mut self, time_ms: u64) -> Result<&BlockRecord, NodeError> {
-        self.devnet.begin_block();
-        let height = self.devnet.height();
+        let height = self.devnet.begin_block().map_err(NodeError)?.get();
         let n = self.mempool.len().min(self.rules.max_block_txs);
         let mut hashes = Vec::with_capacity(n);
         for index in 0..n {
@@ -659,12 +665,12 @@ impl Node {
             .end_block()
             .map_err(NodeError)?
             .iter()
-            .map(devnet_event)
+            .filter_map(devnet_event)
             .collect();
         self.recheck();
         let hash = self
             .devnet
-            .block_hash(height)
+            .block_hash(BlockHeight::new(height))
             .unwrap_or(BlockHash::from_bytes([0; 32]));
         self.blocks.push(BlockRecord {
             height,
@@ -765,7 +771,7 @@ impl Node {
         if tx.fee_upokt > 0
             && let Err(e) = self
                 .devnet
-                .transfer(&signer, &Devnet::proposer(), tx.fee_upokt)
+                .transfer(&signer, &Devnet::proposer(), Upokt::new(tx.fee_upokt))
         {
             record.refusal = Some(refuse(SDK, 5, format!("{e}: insufficient funds")));
             return record;
@@ -814,7 +820,11 @@ impl Node {
         }
         let session = self
             .devnet
-            .session(&app, &service, header.session_start_block_height)
+            .session(
+                &app,
+                &service,
+                BlockHeight::new(header.session_start_block_height),
+            )
             .map_err(|e| refuse(PROOF, 1115, format!("{e}: invalid session header")))?;
         if session.header.to_wire() != *header {
             return Err(refuse(
@@ -839,7 +849,7 @@ impl Node {
         }
         let windows = self
             .devnet
-            .windows(session.header.end.get())
+            .windows(session.header.end)
             .map_err(|e| refuse(PROOF, 1117, format!("{e}: invalid session end height")))?;
         let before = self.devnet.events().len();
         match m {
@@ -869,14 +879,11 @@ impl Node {
                         ),
                     ));
                 }
-                let key = (session.header.session_id.to_hex(), supplier);
-                if !self.devnet.pending_claims().any(|r| {
-                    r.claim.supplier_operator_address == supplier.as_str()
-                        && r.claim
-                            .session_header
-                            .as_ref()
-                            .is_some_and(|h| h.session_id == key.0)
-                }) {
+                if self
+                    .devnet
+                    .claim(&session.header.session_id, &supplier)
+                    .is_none()
+                {
                     return Err(refuse(
                         PROOF,
                         1106,
@@ -899,7 +906,7 @@ impl Node {
             .get(before..)
             .unwrap_or(&[])
             .iter()
-            .map(devnet_event)
+            .filter_map(devnet_event)
             .collect())
     }
 
@@ -912,7 +919,7 @@ impl Node {
             .ok_or(QueryError::NotFound("application"))?;
         Ok(pp::Application {
             address: addr.to_string(),
-            stake: Some(coin(a.stake)),
+            stake: Some(coin(a.stake.get())),
             service_configs: a
                 .services
                 .iter()
@@ -957,13 +964,13 @@ impl Node {
         Ok(pp::Supplier {
             owner_address: s.owner.to_string(),
             operator_address: addr.to_string(),
-            stake: Some(coin(s.stake)),
+            stake: Some(coin(s.stake.get())),
             service_config_history: configs
                 .iter()
                 .map(|c| pp::ServiceConfigUpdate {
                     operator_address: addr.to_string(),
                     service: Some(c.clone()),
-                    activation_height: s.activation_height,
+                    activation_height: s.activation_height.get(),
                     deactivation_height: 0,
                 })
                 .collect(),
@@ -1000,7 +1007,7 @@ impl Node {
                 self.height()
             )));
         }
-        let s = self.devnet.session(&app, &service, height)?;
+        let s = self.devnet.session(&app, &service, BlockHeight::new(height))?;
         let header = s.header.to_wire();
         Ok(pp::QueryGetSessionResponse {
             session: Some(pp::Session {
@@ -1031,10 +1038,12 @@ impl Node {
     /// `pocket.gateway.Query/Gateway`.
     pub fn gateway(&self, address: &str) -> Result<pp::QueryGetGatewayResponse, QueryError> {
         let addr = Self::address(address)?;
-        let (_, stake) = self
+        let stake = self
             .devnet
             .gateway(&addr)
-            .ok_or(QueryError::NotFound("gateway"))?;
+            .ok_or(QueryError::NotFound("gateway"))?
+            .stake
+            .get();
         Ok(pp::QueryGetGatewayResponse {
             gateway: Some(pp::Gateway {
                 address: addr.to_string(),
@@ -1069,7 +1078,7 @@ impl Node {
             service: Some(pp::Service {
                 id: id.to_string(),
                 name,
-                compute_units_per_relay: s.compute_units_per_relay,
+                compute_units_per_relay: s.compute_units_per_relay.get(),
                 owner_address: s.owner.to_string(),
             }),
         })
@@ -1081,7 +1090,7 @@ impl Node {
         r: &pp::QueryDifficultyAtHeightRequest,
     ) -> Result<pp::QueryDifficultyResponse, QueryError> {
         let id = Self::service_id(&r.service_id)?;
-        let d = self.devnet.difficulty(&id, r.block_height)?;
+        let d = self.devnet.difficulty(&id, BlockHeight::new(r.block_height))?;
         Ok(pp::QueryDifficultyResponse {
             relay_mining_difficulty: Some(pp::RelayMiningDifficulty {
                 service_id: id.to_string(),
@@ -1094,7 +1103,7 @@ impl Node {
 
     /// `pocket.shared.Query/ParamsAtHeight` (and `Params` at the latest height).
     pub fn shared_params(&self, height: i64) -> pp::SharedParamsResponse {
-        let p = self.devnet.shared_params(height);
+        let p = self.devnet.shared_params(BlockHeight::new(height));
         let u = |v: i64| u64::try_from(v).unwrap_or(0);
         pp::SharedParamsResponse {
             params: Some(pp::SharedParams {
@@ -1163,13 +1172,13 @@ impl Node {
     }
 
     fn claims_iter(&self) -> impl Iterator<Item = pp::Claim> + '_ {
-        self.devnet.pending_claims().map(|r| pp::Claim {
-            supplier_operator_address: r.claim.supplier_operator_address.clone(),
-            session_header: r.claim.session_header.as_ref().map(Into::into),
-            root_hash: r.claim.root_hash.clone(),
+        self.devnet.pending_claims().map(|r| r.claim()).map(|c| pp::Claim {
+            supplier_operator_address: c.supplier_operator_address.clone(),
+            session_header: c.session_header.as_ref().map(Into::into),
+            root_hash: c.root_hash.clone(),
             // As the devnet stores it (the status is not rewritten after validation, so the
             // claim's hash — the proof requirement's seed — is the one settlement uses).
-            proof_validation_status: match r.claim.proof_validation_status {
+            proof_validation_status: match c.proof_validation_status {
                 pokt_primitives::ClaimProofStatus::PendingValidation => 0,
                 pokt_primitives::ClaimProofStatus::Validated => 1,
                 pokt_primitives::ClaimProofStatus::Invalid => 2,
@@ -1258,7 +1267,7 @@ impl Node {
     ) -> Result<pc::QueryBalanceResponse, QueryError> {
         let addr = Self::address(&r.address)?;
         let amount = if r.denom == DENOM {
-            self.devnet.balance(&addr)
+            self.devnet.balance(&addr).get()
         } else {
             0
         };
