@@ -370,10 +370,13 @@ impl Node {
     pub fn new(genesis: Genesis) -> Result<Self, GenesisError> {
         let state = genesis.build()?;
         let min_gas_price = genesis.min_gas_price()?;
-        let hash = state.devnet.block_hash(BlockHeight::new(1)).ok_or(GenesisError::Field {
-            field: "seed",
-            reason: "no genesis block",
-        })?;
+        let hash = state
+            .devnet
+            .block_hash(BlockHeight::new(1))
+            .ok_or(GenesisError::Field {
+                field: "seed",
+                reason: "no genesis block",
+            })?;
         Ok(Self {
             rules: genesis.tx.clone(),
             first: BlockRecord {
@@ -769,9 +772,9 @@ impl Node {
         };
         record.gas_used = needed;
         if tx.fee_upokt > 0
-            && let Err(e) = self
-                .devnet
-                .transfer(&signer, &Devnet::proposer(), Upokt::new(tx.fee_upokt))
+            && let Err(e) =
+                self.devnet
+                    .transfer(&signer, &Devnet::proposer(), Upokt::new(tx.fee_upokt))
         {
             record.refusal = Some(refuse(SDK, 5, format!("{e}: insufficient funds")));
             return record;
@@ -1007,7 +1010,9 @@ impl Node {
                 self.height()
             )));
         }
-        let s = self.devnet.session(&app, &service, BlockHeight::new(height))?;
+        let s = self
+            .devnet
+            .session(&app, &service, BlockHeight::new(height))?;
         let header = s.header.to_wire();
         Ok(pp::QueryGetSessionResponse {
             session: Some(pp::Session {
@@ -1090,7 +1095,9 @@ impl Node {
         r: &pp::QueryDifficultyAtHeightRequest,
     ) -> Result<pp::QueryDifficultyResponse, QueryError> {
         let id = Self::service_id(&r.service_id)?;
-        let d = self.devnet.difficulty(&id, BlockHeight::new(r.block_height))?;
+        let d = self
+            .devnet
+            .difficulty(&id, BlockHeight::new(r.block_height))?;
         Ok(pp::QueryDifficultyResponse {
             relay_mining_difficulty: Some(pp::RelayMiningDifficulty {
                 service_id: id.to_string(),
@@ -1172,19 +1179,22 @@ impl Node {
     }
 
     fn claims_iter(&self) -> impl Iterator<Item = pp::Claim> + '_ {
-        self.devnet.pending_claims().map(|r| r.claim()).map(|c| pp::Claim {
-            supplier_operator_address: c.supplier_operator_address.clone(),
-            session_header: c.session_header.as_ref().map(Into::into),
-            root_hash: c.root_hash.clone(),
-            // As the devnet stores it (the status is not rewritten after validation, so the
-            // claim's hash — the proof requirement's seed — is the one settlement uses).
-            proof_validation_status: match c.proof_validation_status {
-                pokt_primitives::ClaimProofStatus::PendingValidation => 0,
-                pokt_primitives::ClaimProofStatus::Validated => 1,
-                pokt_primitives::ClaimProofStatus::Invalid => 2,
-                pokt_primitives::ClaimProofStatus::Other(v) => v,
-            },
-        })
+        self.devnet
+            .pending_claims()
+            .map(|r| r.claim())
+            .map(|c| pp::Claim {
+                supplier_operator_address: c.supplier_operator_address.clone(),
+                session_header: c.session_header.as_ref().map(Into::into),
+                root_hash: c.root_hash.clone(),
+                // As the devnet stores it (the status is not rewritten after validation, so the
+                // claim's hash — the proof requirement's seed — is the one settlement uses).
+                proof_validation_status: match c.proof_validation_status {
+                    pokt_primitives::ClaimProofStatus::PendingValidation => 0,
+                    pokt_primitives::ClaimProofStatus::Validated => 1,
+                    pokt_primitives::ClaimProofStatus::Invalid => 2,
+                    pokt_primitives::ClaimProofStatus::Other(v) => v,
+                },
+            })
     }
 
     /// `pocket.proof.Query/Claim`.

@@ -12,7 +12,9 @@ use core::fmt::Write as _;
 
 use pokt_mining::{next_target, target_fraction_f64};
 
-use crate::engine::{Report, run};
+use crate::engine::run;
+use crate::error::SimError;
+use crate::report::Report;
 use crate::rng::SimRng;
 use crate::scenario::{ControllerKind, MiningMode, Scenario, ServiceSpec};
 use crate::traffic::Traffic;
@@ -69,7 +71,7 @@ pub struct ExperimentReport {
 }
 
 /// Runs the experiment `name` with `seed` (`threads` is not needed: runs are parallel inside).
-pub fn run_experiment(name: &str, seed: u64) -> Result<ExperimentReport, String> {
+pub fn run_experiment(name: &str, seed: u64) -> Result<ExperimentReport, SimError> {
     match name {
         "events" => events(seed),
         "controllers" => controllers(seed),
@@ -79,18 +81,11 @@ pub fn run_experiment(name: &str, seed: u64) -> Result<ExperimentReport, String>
         "qos-parity" => crate::inference::qos_parity(&Default::default(), seed),
         "marketplace" => crate::inference::marketplace(&Default::default(), seed),
         "substitution" => crate::inference::substitution(&Default::default(), seed),
-        _ => Err(format!(
-            "unknown experiment {name:?}; one of: {}",
-            EXPERIMENTS
-                .iter()
-                .map(|(n, _)| *n)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+        _ => Err(SimError::UnknownExperiment { name: name.into() }),
     }
 }
 
-fn base(seed: u64, sessions: u64, traffic: Traffic, target: u64) -> Result<Scenario, String> {
+fn base(seed: u64, sessions: u64, traffic: Traffic, target: u64) -> Result<Scenario, SimError> {
     let mut sc = Scenario::default_scenario()?;
     sc.name = "experiment".into();
     sc.seed = seed;
@@ -150,7 +145,7 @@ impl Stats {
 /// 100,000 mined relays per settlement; both controllers. Per event: mined relays per session
 /// (min/max), target error (mean, min/max), the accumulated target error per block, and the
 /// volume-estimation error (mean, min/max).
-fn events(seed: u64) -> Result<ExperimentReport, String> {
+fn events(seed: u64) -> Result<ExperimentReport, SimError> {
     let phases = [
         ("steady", Traffic::Steady { rate: 200_000.0 }),
         (
@@ -258,7 +253,7 @@ fn controller_name(c: ControllerKind) -> &'static str {
 
 /// Both controllers at steady volumes of 1×, 10× and 100× the target: where the mined relays and
 /// the probability settle, against the arithmetic of spec/mining.md [MINING-CTRL-1].
-fn controllers(seed: u64) -> Result<ExperimentReport, String> {
+fn controllers(seed: u64) -> Result<ExperimentReport, SimError> {
     let target = 100_000u64;
     let mut out = ExperimentReport {
         name: "controllers".into(),
@@ -314,7 +309,7 @@ fn controllers(seed: u64) -> Result<ExperimentReport, String> {
 /// Fake claims at several proof probabilities: each of 2 adversaries adds 20 fake relays to every
 /// claim (claims stay below the proof threshold); the penalty is set to the configured value and
 /// to the break-even S = R(1 − p)/p; profit per fake claim from the simulation against theory.
-fn proof_economics(seed: u64) -> Result<ExperimentReport, String> {
+fn proof_economics(seed: u64) -> Result<ExperimentReport, SimError> {
     let mut out = ExperimentReport {
         name: "proof-economics".into(),
         csv_header: "probability,penalty_upokt,fake_claims,caught,earned_upokt,penalties_upokt,net_per_claim_upokt,break_even_penalty_upokt".into(),
@@ -339,23 +334,23 @@ fn proof_economics(seed: u64) -> Result<ExperimentReport, String> {
             sc.suppliers.min_stake_upokt = 0;
             let r = run(&sc, &|_, _| {})?;
             let a = r.adversary;
-            let net =
-                (a.earned_upokt as f64 - a.penalties_upokt as f64) / a.fake_claims.max(1) as f64;
+            let net = (a.earned_upokt.get() as f64 - a.penalties_upokt.get() as f64)
+                / a.fake_claims.max(1) as f64;
             let _ = writeln!(
                 out.table,
                 "{p:>6} {penalty:>12} {:>8} {:>7} {:>12} {:>12} {net:>14.1} {:>12.0}",
                 a.fake_claims,
                 a.caught,
-                a.earned_upokt,
-                a.penalties_upokt,
+                a.earned_upokt.get(),
+                a.penalties_upokt.get(),
                 a.break_even_penalty_upokt
             );
             out.csv_rows.push(format!(
                 "{p},{penalty},{},{},{},{},{net},{}",
                 a.fake_claims,
                 a.caught,
-                a.earned_upokt,
-                a.penalties_upokt,
+                a.earned_upokt.get(),
+                a.penalties_upokt.get(),
                 a.break_even_penalty_upokt
             ));
             if break_even.is_none() {

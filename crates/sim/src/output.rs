@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use plotters::prelude::*;
 
-use crate::engine::Report;
+use crate::report::Report;
 
 /// The summary table printed by `pokt simulate`.
 pub fn summary_table(r: &Report) -> String {
@@ -48,23 +48,29 @@ pub fn summary_table(r: &Report) -> String {
     let _ = writeln!(
         out,
         "  applications     {:>16} {:>12}",
-        f.application_burned + f.application_reimbursed,
-        f.application_share
+        f.application_burned.get() + f.application_reimbursed.get(),
+        f.application_share.get()
     );
     let _ = writeln!(
         out,
         "  suppliers        {:>16} {:>12}",
-        f.penalties, f.supplier
+        f.penalties.get(),
+        f.supplier.get()
     );
-    let _ = writeln!(out, "  source owners    {:>16} {:>12}", 0, f.source_owner);
-    let _ = writeln!(out, "  block proposer   {:>16} {:>12}", 0, f.proposer);
+    let _ = writeln!(
+        out,
+        "  source owners    {:>16} {:>12}",
+        0,
+        f.source_owner.get()
+    );
+    let _ = writeln!(out, "  block proposer   {:>16} {:>12}", 0, f.proposer.get());
     let _ = writeln!(
         out,
         "  DAO              {:>16} {:>12}",
         0,
-        f.dao + f.application_reimbursed
+        f.dao.get() + f.application_reimbursed.get()
     );
-    let _ = writeln!(out, "  minted in total  {:>16}", f.minted);
+    let _ = writeln!(out, "  minted in total  {:>16}", f.minted.get());
     let _ = writeln!(
         out,
         "\nclaims: {} settled, {} expired (missing proof), {} discarded; proofs required: {}",
@@ -76,10 +82,10 @@ pub fn summary_table(r: &Report) -> String {
         "fake claims: {} made, {} caught; earned {} uPOKT, paid {} uPOKT in penalties; break-even penalty S = R(1-p)/p = {:.1} uPOKT (configured {})",
         a.fake_claims,
         a.caught,
-        a.earned_upokt,
-        a.penalties_upokt,
+        a.earned_upokt.get(),
+        a.penalties_upokt.get(),
         a.break_even_penalty_upokt,
-        a.configured_penalty_upokt
+        a.configured_penalty_upokt.get()
     );
     let _ = writeln!(
         out,
@@ -123,15 +129,15 @@ pub fn write_csv(r: &Report, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             "{},{},{},{},{},{},{},{},{},{},{}",
             x.session,
             x.height,
-            f.application_burned,
-            f.application_reimbursed,
-            f.minted,
-            f.supplier,
-            f.source_owner,
-            f.proposer,
-            f.dao,
-            f.application_share,
-            f.penalties
+            f.application_burned.get(),
+            f.application_reimbursed.get(),
+            f.minted.get(),
+            f.supplier.get(),
+            f.source_owner.get(),
+            f.proposer.get(),
+            f.dao.get(),
+            f.application_share.get(),
+            f.penalties.get()
         );
     }
     let a = dir.join("timeseries.csv");
@@ -256,7 +262,7 @@ pub fn write_plots(r: &Report, dir: &Path) -> Result<Vec<PathBuf>, String> {
     let mut services: Vec<String> = r.rows.iter().map(|x| x.service.clone()).collect();
     services.sort_unstable();
     services.dedup();
-    let by = |f: &dyn Fn(&crate::engine::Row) -> f64, suffix: &str| -> Vec<Series> {
+    let by = |f: &dyn Fn(&crate::report::Row) -> f64, suffix: &str| -> Vec<Series> {
         services
             .iter()
             .map(|s| {
@@ -265,7 +271,7 @@ pub fn write_plots(r: &Report, dir: &Path) -> Result<Vec<PathBuf>, String> {
                     r.rows
                         .iter()
                         .filter(|x| &x.service == s)
-                        .map(|x| (x.start_height as f64, f(x)))
+                        .map(|x| (x.start_height.get() as f64, f(x)))
                         .collect(),
                 )
             })
@@ -328,16 +334,16 @@ pub fn write_plots(r: &Report, dir: &Path) -> Result<Vec<PathBuf>, String> {
     for x in &r.flow_rows {
         let f = &x.flows;
         let v = [
-            (f.application_burned + f.application_reimbursed) as f64,
-            f.supplier as f64,
-            f.source_owner as f64,
-            f.proposer as f64,
-            (f.dao + f.application_reimbursed) as f64,
-            f.penalties as f64,
+            (f.application_burned.get() + f.application_reimbursed.get()) as f64,
+            f.supplier.get() as f64,
+            f.source_owner.get() as f64,
+            f.proposer.get() as f64,
+            (f.dao.get() + f.application_reimbursed.get()) as f64,
+            f.penalties.get() as f64,
         ];
         for (i, val) in v.iter().enumerate() {
             acc[i] += val / 1e6;
-            flows[i].1.push((x.height as f64, acc[i]));
+            flows[i].1.push((x.height.get() as f64, acc[i]));
         }
     }
     let p = dir.join("token_flows.png");

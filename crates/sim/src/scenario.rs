@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use crate::error::SimError;
 use crate::traffic::Traffic;
 
 /// The scenario embedded in the binary, run by `pokt simulate` without arguments.
@@ -143,50 +144,66 @@ pub struct ServiceSpec {
 
 impl Scenario {
     /// Parses a TOML scenario and checks it.
-    pub fn from_toml(text: &str) -> Result<Self, String> {
-        let s: Self = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn from_toml(text: &str) -> Result<Self, SimError> {
+        let s: Self = toml::from_str(text).map_err(SimError::Toml)?;
         s.validate()?;
         Ok(s)
     }
 
     /// The embedded default scenario (a test checks that it parses).
-    pub fn default_scenario() -> Result<Self, String> {
+    pub fn default_scenario() -> Result<Self, SimError> {
         Self::from_toml(DEFAULT_SCENARIO)
     }
 
     /// Checks ranges the engine relies on.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), SimError> {
         if self.sessions == 0 || self.num_blocks_per_session < 2 {
-            return Err("need sessions ≥ 1 and num_blocks_per_session ≥ 2".into());
+            return Err(bad(
+                "sessions, num_blocks_per_session",
+                "must be ≥ 1 and ≥ 2",
+            ));
         }
         if self.services.is_empty() || self.applications.count == 0 || self.suppliers.count == 0 {
-            return Err("need at least one service, application and supplier".into());
+            return Err(bad(
+                "services, applications.count, suppliers.count",
+                "must be positive",
+            ));
         }
         if self.num_suppliers_per_session == 0 {
-            return Err("num_suppliers_per_session must be positive".into());
+            return Err(bad("num_suppliers_per_session", "must be positive"));
         }
         if self.suppliers.fake_claimers > self.suppliers.count {
-            return Err("more fake claimers than suppliers".into());
+            return Err(bad(
+                "suppliers.fake_claimers",
+                "must be at most suppliers.count",
+            ));
         }
         if !(0.0..=1.0).contains(&self.proof.request_probability) {
-            return Err("proof.request_probability must be in [0, 1]".into());
+            return Err(bad("proof.request_probability", "must be in [0, 1]"));
         }
         if self.pricing.compute_unit_cost_granularity == 0 {
-            return Err("compute_unit_cost_granularity must be positive".into());
+            return Err(bad(
+                "pricing.compute_unit_cost_granularity",
+                "must be positive",
+            ));
         }
-        for s in &self.services {
+        for (index, s) in self.services.iter().enumerate() {
             pokt_primitives::ServiceId::new(&s.id)
-                .map_err(|e| format!("service {:?}: {e}", s.id))?;
+                .map_err(|error| SimError::ServiceId { index, error })?;
             if s.target_num_relays == 0 || s.compute_units_per_relay == 0 {
-                return Err(format!(
-                    "service {:?}: target_num_relays and compute_units_per_relay must be positive",
-                    s.id
+                return Err(bad(
+                    "services.target_num_relays, services.compute_units_per_relay",
+                    "must be positive",
                 ));
             }
         }
         if self.tokenomics != "mainnet" && self.tokenomics != "defaults" {
-            return Err("tokenomics must be \"mainnet\" or \"defaults\"".into());
+            return Err(bad("tokenomics", "must be \"mainnet\" or \"defaults\""));
         }
         Ok(())
     }
+}
+
+fn bad(field: &'static str, requirement: &'static str) -> SimError {
+    SimError::Scenario { field, requirement }
 }

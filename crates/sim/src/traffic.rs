@@ -3,6 +3,8 @@
 
 use serde::Deserialize;
 
+use crate::error::SimError;
+
 /// How many relays a service receives at each block.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -125,7 +127,7 @@ impl Traffic {
 
     /// A trace from CSV text: one count per line, or the last column of `block,relays` rows; a
     /// header line that does not parse is skipped.
-    pub fn from_csv(text: &str) -> Result<Self, String> {
+    pub fn from_csv(text: &str) -> Result<Self, SimError> {
         let mut relays = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();
@@ -136,7 +138,7 @@ impl Traffic {
             match field.parse::<f64>() {
                 Ok(v) if v.is_finite() && v >= 0.0 => relays.push(v),
                 _ if i == 0 => {}
-                _ => return Err(format!("line {}: {field:?} is not a relay count", i + 1)),
+                _ => return Err(SimError::Trace { line: i + 1 }),
             }
         }
         Ok(Self::Trace { relays })

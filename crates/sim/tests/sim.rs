@@ -1,7 +1,9 @@
 //! End-to-end properties of the simulator.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_precision_loss)]
 
-use pokt_sim::{ControllerKind, MiningMode, Scenario, Traffic, run, write_csv};
+use pokt_sim::{
+    ControllerKind, MiningMode, Scenario, SimError, Simulation, Traffic, run, write_csv,
+};
 
 fn small() -> Scenario {
     let mut sc = Scenario::default_scenario().unwrap();
@@ -102,4 +104,61 @@ fn controllers_settle_where_the_arithmetic_says() {
         (poktroll / sqrt - 1.0).abs() < 0.1,
         "poktroll settles at sqrt(T*R) = {sqrt}: {poktroll}"
     );
+}
+
+#[test]
+fn stepping_a_simulation_is_the_run() {
+    let sc = small();
+    let whole = run(&sc, &|_, _| {}).unwrap();
+    let mut sim = Simulation::new(&sc).unwrap();
+    let mut steps = Vec::new();
+    while let Some(done) = sim.step().unwrap() {
+        steps.push(done);
+        // Each step adds one row per service; settlement lags the sessions it settles.
+        assert_eq!(
+            sim.report().rows.len() as u64,
+            done * sc.services.len() as u64
+        );
+        assert!(sim.report().flow_rows.len() as u64 <= done);
+    }
+    assert_eq!(steps, (1..=sc.sessions).collect::<Vec<_>>());
+    assert_eq!(sim.step().unwrap(), None);
+    let stepped = sim.finish().unwrap();
+    assert!(!stepped.flow_rows.is_empty());
+    assert_eq!(stepped, whole);
+    // Finishing early runs the remaining sessions.
+    let mut early = Simulation::new(&sc).unwrap();
+    early.step().unwrap();
+    assert_eq!(early.finish().unwrap(), whole);
+}
+
+#[test]
+fn refusals_are_structured() {
+    let mut sc = small();
+    sc.sessions = 0;
+    assert!(matches!(
+        Simulation::new(&sc),
+        Err(SimError::Scenario {
+            field: "sessions, num_blocks_per_session",
+            ..
+        })
+    ));
+    let mut sc = small();
+    sc.services[1].id = "not a service id!".into();
+    assert!(matches!(
+        run(&sc, &|_, _| {}),
+        Err(SimError::ServiceId { index: 1, .. })
+    ));
+    assert!(matches!(
+        Scenario::from_toml("name = 1"),
+        Err(SimError::Toml(_))
+    ));
+    assert!(matches!(
+        Traffic::from_csv("relays\n3\nx\n"),
+        Err(SimError::Trace { line: 3 })
+    ));
+    assert!(matches!(
+        pokt_sim::run_experiment("nope", 1),
+        Err(SimError::UnknownExperiment { .. })
+    ));
 }

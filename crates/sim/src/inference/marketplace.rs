@@ -5,6 +5,7 @@
 //! fixed per relay (POKT) or token-metered through `pokt_relay::llm::TokenPricing`
 //! (LLM-METER-1). [SIM-INF-MKT-1] [SIM-INF-MKT-2]
 
+use crate::SimError;
 use core::fmt::Write as _;
 use std::collections::BTreeMap;
 
@@ -236,14 +237,17 @@ pub(crate) fn run_market(
     cfg: &MarketConfig,
     seed: u64,
     pricing: Pricing,
-) -> Result<Vec<Row>, String> {
+) -> Result<Vec<Row>, SimError> {
     let k = cfg.services.len();
-    let params = TokenomicsParams::mainnet().map_err(|e| format!("{e:?}"))?;
+    let params = TokenomicsParams::mainnet().map_err(SimError::Tokenomics)?;
     let claim_pricing = ClaimPricing::new(TargetHash::BASE, &SharedParams::mainnet());
     let service_ids: Vec<ServiceId> = cfg
         .services
         .iter()
-        .map(|s| ServiceId::new(&s.name).map_err(|e| format!("{e:?}")))
+        .enumerate()
+        .map(|(index, s)| {
+            ServiceId::new(&s.name).map_err(|error| SimError::ServiceId { index, error })
+        })
         .collect::<Result<_, _>>()?;
     let sources: Vec<Address> = (0..k).map(|i| address_of("source", i)).collect();
     let apps: Vec<Address> = (0..k).map(|i| address_of("application", i)).collect();
@@ -406,7 +410,10 @@ pub(crate) fn run_market(
                     percentage: 100,
                 }],
                 application: apps.get(svc).copied().unwrap_or(s.address),
-                service_id: service_ids.get(svc).cloned().ok_or("service")?,
+                service_id: service_ids.get(svc).cloned().ok_or(SimError::Scenario {
+                    field: "services",
+                    requirement: "covers every supplier's service",
+                })?,
                 source_owner: sources.get(svc).copied().unwrap_or(s.address),
                 session_id: SessionId::from_bytes(sid),
                 num_relays: relays,
@@ -442,7 +449,7 @@ pub(crate) fn run_market(
                 application_min_stake: Upokt::ZERO,
                 expiry: Default::default(),
             };
-            Some(settle_block(&input).map_err(|e| format!("settlement: {e}"))?)
+            Some(settle_block(&input).map_err(SimError::Settle)?)
         };
         // Revenue, cost and profit per supplier; per-service totals.
         for s in &mut suppliers {
@@ -615,7 +622,7 @@ fn relay_margin(cfg: &MarketConfig, s: &ServiceModel, completion: u64, pricing: 
 
 /// Runs `marketplace` with `cfg` and `seed`: fixed per-relay and token-metered pricing with
 /// mobile suppliers, and token-metered pricing with suppliers that cannot move. [SIM-INF-MKT-1]
-pub fn marketplace(cfg: &MarketConfig, seed: u64) -> Result<ExperimentReport, String> {
+pub fn marketplace(cfg: &MarketConfig, seed: u64) -> Result<ExperimentReport, SimError> {
     let runs = [
         ("fixed", Pricing::FixedPerRelay, true),
         ("metered", Pricing::TokenMetered, true),

@@ -8,6 +8,7 @@
 //! one client retry, and the N suppliers with QoS off (a uniform supplier, one call).
 //! [SIM-INF-QOS-1] [SIM-INF-QOS-2]
 
+use crate::SimError;
 use core::fmt::Write as _;
 use core::time::Duration;
 
@@ -176,7 +177,7 @@ pub(crate) fn run_cell(
     n: usize,
     rate_index: usize,
     router: Router,
-) -> Result<CellResult, String> {
+) -> Result<CellResult, SimError> {
     let rate = cfg.failure_rates.get(rate_index).copied().unwrap_or(0.0);
     let keys = [n as u64, rate_index as u64];
     let sups = suppliers(
@@ -194,7 +195,7 @@ pub(crate) fn run_cell(
     // decisions from another.
     let mut rng = SimRng::derive(seed, &[keys[0], keys[1], 1]);
     let mut decisions = QosRng(SimRng::derive(seed, &[keys[0], keys[1], 2]));
-    let mut qos: Qos<u32> = Qos::new(cfg.qos.clone()).map_err(|e| e.to_string())?;
+    let mut qos: Qos<u32> = Qos::new(cfg.qos.clone()).map_err(SimError::QosConfig)?;
     let mut routing: Routing<u32, ()> = Routing::new();
     let height = BlockHeight::new(10);
     let window = SessionWindow::new(
@@ -202,7 +203,7 @@ pub(crate) fn run_cell(
         BlockHeight::new(i64::from(u32::MAX)),
         BlockHeight::new(i64::from(u32::MAX)),
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(SimError::QosRouting)?;
     routing
         .install(
             &mut qos,
@@ -211,7 +212,7 @@ pub(crate) fn run_cell(
             (0..n as u32).collect::<Vec<_>>(),
             Duration::ZERO,
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(SimError::QosRouting)?;
     let (mut ttft, mut latency) = (Vec::new(), Vec::new());
     let (mut ok, mut relays, mut hedged, mut retried) = (0u64, 0u64, 0u64, 0u64);
     for j in 0..cfg.requests {
@@ -296,7 +297,7 @@ fn answered(s: Simulated) -> Option<(f64, f64)> {
 }
 
 /// Every cell of the sweep, in (suppliers, failure rate, router) order.
-pub(crate) fn run_all(cfg: &QosParityConfig, seed: u64) -> Result<Vec<CellResult>, String> {
+pub(crate) fn run_all(cfg: &QosParityConfig, seed: u64) -> Result<Vec<CellResult>, SimError> {
     let mut jobs = Vec::new();
     for &n in &cfg.supplier_counts {
         for ri in 0..cfg.failure_rates.len() {
@@ -311,7 +312,7 @@ pub(crate) fn run_all(cfg: &QosParityConfig, seed: u64) -> Result<Vec<CellResult
 }
 
 /// Runs `qos-parity` with `cfg` and `seed`. [SIM-INF-QOS-1]
-pub fn qos_parity(cfg: &QosParityConfig, seed: u64) -> Result<ExperimentReport, String> {
+pub fn qos_parity(cfg: &QosParityConfig, seed: u64) -> Result<ExperimentReport, SimError> {
     let cells = run_all(cfg, seed)?;
     let mut out = ExperimentReport {
         name: "qos-parity".into(),

@@ -7,6 +7,7 @@
 //! those are the false positives. User traffic is routed by pokt-qos throughout.
 //! [SIM-INF-SUB-1] [SIM-INF-SUB-2]
 
+use crate::SimError;
 use core::fmt::Write as _;
 use core::time::Duration;
 
@@ -122,7 +123,7 @@ pub(crate) fn run_cell(
     seed: u64,
     rate_index: usize,
     threshold: u32,
-) -> Result<CellResult, String> {
+) -> Result<CellResult, SimError> {
     let rate = cfg.probe_rates.get(rate_index).copied().unwrap_or(0.0);
     let n = cfg.suppliers;
     let n_sub = (cfg.substitute_share * n as f64).round() as usize;
@@ -163,14 +164,14 @@ pub(crate) fn run_cell(
         seed,
         &[0x0053_5542, 3, rate_index as u64, u64::from(threshold)],
     ));
-    let mut qos: Qos<u32> = Qos::new(cfg.qos.clone()).map_err(|e| e.to_string())?;
+    let mut qos: Qos<u32> = Qos::new(cfg.qos.clone()).map_err(SimError::QosConfig)?;
     let mut routing: Routing<u32, ()> = Routing::new();
     let window = SessionWindow::new(
         BlockHeight::new(1),
         BlockHeight::new(i64::from(u32::MAX)),
         BlockHeight::new(i64::from(u32::MAX)),
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(SimError::QosRouting)?;
     routing
         .install(
             &mut qos,
@@ -179,7 +180,7 @@ pub(crate) fn run_cell(
             (0..n as u32).collect::<Vec<_>>(),
             Duration::ZERO,
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(SimError::QosRouting)?;
     let horizon = cfg.hours * 3600.0;
     let interval = 1.0 / cfg.requests_per_second.max(1e-9);
     let requests = (horizon / interval) as u64;
@@ -323,7 +324,7 @@ pub(crate) fn run_cell(
 }
 
 /// Runs `substitution` with `cfg` and `seed`. [SIM-INF-SUB-1]
-pub fn substitution(cfg: &SubstitutionConfig, seed: u64) -> Result<ExperimentReport, String> {
+pub fn substitution(cfg: &SubstitutionConfig, seed: u64) -> Result<ExperimentReport, SimError> {
     let mut jobs = Vec::new();
     for ri in 0..cfg.probe_rates.len() {
         for &t in &cfg.thresholds {
