@@ -311,10 +311,16 @@ fn failure_name(f: ProofFailure) -> &'static str {
 
 fn discard(d: &DiscardReason) -> String {
     match d {
-        DiscardReason::InvalidClaim => "invalid_claim".into(),
+        DiscardReason::UnknownApplication => "unknown_application".into(),
+        DiscardReason::ZeroComputeUnitsPerRelay => "zero_compute_units_per_relay".into(),
         DiscardReason::Value(e) => format!("value: {e}"),
+        DiscardReason::InvalidClaim => "invalid_claim".into(),
         DiscardReason::InsufficientStake => "insufficient_stake".into(),
         DiscardReason::ZeroMint => "zero_mint".into(),
+        DiscardReason::NoRevShares => "no_rev_shares".into(),
+        DiscardReason::InsufficientStakeForReimbursement => {
+            "insufficient_stake_for_reimbursement".into()
+        }
     }
 }
 
@@ -379,8 +385,8 @@ pub(crate) fn to_json(s: &BlockSettlement) -> Value {
         "events": s.events().iter().map(event_json).collect::<Vec<_>>(),
         "app_stakes": stakes,
         "supplier_stakes": s.supplier_stakes().iter().map(|(a, v)| (a.to_string(), Value::String(v.get().to_string()))).collect::<Map<String, Value>>(),
-        "minted": s.minted().get().to_string(),
-        "burned": s.burned().get().to_string(),
+        "minted": s.minted().digits().to_string(),
+        "burned": s.burned().digits().to_string(),
     })
 }
 
@@ -463,8 +469,8 @@ pub(crate) fn run(input: &str, as_json: bool) -> anyhow::Result<()> {
     }
     println!(
         "minted {} uPOKT, burned {} uPOKT",
-        s.minted().get(),
-        s.burned().get()
+        s.minted().digits(),
+        s.burned().digits()
     );
     Ok(())
 }

@@ -98,6 +98,10 @@ impl ClaimedUpokt {
         wide::Decimal(&self.0)
     }
 
+    pub(crate) fn from_u128(v: u128) -> Self {
+        Self(U256::from_u128(v))
+    }
+
     pub(crate) fn from_wide(v: U256) -> Self {
         Self(v)
     }
@@ -169,13 +173,30 @@ pub enum ClaimedError {
         /// The bit width of the exact value.
         bits: u32,
     },
+    /// The price per compute unit is negative: exactly one of the multiplier and the granularity
+    /// is 2⁶³ or more, which Go reads as a negative `int64`, so a claim with compute units is
+    /// worth less than zero and Go refuses it (`ErrProofInvalidClaimedAmount`).
+    #[error(
+        "compute_units_to_tokens_multiplier / compute_unit_cost_granularity is negative as go's int64 reads it"
+    )]
+    NegativeAmount,
+}
+
+/// A pricing param as Go reads it: `int64(param)`, as (magnitude, negative). Values of 2⁶³ and
+/// more wrap to negative numbers whose magnitude is 2⁶⁴ − value (2⁶³ for 2⁶³ itself).
+fn as_go_int64(param: u64) -> (u64, bool) {
+    let signed = i64::from_ne_bytes(param.to_ne_bytes());
+    (signed.unsigned_abs(), signed < 0)
 }
 
 /// ⌊compute units × (2²⁵⁶ − 1) / target × compute_units_to_tokens_multiplier / granularity⌋ in
 /// exact integers with a single floor at the end, as poktroll's `GetClaimeduPOKT` does with
 /// `big.Rat`. The value may exceed `u64::MAX` (a tiny target, a huge multiplier): poktroll
 /// computes it in 256 bits and settlement caps it at the application's budget, so it is
-/// returned whole; only what Go cannot compute is an error. [TOK-CLAIMED-1]
+/// returned whole; only what Go cannot compute is an error. The multiplier and granularity are
+/// read as Go's `int64` casts read them: one of them at 2⁶³ or more makes a claim with compute
+/// units worth a negative amount ([`ClaimedError::NegativeAmount`]); both make the ratio of their
+/// wrapped magnitudes. [TOK-CLAIMED-1]
 ///
 /// ```
 /// use pokt_primitives::{ComputeUnits, SharedParams, TargetHash, Upokt};
@@ -191,15 +212,21 @@ pub fn claimed_upokt(
     num_compute_units: ComputeUnits,
     pricing: &ClaimPricing,
 ) -> Result<ClaimedUpokt, ClaimedError> {
+    let (multiplier, multiplier_negative) = as_go_int64(pricing.compute_units_to_tokens_multiplier);
+    let (granularity, granularity_negative) = as_go_int64(pricing.compute_unit_cost_granularity);
     let base = U512::ONE.shl_vartime(256).wrapping_sub(&U512::ONE);
     let target = wide::widen(&U256::from_be_slice(pricing.target_hash.as_bytes()));
-    // num < 2^64 · 2^64 · 2^256 < 2^512 and den < 2^256 · 2^64: no wrapping.
+    // num < 2^64 · 2^63 · 2^256 < 2^512 and den < 2^256 · 2^64: no wrapping.
     let num = U512::from_u64(num_compute_units.get())
-        .wrapping_mul(&U512::from_u64(pricing.compute_units_to_tokens_multiplier))
+        .wrapping_mul(&U512::from_u64(multiplier))
         .wrapping_mul(&base);
-    let den = target.wrapping_mul(&U512::from_u64(pricing.compute_unit_cost_granularity));
+    let den = target.wrapping_mul(&U512::from_u64(granularity));
     let den =
         Option::<NonZero<U512>>::from(NonZero::new(den)).ok_or(ClaimedError::DivisionByZero)?;
+    // Go checks the sign of the floored quotient before it bounds its width.
+    if multiplier_negative != granularity_negative && bool::from(num.is_nonzero()) {
+        return Err(ClaimedError::NegativeAmount);
+    }
     let (q, _) = num.div_rem_vartime(&den);
     wide::narrow(&q)
         .map(ClaimedUpokt)
@@ -279,6 +306,39 @@ mod tests {
         assert_eq!(
             v.digits().to_string(),
             "6277101735386680763495507056286727952638980837032266301439"
+        );
+    }
+
+    /// Go: x/proof/types/claim.go, GetClaimeduPOKT — the pricing params enter `big.Rat.SetFrac64`
+    /// through `int64(...)` casts, and a negative floored amount is refused
+    /// (`ErrProofInvalidClaimedAmount`).
+    #[test]
+    fn pricing_params_read_as_go_int64() {
+        let base = [0xffu8; 32];
+        let two63 = 1u64 << 63;
+        // Multiplier 2^63 reads as −2^63: 1 CU is worth ⌊−2^63 / 1⌋ < 0, refused.
+        assert_eq!(
+            claimed(1, &price(base, two63, 1)),
+            Err(ClaimedError::NegativeAmount)
+        );
+        // Granularity u64::MAX reads as −1: refused likewise.
+        assert_eq!(
+            claimed(5, &price(base, 10, u64::MAX)),
+            Err(ClaimedError::NegativeAmount)
+        );
+        // No compute units (or a zero multiplier): the rational is 0, not negative.
+        assert_eq!(claimed(0, &price(base, two63, 1)), small(0));
+        assert_eq!(claimed(3, &price(base, 0, u64::MAX)), small(0));
+        // Both wrapped: (−1) / (−2) = 1/2 per CU, so 7 CU are worth ⌊3.5⌋ = 3.
+        assert_eq!(claimed(7, &price(base, u64::MAX, u64::MAX - 1)), small(3));
+        // Both 2^63: a ratio of 1.
+        assert_eq!(claimed(9, &price(base, two63, two63)), small(9));
+        // Just below 2^63 both read as themselves.
+        assert_eq!(claimed(4, &price(base, two63 - 1, two63 - 1)), small(4));
+        // A zero granularity is still a division by zero (Go's SetFrac64 panics).
+        assert_eq!(
+            claimed(4, &price(base, two63, 0)),
+            Err(ClaimedError::DivisionByZero)
         );
     }
 

@@ -6,6 +6,7 @@ extern crate alloc;
 mod claimed;
 mod input;
 mod output;
+mod params;
 mod penalty;
 mod settle;
 mod shares;
@@ -16,6 +17,7 @@ pub use input::{AppAccount, BlockInput, ClaimInput, Expiry, Metering, ProofFailu
 pub use output::{
     Account, Actor, BlockSettlement, DiscardReason, Event, LedgerOp, Outcome, Reason, SettleError,
 };
+pub use params::{MAX_OVERSERVICING_BONUS_MULTIPLIER, ParamsError, SharesParam, validate_params};
 pub use penalty::{Penalty, proof_penalty};
 pub use pokt_primitives::{ComputeUnits, Fraction, FractionError, Shares, TokenomicsParams, Upokt};
 pub use settle::{settle_block, settle_block_strict};

@@ -7,10 +7,11 @@
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
-use pokt_primitives::{Address, FractionError, Upokt};
+use pokt_primitives::{Address, Upokt};
 
 use crate::claimed::{ClaimedError, ClaimedUpokt};
 use crate::input::ProofFailure;
+use crate::params::ParamsError;
 
 /// Where tokens sit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -121,34 +122,47 @@ pub enum Outcome {
     },
 }
 
-/// Why a claim was discarded.
+/// Why a claim was discarded (poktroll's `EventClaimDiscarded`: nothing is paid and no supplier
+/// is penalised). Some reasons come after the chain already changed state for the claim; those
+/// say so, and [`settle_block_strict`] refuses the block instead.
+///
+/// [`settle_block_strict`]: crate::settle_block_strict
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DiscardReason {
+    /// The application is not staked (the claim fails the chain's cache warm-up).
+    UnknownApplication,
+    /// The service's compute units per relay is zero, which the chain treats as a corrupt
+    /// service record whatever the claim's [`Metering`](crate::Metering) (cache warm-up).
+    ZeroComputeUnitsPerRelay,
+    /// The claimed value is refused ([`ClaimedError::NegativeAmount`]).
+    Value(ClaimedError),
     /// Zero compute units, or a sum its [`Metering`](crate::Metering) does not allow.
     InvalidClaim,
-    /// The claimed value could not be computed.
-    Value(ClaimedError),
-    /// The application is unknown or its stake cannot cover the burn.
+    /// The application's stake left by earlier claims of the block cannot cover the burn.
     InsufficientStake,
-    /// The mint floored to 0 (Go: the stake was already reduced; [`settle_block_strict`]
-    /// refuses the block instead).
-    ///
-    /// [`settle_block_strict`]: crate::settle_block_strict
+    /// The mint floored to 0 (after the application's stake was lowered by the settlement).
     ZeroMint,
+    /// The supplier has a share to receive but no revenue shares for the service (after the
+    /// application's stake was lowered, and any proposer share of an earlier module queued).
+    NoRevShares,
+    /// The application's stake left after the burn cannot cover the inflation it must pay to
+    /// the DAO (after the stake was lowered and both modules' proposer shares were queued).
+    InsufficientStakeForReimbursement,
 }
 
 /// Events of a block's settlement.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
-    /// A claim was capped by the application's budget.
+    /// A claim was capped by the application's budget. Both amounts are in stake terms: a
+    /// settlement plus the inflation the application pays on it.
     ApplicationOverserviced {
         /// The application.
         application: Address,
         /// The supplier.
         supplier_operator: Address,
-        /// Claimed before the cap (Go's `ExpectedBurn`).
+        /// The claim's value + ⌈value × inflation⌉ (Go's `ExpectedBurn`).
         expected_burn: ClaimedUpokt,
-        /// Settled (Go's `EffectiveBurn`).
+        /// The most the budget lets it take from the stake (Go's `EffectiveBurn`).
         effective_burn: Upokt,
     },
     /// The application must be reimbursed off-chain for the inflation it paid.
@@ -163,7 +177,8 @@ pub enum Event {
         /// The supplier.
         supplier_operator: Address,
     },
-    /// The application's stake fell below the minimum: it starts unbonding.
+    /// A settled claim left the application's stake below the minimum: it starts unbonding
+    /// (one event per such claim, as poktroll emits it).
     ApplicationUnbondingStarted {
         /// The application.
         application: Address,
@@ -176,8 +191,8 @@ pub enum Event {
 }
 
 /// The result of settling one block, built only by [`settle_block`](crate::settle_block) and
-/// [`settle_block_strict`](crate::settle_block_strict): one outcome per input claim, and totals
-/// that fit a [`Upokt`].
+/// [`settle_block_strict`](crate::settle_block_strict): one outcome per input claim. Every ledger
+/// operation moves a [`Upokt`]; the block's totals are 256-bit, as poktroll's sums are.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockSettlement {
     pub(crate) ops: Vec<LedgerOp>,
@@ -185,8 +200,8 @@ pub struct BlockSettlement {
     pub(crate) events: Vec<Event>,
     pub(crate) app_stakes: BTreeMap<Address, Upokt>,
     pub(crate) supplier_stakes: BTreeMap<Address, Upokt>,
-    pub(crate) minted: Upokt,
-    pub(crate) burned: Upokt,
+    pub(crate) minted: ClaimedUpokt,
+    pub(crate) burned: ClaimedUpokt,
 }
 
 impl BlockSettlement {
@@ -199,12 +214,16 @@ impl BlockSettlement {
             events: Vec::new(),
             app_stakes: BTreeMap::new(),
             supplier_stakes,
-            minted: Upokt::ZERO,
-            burned: Upokt::ZERO,
+            minted: ClaimedUpokt::ZERO,
+            burned: ClaimedUpokt::ZERO,
         }
     }
 
-    /// Ledger operations in execution order.
+    /// Ledger operations in the order poktroll queues them: per settled claim its token logic
+    /// modules' operations, then the block's proposer shares (one batch per module), then the
+    /// penalties of expired claims. The chain executes the same operations aggregated per kind,
+    /// account and reason (mints, module transfers, account transfers, burns), which moves the
+    /// same amounts.
     pub fn ops(&self) -> &[LedgerOp] {
         &self.ops
     }
@@ -231,76 +250,106 @@ impl BlockSettlement {
     }
 
     /// Total minted (all mints).
-    pub fn minted(&self) -> Upokt {
+    pub fn minted(&self) -> ClaimedUpokt {
         self.minted
     }
 
     /// Total burned (all burns).
-    pub fn burned(&self) -> Upokt {
+    pub fn burned(&self) -> ClaimedUpokt {
         self.burned
     }
 
     /// Total received by `to` (mints and transfers into it).
-    pub fn received_by(&self, to: &Account) -> Upokt {
-        // Settlement checked that all mints and transfers together fit a Upokt.
-        self.ops
-            .iter()
-            .filter(|op| match op {
-                LedgerOp::Mint { to: t, .. } | LedgerOp::Transfer { to: t, .. } => t == to,
-                LedgerOp::Burn { .. } => false,
-            })
-            .try_fold(Upokt::ZERO, |a, op| a.checked_add(op.amount()))
-            .unwrap_or(Upokt::MAX)
+    pub fn received_by(&self, to: &Account) -> ClaimedUpokt {
+        total(self.ops.iter().filter(|op| match op {
+            LedgerOp::Mint { to: t, .. } | LedgerOp::Transfer { to: t, .. } => t == to,
+            LedgerOp::Burn { .. } => false,
+        }))
     }
 
-    /// Computes the totals, refusing a block whose mints, burns, or mints and transfers together
-    /// exceed a [`Upokt`].
-    pub(crate) fn finish(mut self) -> Result<Self, SettleError> {
-        let sum = |keep: fn(&LedgerOp) -> bool| {
+    /// Computes the totals.
+    pub(crate) fn finish(mut self) -> Self {
+        self.minted = total(
             self.ops
                 .iter()
-                .filter(|op| keep(op))
-                .try_fold(Upokt::ZERO, |a, op| a.checked_add(op.amount()))
-                .ok_or(SettleError::TotalsOverflow)
-        };
-        let minted = sum(|op| matches!(op, LedgerOp::Mint { .. }))?;
-        let burned = sum(|op| matches!(op, LedgerOp::Burn { .. }))?;
-        sum(|op| !matches!(op, LedgerOp::Burn { .. }))?;
-        self.minted = minted;
-        self.burned = burned;
-        Ok(self)
+                .filter(|op| matches!(op, LedgerOp::Mint { .. })),
+        );
+        self.burned = total(
+            self.ops
+                .iter()
+                .filter(|op| matches!(op, LedgerOp::Burn { .. })),
+        );
+        self
     }
+}
+
+/// The sum of operations' amounts: below 2¹²⁸ for fewer than 2⁶⁴ operations.
+fn total<'a>(ops: impl Iterator<Item = &'a LedgerOp>) -> ClaimedUpokt {
+    ClaimedUpokt::from_u128(ops.fold(0u128, |sum, op| {
+        sum.saturating_add(u128::from(op.amount().get()))
+    }))
 }
 
 /// Why a block could not be settled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SettleError {
-    /// `num_pending_sessions` is 0: no budget can be computed.
+    /// The params are refused ([`validate_params`](crate::validate_params)).
+    #[error("invalid tokenomics params: {0}")]
+    Params(ParamsError),
+    /// `num_pending_sessions` is 0: no budget can be computed (Go divides by zero and panics).
     #[error("num_pending_sessions must be positive")]
     NoPendingSessions,
-    /// [`settle_block_strict`](crate::settle_block_strict): the claim's mint floors to zero.
-    #[error("claim {index}: the mint floors to zero (strict mode refuses it)")]
-    ZeroMint {
-        /// The claim's index in [`BlockInput::claims`](crate::BlockInput::claims).
+    /// [`Expiry::failed_proofs`](crate::Expiry::failed_proofs) names a claim that is not in the
+    /// block.
+    #[error("failed_proofs names claim {index}, which is not in the block")]
+    UnknownClaim {
+        /// The index given.
         index: usize,
     },
-    /// A fraction of one of the claim's amounts left the range it is computed in.
-    #[error("claim {index}: fraction arithmetic: {error}")]
-    Fraction {
+    /// An expiring claim's supplier has no stake in
+    /// [`Expiry::supplier_stakes`](crate::Expiry::supplier_stakes), so it cannot be penalised.
+    #[error("claim {index}: its supplier's stake is missing from expiry.supplier_stakes")]
+    MissingSupplierStake {
         /// The claim's index.
         index: usize,
-        /// What failed.
-        error: FractionError,
     },
-    /// An amount of the claim left its range: above 2²⁵⁶ − 1 where Go's integers panic, or a
-    /// payment above `u64::MAX`.
-    #[error("claim {index}: amount overflow")]
+    /// The claim's value cannot be computed where poktroll panics: a zero target or granularity,
+    /// or a value beyond 256 bits.
+    #[error("claim {index}: claimed value: {error}")]
+    ClaimValue {
+        /// The claim's index in [`BlockInput::claims`](crate::BlockInput::claims).
+        index: usize,
+        /// What failed.
+        error: ClaimedError,
+    },
+    /// An amount of the claim leaves the 256 bits poktroll's integers hold, where Go panics: the
+    /// claim's stake terms, or the overservicing bonus's product.
+    #[error("claim {index}: amount beyond 256 bits")]
     AmountOverflow {
         /// The claim's index.
         index: usize,
     },
-    /// The block's minted, burned or transferred total exceeds `u64::MAX` uPOKT.
-    #[error("the block's ledger totals exceed u64::MAX upokt")]
-    TotalsOverflow,
+    /// [`settle_block_strict`](crate::settle_block_strict): the claim's mint floors to zero.
+    #[error("claim {index}: the mint floors to zero (strict mode refuses it)")]
+    ZeroMint {
+        /// The claim's index.
+        index: usize,
+    },
+    /// [`settle_block_strict`](crate::settle_block_strict): the supplier has a share to receive
+    /// and no revenue shares.
+    #[error("claim {index}: the supplier has no revenue shares (strict mode refuses it)")]
+    NoRevShares {
+        /// The claim's index.
+        index: usize,
+    },
+    /// [`settle_block_strict`](crate::settle_block_strict): the application's stake cannot pay
+    /// the claim's inflation after its burn.
+    #[error(
+        "claim {index}: the application's stake cannot pay the reimbursement request (strict mode refuses it)"
+    )]
+    ReimbursementExceedsStake {
+        /// The claim's index.
+        index: usize,
+    },
 }

@@ -4,58 +4,63 @@
 
 use alloc::vec::Vec;
 
-use pokt_primitives::{Address, FractionError, Shares, Upokt};
+use pokt_primitives::{Address, Shares, Upokt};
 
 use crate::input::RevShare;
 use crate::output::Actor;
+use crate::wide;
 
-/// Burn-equals-mint order of the actors' shares (the DAO's remainder comes last).
-pub(crate) const RELAY_ORDER: [Actor; 4] = [
+/// Burn-equals-mint: the order poktroll queues the actors' payments in (the DAO's remainder
+/// before the application's share).
+pub(crate) const RELAY_ORDER: [Actor; 5] = [
     Actor::Supplier,
     Actor::Proposer,
     Actor::SourceOwner,
+    Actor::Dao,
     Actor::Application,
 ];
 
-/// Global-mint order of the actors' shares (the DAO's remainder comes last).
-pub(crate) const GLOBAL_ORDER: [Actor; 4] = [
+/// Global mint: the order poktroll queues the actors' payments in (the DAO's remainder last).
+pub(crate) const GLOBAL_ORDER: [Actor; 5] = [
     Actor::Supplier,
     Actor::Application,
     Actor::SourceOwner,
     Actor::Proposer,
+    Actor::Dao,
 ];
 
-/// Why splitting by the params' shares failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum SplitError {
-    Fraction(FractionError),
-    Overflow,
-}
-
-/// Splits `amount` by `shares`: floors for every actor in `order`, then the DAO takes the
-/// remainder. Returns (actor, amount) in that order. [TOK-TLM-1]
+/// Splits `amount` by `shares`: every actor but the DAO gets the floor of its share, the DAO the
+/// remainder; returned in `order`. `None` when the floors exceed the amount (poktroll panics on
+/// the negative remainder; validated params exclude it) or a floor does not fit. [TOK-TLM-1]
 pub(crate) fn split_by_shares(
     amount: Upokt,
     shares: &Shares,
-    order: &[Actor],
-) -> Result<Vec<(Actor, Upokt)>, SplitError> {
-    let mut out = Vec::with_capacity(order.len().saturating_add(1));
+    order: &[Actor; 5],
+) -> Option<[(Actor, Upokt); 5]> {
+    let mut out = [(Actor::Dao, Upokt::ZERO); 5];
     let mut given = Upokt::ZERO;
-    for a in order {
-        let f = match a {
+    for (slot, actor) in out.iter_mut().zip(order) {
+        let share = match actor {
             Actor::Proposer => shares.proposer,
             Actor::Supplier => shares.supplier,
             Actor::SourceOwner => shares.source_owner,
             Actor::Application => shares.application,
-            Actor::Dao => continue,
+            Actor::Dao => {
+                *slot = (Actor::Dao, Upokt::ZERO);
+                continue;
+            }
         };
-        let v = Upokt::new(f.mul_floor(amount.get()).map_err(SplitError::Fraction)?);
-        given = given.checked_add(v).ok_or(SplitError::Overflow)?;
-        out.push((*a, v));
+        let v = wide::portion(&share, amount)?;
+        given = given.checked_add(v)?;
+        *slot = (*actor, v);
     }
-    // Shares summing above 1 would leave a negative remainder: the DAO then gets nothing.
-    out.push((Actor::Dao, amount.saturating_sub(given)));
-    Ok(out)
+    let remainder = amount.checked_sub(given)?;
+    for slot in &mut out {
+        if slot.0 == Actor::Dao {
+            slot.1 = remainder;
+        }
+    }
+    Some(out)
 }
 
 /// Why a supplier's revenue shares cannot be used (settlement then pays the owner).

@@ -1,5 +1,6 @@
-//! 256-bit amounts inside settlement: the claimed value and its stake terms are as wide as
-//! poktroll's `math.Int`; everything an account pays or receives is a [`Upokt`].
+//! 256-bit amounts inside settlement: every amount is computed as exactly and as wide as
+//! poktroll's `math.Int` and `big.Rat` compute it; everything an account pays or receives is a
+//! [`Upokt`].
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use core::fmt;
@@ -30,6 +31,30 @@ pub(crate) fn to_u64(x: &U256) -> Option<u64> {
 
 fn from_u128(v: u128) -> U512 {
     U512::from_u128(v)
+}
+
+/// ⌊x · f⌋, exact; `None` above 256 bits.
+fn mul_floor_wide(f: &Fraction, x: &U256) -> Option<U256> {
+    // x < 2^256 and num < 2^128: the product fits 512 bits.
+    let p = widen(x).wrapping_mul(&from_u128(f.num()));
+    let den = Option::<NonZero<U512>>::from(NonZero::new(from_u128(f.den())))?;
+    narrow(&p.div_rem_vartime(&den).0)
+}
+
+/// ⌊x · f⌋ of an amount, or `None` when it does not fit a [`Upokt`].
+pub(crate) fn portion(f: &Fraction, x: Upokt) -> Option<Upokt> {
+    f.mul_floor(x.get())
+        .ok()
+        .or_else(|| to_u64(&mul_floor_wide(f, &from_upokt(x))?))
+        .map(Upokt::new)
+}
+
+/// ⌈x · f⌉ of an amount, or `None` when it does not fit a [`Upokt`].
+pub(crate) fn portion_ceil(f: &Fraction, x: Upokt) -> Option<Upokt> {
+    f.mul_ceil(x.get())
+        .ok()
+        .or_else(|| to_u64(&mul_ceil_wide(f, &from_upokt(x))?))
+        .map(Upokt::new)
 }
 
 /// ⌈x · f⌉, exact; `None` above 256 bits.
@@ -73,12 +98,13 @@ fn div_one_plus_floor_wide(f: &Fraction, x: &U256) -> U256 {
     }
 }
 
-/// ⌊a · b / c⌋ for `c > 0`, exact when the result fits 256 bits (`None` otherwise or for
-/// `c = 0`).
+/// ⌊a · b / c⌋ for `c > 0` whose product a · b fits 256 bits, as `math.Int.Mul` requires
+/// (`None` otherwise or for `c = 0`).
 pub(crate) fn mul_div_floor(a: &U256, b: &U256, c: &U256) -> Option<U256> {
     let c = Option::<NonZero<U512>>::from(NonZero::new(widen(c)))?;
     // a · b < 2^512.
-    narrow(&widen(a).wrapping_mul(&widen(b)).div_rem_vartime(&c).0)
+    let product = narrow(&widen(a).wrapping_mul(&widen(b)))?;
+    narrow(&widen(&product).div_rem_vartime(&c).0)
 }
 
 /// `a + b`, `None` above 256 bits.
@@ -145,6 +171,9 @@ mod tests {
             if let Ok(v) = f.mul_ceil(x) {
                 prop_assert_eq!(mul_ceil_wide(&f, &w), Some(U256::from_u64(v)));
             }
+            if let Ok(v) = f.mul_floor(x) {
+                prop_assert_eq!(mul_floor_wide(&f, &w), Some(U256::from_u64(v)));
+            }
             if let Ok(v) = f.div_one_plus_floor(x) {
                 prop_assert_eq!(div_one_plus_floor_wide(&f, &w), U256::from_u64(v));
             }
@@ -161,11 +190,18 @@ mod tests {
         let two = Fraction::new(2, 1).unwrap();
         assert_eq!(mul_ceil(&two, &U256::MAX), None);
         assert_eq!(checked_add(&U256::MAX, &U256::ONE), None);
+        // Go's math.Int.Mul panics on a product beyond 256 bits, however small the quotient.
+        assert_eq!(mul_div_floor(&U256::MAX, &U256::MAX, &U256::MAX), None);
         assert_eq!(
-            mul_div_floor(&U256::MAX, &U256::MAX, &U256::MAX),
-            Some(U256::MAX)
+            mul_div_floor(&U256::MAX, &U256::ONE, &U256::MAX),
+            Some(U256::ONE)
         );
         assert_eq!(mul_div_floor(&U256::ONE, &U256::ONE, &U256::ZERO), None);
+        // Fractions with 128-bit parts of amounts near u64::MAX: exact where u128 overflows.
+        let big = Fraction::new(u128::MAX - 1, u128::MAX).unwrap();
+        assert_eq!(portion(&big, Upokt::MAX), Some(Upokt::new(u64::MAX - 1)));
+        assert_eq!(portion_ceil(&big, Upokt::MAX), Some(Upokt::MAX));
+        assert_eq!(portion(&Fraction::new(3, 2).unwrap(), Upokt::MAX), None);
         // ⌊(2^256 − 1) / 2⌋ with inflation 1.
         assert_eq!(
             div_one_plus_floor(&Fraction::ONE, &U256::MAX),

@@ -1,26 +1,37 @@
 //! A claim whose required proof was not validated expires: nothing is paid and its supplier is
-//! penalised. [TOK-EXPIRE-1] [TOK-PENALTY-1]
+//! penalised, after every settlement of the block. [TOK-EXPIRE-1] [TOK-PENALTY-1]
 
-use pokt_primitives::Upokt;
-
-use crate::input::{ClaimInput, ProofFailure};
-use crate::output::{Event, Outcome};
+use crate::input::ProofFailure;
+use crate::output::{Event, Outcome, SettleError};
 use crate::penalty::proof_penalty;
 
 use super::Block;
 
 impl Block<'_, '_> {
-    /// Expires `claim`: burns the penalty from its supplier's stake (at most the stake) and, the
-    /// first time a supplier falls below the minimum stake in this block, starts its unbonding.
-    pub(super) fn expire(&mut self, claim: &ClaimInput, failure: ProofFailure) {
+    /// Penalises expired claim `index`: burns the penalty from its supplier's stake (at most the
+    /// stake, as it stands after earlier penalties) and, the first time a supplier falls below the
+    /// minimum stake in this block, starts its unbonding.
+    ///
+    /// Go: x/tokenomics/keeper/settle_pending_claims.go, ExecutePendingExpiredResults,
+    /// slashSupplierStake.
+    pub(super) fn expire(
+        &mut self,
+        index: usize,
+        failure: ProofFailure,
+    ) -> Result<(), SettleError> {
         let expiry = &self.input.expiry;
-        let supplier = claim.supplier_operator;
+        let supplier = self
+            .input
+            .claims
+            .get(index)
+            .map(|c| c.supplier_operator)
+            .ok_or(SettleError::UnknownClaim { index })?;
         let stake = self
             .out
             .supplier_stakes
             .get(&supplier)
             .copied()
-            .unwrap_or(Upokt::ZERO);
+            .ok_or(SettleError::MissingSupplierStake { index })?;
         let penalty = proof_penalty(
             stake,
             expiry.proof_missing_penalty,
@@ -36,9 +47,12 @@ impl Block<'_, '_> {
                 supplier_operator: supplier,
             });
         }
-        self.out.outcomes.push(Outcome::Expired {
-            failure,
-            penalty: penalty.slashed,
-        });
+        if let Some(outcome) = self.out.outcomes.get_mut(index) {
+            *outcome = Outcome::Expired {
+                failure,
+                penalty: penalty.slashed,
+            };
+        }
+        Ok(())
     }
 }

@@ -1,9 +1,13 @@
-//! The per-block settlement pipeline, phase by phase:
+//! The per-block settlement pipeline, phase by phase, in poktroll's order
+//! (x/tokenomics/keeper/settle_pending_claims.go, `SettlePendingClaims`):
 //!
-//! 1. [`budget`]: price every claim and shape the budget of each (application, session);
-//! 2. per claim, in the chain's order: [`expiry`] for a claim whose required proof failed,
-//!    otherwise the budget's cap and the [`tlm`] token logic modules;
-//! 3. [`application_unbonding`]: applications whose stake fell below the minimum.
+//! 1. [`budget`]: count each session's claimants, warm up and price every claim, and shape the
+//!    budget of each (application, session) from the claims that will settle;
+//! 2. per claim, in the chain's order: discard it if warm-up or pricing refused it; set it aside
+//!    if its required proof failed; otherwise check its compute units, cap it and run the [`tlm`]
+//!    token logic modules;
+//! 3. the block's proposer shares, one batch per module;
+//! 4. [`expiry`]: the penalties of the claims set aside, in their order.
 
 mod budget;
 mod expiry;
@@ -13,8 +17,9 @@ use alloc::vec::Vec;
 
 use pokt_primitives::{Address, Upokt};
 
-use crate::input::BlockInput;
-use crate::output::{BlockSettlement, Event, Outcome, SettleError};
+use crate::input::{BlockInput, ProofFailure};
+use crate::output::{BlockSettlement, DiscardReason, Event, Outcome, SettleError};
+use crate::params::validate_params;
 
 use budget::Budgets;
 
@@ -27,46 +32,62 @@ enum Policy {
     Strict,
 }
 
-/// Settles one block's ripe claims as poktroll v0.1.35 does (protocol.md §6.2–§6.6): budgets per
-/// (application, session), overservicing caps, then RelayBurnEqualsMint, GlobalMint and
-/// GlobalMintReimbursementRequest per claim; expired claims' suppliers are penalised. Go's edge
-/// cases are reproduced: a settlement whose mint floors to zero is discarded after the
-/// application's stake was already lowered ([`settle_block_strict`] refuses it instead). Pure:
-/// returns the ledger operations, outcomes and events. [TOK-SETTLE-1] [TOK-MODE-1]
+/// Settles one block's ripe claims as poktroll v0.1.35 does: budgets per (application, session),
+/// overservicing caps, then RelayBurnEqualsMint, GlobalMint and GlobalMintReimbursementRequest per
+/// claim; the proposer's shares batched per module; expired claims' suppliers penalised after
+/// every settlement. Go's edge cases are reproduced: a claim discarded by a token logic module
+/// after the application's stake was lowered (a mint that floors to zero, a supplier without
+/// revenue shares, a stake that cannot pay the inflation) keeps the lowered stake and any proposer
+/// share already queued ([`settle_block_strict`] refuses the block instead). Pure: returns the
+/// ledger operations, outcomes and events. [TOK-SETTLE-1] [TOK-MODE-1]
 ///
 /// # Errors
 ///
-/// [`SettleError`] when the block cannot be settled: no pending sessions, or an amount out of
-/// the range poktroll computes in.
+/// [`SettleError`] when the block cannot be settled: params poktroll's validation refuses (or
+/// whose shares could pay more than they split), no pending sessions, an inconsistent
+/// [`Expiry`](crate::Expiry), or an amount beyond the 256 bits poktroll computes in (where Go
+/// panics).
 pub fn settle_block(input: &BlockInput<'_>) -> Result<BlockSettlement, SettleError> {
     settle(input, Policy::GoCompatible)
 }
 
 /// Settles one block as [`settle_block`] does, but refuses the chain's edge cases instead of
-/// reproducing them: a claim whose mint floors to zero (1 uPOKT at mint ratio 0.975) fails the
-/// block with [`SettleError::ZeroMint`]. [TOK-MODE-1]
+/// reproducing them: a claim discarded after the application's stake was lowered fails the block
+/// with [`SettleError::ZeroMint`] (1 uPOKT at mint ratio 0.975), [`SettleError::NoRevShares`] or
+/// [`SettleError::ReimbursementExceedsStake`]. [TOK-MODE-1]
 ///
 /// # Errors
 ///
-/// As [`settle_block`], and [`SettleError::ZeroMint`].
+/// As [`settle_block`], and those three.
 pub fn settle_block_strict(input: &BlockInput<'_>) -> Result<BlockSettlement, SettleError> {
     settle(input, Policy::Strict)
 }
 
 /// The settlement under way: the output so far, the application stakes (in
-/// [`BlockInput::apps`]' order, reached by the slot phase 1 found for each claim) and the
-/// suppliers already unbonding.
+/// [`BlockInput::apps`]' order, reached by the slot phase 1 found for each claim), the proposer's
+/// shares of each module so far, and the suppliers already unbonding.
 struct Block<'i, 'a> {
     input: &'i BlockInput<'a>,
     policy: Policy,
     out: BlockSettlement,
     app_stakes: Vec<(Address, Upokt)>,
+    relay_proposer: u128,
+    global_proposer: u128,
     unbonding_suppliers: Vec<Address>,
 }
 
 fn settle(input: &BlockInput<'_>, policy: Policy) -> Result<BlockSettlement, SettleError> {
+    validate_params(input.params).map_err(SettleError::Params)?;
     if input.num_pending_sessions == 0 {
         return Err(SettleError::NoPendingSessions);
+    }
+    let failed = &input.expiry.failed_proofs;
+    if let Some(&index) = failed
+        .keys()
+        .next_back()
+        .filter(|i| **i >= input.claims.len())
+    {
+        return Err(SettleError::UnknownClaim { index });
     }
     // Phase 1: what each claim is worth, and each (application, session)'s budget.
     let budgets = Budgets::new(input)?;
@@ -75,14 +96,13 @@ fn settle(input: &BlockInput<'_>, policy: Policy) -> Result<BlockSettlement, Set
         policy,
         out: BlockSettlement::new(input.expiry.supplier_stakes.clone(), input.claims.len()),
         app_stakes: input.apps.iter().map(|(a, acc)| (*a, acc.stake)).collect(),
+        relay_proposer: 0,
+        global_proposer: 0,
         unbonding_suppliers: Vec::new(),
     };
-    // Phase 2: each claim in the chain's order.
+    // Phase 2: each claim in the chain's order (Go: settleClaim, ProcessTokenLogicModules).
+    let mut expired: Vec<(usize, ProofFailure)> = Vec::new();
     for (index, claim) in input.claims.iter().enumerate() {
-        if let Some(failure) = input.expiry.failed_proofs.get(&index) {
-            block.expire(claim, *failure);
-            continue;
-        }
         let claimed = match budgets.value(index) {
             Ok(v) => v,
             Err(reason) => {
@@ -90,38 +110,51 @@ fn settle(input: &BlockInput<'_>, policy: Policy) -> Result<BlockSettlement, Set
                 continue;
             }
         };
+        if let Some(&failure) = failed.get(&index) {
+            if !input
+                .expiry
+                .supplier_stakes
+                .contains_key(&claim.supplier_operator)
+            {
+                return Err(SettleError::MissingSupplierStake { index });
+            }
+            // Penalised in phase 4; the outcome's penalty is filled in there.
+            block.out.outcomes.push(Outcome::Expired {
+                failure,
+                penalty: Upokt::ZERO,
+            });
+            expired.push((index, failure));
+            continue;
+        }
+        if !claim.has_valid_compute_units() {
+            block
+                .out
+                .outcomes
+                .push(Outcome::Discarded(DiscardReason::InvalidClaim));
+            continue;
+        }
         let capped = budgets.cap(index, claimed, input.params)?;
-        if capped.overserviced {
+        if let Some((expected_burn, effective_burn)) = capped.overserviced {
             block.out.events.push(Event::ApplicationOverserviced {
                 application: claim.application,
                 supplier_operator: claim.supplier_operator,
-                expected_burn: claimed,
-                effective_burn: capped.settlement,
+                expected_burn,
+                effective_burn,
             });
         }
         block.settle_claim(index, budgets.app(index), claim, claimed, capped.settlement)?;
     }
-    // Phase 3: applications whose stake fell below the minimum.
-    block.application_unbonding();
+    // Phase 3: the proposer's shares of the whole block (Go: FlushBatchedValidatorRewards).
+    block.pay_proposer();
+    // Phase 4: penalties, after every settlement (Go: ExecutePendingExpiredResults).
+    for (index, failure) in expired {
+        block.expire(index, failure)?;
+    }
     let Block {
         mut out,
         app_stakes,
         ..
     } = block;
     out.app_stakes = app_stakes.into_iter().collect();
-    out.finish()
-}
-
-impl Block<'_, '_> {
-    /// Emits `ApplicationUnbondingStarted` for every application whose stake changed and is now
-    /// below the application module's minimum, in address order.
-    fn application_unbonding(&mut self) {
-        for ((app, stake), before) in self.app_stakes.iter().zip(self.input.apps.values()) {
-            if *stake < self.input.application_min_stake && before.stake != *stake {
-                self.out
-                    .events
-                    .push(Event::ApplicationUnbondingStarted { application: *app });
-            }
-        }
-    }
+    Ok(out.finish())
 }
