@@ -65,14 +65,18 @@ impl ClaimInput {
     }
 
     /// Whether the claim passes its metering's check: some compute units, and for
-    /// [`Metering::FixedPerRelay`] exactly relays × compute units per relay.
+    /// [`Metering::FixedPerRelay`] exactly relays × compute units per relay, a product that wraps
+    /// at 2⁶⁴ as Go's `uint64` one does (x/tokenomics/keeper/token_logic_modules.go,
+    /// `ProcessTokenLogicModules`).
     pub fn has_valid_compute_units(&self) -> bool {
         self.num_compute_units > ComputeUnits::ZERO
             && match self.metering {
                 Metering::TokenMetered => true,
                 Metering::FixedPerRelay => {
-                    self.compute_units_per_relay.checked_mul(self.num_relays)
-                        == Some(self.num_compute_units)
+                    self.compute_units_per_relay
+                        .get()
+                        .wrapping_mul(self.num_relays)
+                        == self.num_compute_units.get()
                 }
             }
     }

@@ -330,6 +330,23 @@ pub enum SettleError {
         /// The claim's index.
         index: usize,
     },
+    /// With inflation on, the claim's settlement or inflation mint is above `i64::MAX`: poktroll
+    /// converts each to `int64` (`math.Int.Int64`, for telemetry and a zero test) and panics.
+    #[error("claim {index}: an amount above i64::MAX, where poktroll's int64 conversion panics")]
+    Int64Amount {
+        /// The claim's index.
+        index: usize,
+    },
+    /// The settled claims' relay mints, inflation mints or relay burns together exceed
+    /// `i64::MAX`: poktroll executes each total as one aggregated amount, converts it to `int64`
+    /// for telemetry and panics.
+    #[error(
+        "the block's {which:?} total is above i64::MAX, where poktroll's int64 conversion panics"
+    )]
+    Int64Total {
+        /// [`Reason::RelayMint`], [`Reason::GlobalMint`] or [`Reason::RelayBurn`].
+        which: Reason,
+    },
     /// [`settle_block_strict`](crate::settle_block_strict): the claim's mint floors to zero.
     #[error("claim {index}: the mint floors to zero (strict mode refuses it)")]
     ZeroMint {

@@ -18,7 +18,9 @@ use alloc::vec::Vec;
 use pokt_primitives::{Address, Upokt};
 
 use crate::input::{BlockInput, ProofFailure};
-use crate::output::{BlockSettlement, DiscardReason, Event, Outcome, SettleError};
+use crate::output::{
+    BlockSettlement, DiscardReason, Event, LedgerOp, Outcome, Reason, SettleError,
+};
 use crate::params::validate_params;
 
 use budget::Budgets;
@@ -144,8 +146,11 @@ fn settle(input: &BlockInput<'_>, policy: Policy) -> Result<BlockSettlement, Set
         }
         block.settle_claim(index, budgets.app(index), claim, claimed, capped.settlement)?;
     }
-    // Phase 3: the proposer's shares of the whole block (Go: FlushBatchedValidatorRewards).
+    // Phase 3: the proposer's shares of the whole block (Go: FlushBatchedValidatorRewards), and
+    // the settled claims' operations executed as aggregated totals (Go:
+    // ExecutePendingSettledResults), which must convert to int64.
     block.pay_proposer();
+    block.check_int64_totals()?;
     // Phase 4: penalties, after every settlement (Go: ExecutePendingExpiredResults).
     for (index, failure) in expired {
         block.expire(index, failure)?;
@@ -157,4 +162,28 @@ fn settle(input: &BlockInput<'_>, policy: Policy) -> Result<BlockSettlement, Set
     } = block;
     out.app_stakes = app_stakes.into_iter().collect();
     Ok(out.finish())
+}
+
+impl Block<'_, '_> {
+    /// Refuses the block when the settled claims' relay mints, inflation mints or relay burns sum
+    /// above `i64::MAX`, which poktroll's aggregated execution converts to `int64` and panics on.
+    ///
+    /// Go: x/tokenomics/keeper/settle_pending_claims.go, executeAggregatedMints and
+    /// executeAggregatedBurns (telemetry of each aggregated amount).
+    fn check_int64_totals(&self) -> Result<(), SettleError> {
+        for which in [Reason::RelayMint, Reason::GlobalMint, Reason::RelayBurn] {
+            let total = self.out.ops.iter().fold(0u128, |sum, op| match *op {
+                LedgerOp::Mint { amount, reason, .. } | LedgerOp::Burn { amount, reason, .. }
+                    if reason == which =>
+                {
+                    sum.saturating_add(u128::from(amount.get()))
+                }
+                _ => sum,
+            });
+            if total > u128::from(tlm::I64_MAX.get()) {
+                return Err(SettleError::Int64Total { which });
+            }
+        }
+        Ok(())
+    }
 }

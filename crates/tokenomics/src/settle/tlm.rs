@@ -12,6 +12,9 @@ use crate::wide;
 
 use super::{Block, Policy};
 
+/// The largest amount poktroll's `math.Int.Int64` converts without panicking.
+pub(super) const I64_MAX: Upokt = Upokt::new(i64::MAX.unsigned_abs());
+
 /// Why a claim's token logic modules stopped.
 enum Stop {
     /// The claim is discarded; what the modules already did to the application's stake and the
@@ -144,6 +147,10 @@ impl Block<'_, '_> {
             amount: new_mint,
             reason: Reason::GlobalMint,
         });
+        // Go's telemetry converts the settlement to int64 here.
+        if settlement > I64_MAX {
+            return Err(Stop::Fail(SettleError::Int64Amount { index }));
+        }
         self.distribute(
             index,
             claim,
@@ -152,7 +159,11 @@ impl Block<'_, '_> {
             Module::GlobalMint,
         )?;
 
-        // GlobalMintReimbursementRequest: the application pays the same amount to the DAO.
+        // GlobalMintReimbursementRequest: the application pays the same amount to the DAO (Go
+        // first tests the amount for zero through an int64 conversion).
+        if new_mint > I64_MAX {
+            return Err(Stop::Fail(SettleError::Int64Amount { index }));
+        }
         let stake = self.stake(slot, index)?;
         let Some(after) = stake.checked_sub(new_mint) else {
             return Err(self.quirk(index, DiscardReason::InsufficientStakeForReimbursement));

@@ -79,3 +79,69 @@ pub(crate) fn simple_params(mint_ratio: f64) -> TokenomicsParams {
     p.global_inflation_per_claim = Fraction::ZERO;
     p
 }
+
+pub(crate) fn block<'a>(
+    claims: &'a [ClaimInput],
+    params: &'a TokenomicsParams,
+    apps: BTreeMap<Address, AppAccount>,
+    num_pending_sessions: u64,
+) -> BlockInput<'a> {
+    BlockInput {
+        claims,
+        apps,
+        num_pending_sessions,
+        params,
+        proposer: addr(7),
+        application_min_stake: up(0),
+        expiry: Expiry::default(),
+    }
+}
+
+/// mint ratio 1, inflation 0.1, both splits dao .1 / proposer .05 / supplier .7 / source owner
+/// .15 / application 0, DAO at address 99.
+pub(crate) fn inflating() -> TokenomicsParams {
+    let mut p = TokenomicsParams::defaults().unwrap();
+    p.dao_reward_address = addr(99);
+    p
+}
+
+pub(crate) fn shares(
+    dao: f64,
+    proposer: f64,
+    supplier: f64,
+    source_owner: f64,
+    app: f64,
+) -> Shares {
+    Shares::from_f64(dao, proposer, supplier, source_owner, app).unwrap()
+}
+
+pub(crate) fn expiring(index: usize, suppliers: &[(Address, u64)]) -> Expiry {
+    Expiry {
+        failed_proofs: BTreeMap::from([(index, ProofFailure::Missing)]),
+        supplier_stakes: suppliers.iter().map(|(a, s)| (*a, up(*s))).collect(),
+        proof_missing_penalty: up(1),
+        supplier_min_stake: up(5),
+    }
+}
+
+pub(crate) fn transfers_from(ops: &[LedgerOp], from: Account) -> u64 {
+    ops.iter()
+        .map(|o| match o {
+            LedgerOp::Transfer {
+                from: f, amount, ..
+            } if *f == from => amount.get(),
+            _ => 0,
+        })
+        .sum()
+}
+
+pub(crate) fn burns_from(ops: &[LedgerOp], from: Account) -> u64 {
+    ops.iter()
+        .map(|o| match o {
+            LedgerOp::Burn {
+                from: f, amount, ..
+            } if *f == from => amount.get(),
+            _ => 0,
+        })
+        .sum()
+}

@@ -1,75 +1,13 @@
 //! Settlement against poktroll v0.1.35's x/tokenomics, one test per divergence class found
-//! between them. Each test names the Go function whose behaviour it derives and writes out the
-//! arithmetic; the scenario is built so that the old answer (said in the doc) differs.
+//! between them (classes 1–9: what happens to one claim; go_parity_block.rs has the rest). Each
+//! test names the Go function whose behaviour it derives and writes out the arithmetic; the
+//! scenario is built so that the old answer (said in the doc) differs.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
-
-use pokt_primitives::{Address, TargetHash};
 use pokt_tokenomics::*;
 
 mod common;
 use common::*;
-
-fn block<'a>(
-    claims: &'a [ClaimInput],
-    params: &'a TokenomicsParams,
-    apps: BTreeMap<Address, AppAccount>,
-    num_pending_sessions: u64,
-) -> BlockInput<'a> {
-    BlockInput {
-        claims,
-        apps,
-        num_pending_sessions,
-        params,
-        proposer: addr(7),
-        application_min_stake: up(0),
-        expiry: Expiry::default(),
-    }
-}
-
-/// mint ratio 1, inflation 0.1, both splits dao .1 / proposer .05 / supplier .7 / source owner
-/// .15 / application 0, DAO at address 99.
-fn inflating() -> TokenomicsParams {
-    let mut p = TokenomicsParams::defaults().unwrap();
-    p.dao_reward_address = addr(99);
-    p
-}
-
-fn shares(dao: f64, proposer: f64, supplier: f64, source_owner: f64, app: f64) -> Shares {
-    Shares::from_f64(dao, proposer, supplier, source_owner, app).unwrap()
-}
-
-fn expiring(index: usize, suppliers: &[(Address, u64)]) -> Expiry {
-    Expiry {
-        failed_proofs: BTreeMap::from([(index, ProofFailure::Missing)]),
-        supplier_stakes: suppliers.iter().map(|(a, s)| (*a, up(*s))).collect(),
-        proof_missing_penalty: up(1),
-        supplier_min_stake: up(5),
-    }
-}
-
-fn transfers_from(ops: &[LedgerOp], from: Account) -> u64 {
-    ops.iter()
-        .map(|o| match o {
-            LedgerOp::Transfer {
-                from: f, amount, ..
-            } if *f == from => amount.get(),
-            _ => 0,
-        })
-        .sum()
-}
-
-fn burns_from(ops: &[LedgerOp], from: Account) -> u64 {
-    ops.iter()
-        .map(|o| match o {
-            LedgerOp::Burn {
-                from: f, amount, ..
-            } if *f == from => amount.get(),
-            _ => 0,
-        })
-        .sum()
-}
 
 /// Class 1. Go: x/tokenomics/token_logic_module/tlm_reimbursement_requests.go,
 /// (tlmGlobalMintReimbursementRequest).Process — `SafeSub` of the inflation from the application's
@@ -207,6 +145,23 @@ fn class_04_claims_failing_the_compute_unit_check_still_shape_the_budget() {
         ]
     );
     assert!(s.events().is_empty());
+}
+
+/// Go: x/tokenomics/keeper/token_logic_modules.go, ProcessTokenLogicModules — the expected
+/// compute units are `numRelays * computeUnitsPerRelay` in `uint64`, which wraps. Before: a
+/// product above u64 made the claim invalid.
+#[test]
+fn the_compute_unit_check_wraps_as_uint64() {
+    let params = simple_params(1.0);
+    let mut c = claim(1, 1, 1 << 32, 1, 1);
+    c.compute_units_per_relay = ComputeUnits::new((1 << 32) + 1);
+    // 2^32 × (2^32 + 1) = 2^64 + 2^32 wraps to 2^32.
+    c.num_compute_units = ComputeUnits::new(1 << 32);
+    assert!(c.has_valid_compute_units());
+    let claims = [c];
+    let s = settle_block(&block(&claims, &params, apps(&[(1, 1_000_000)]), 1)).unwrap();
+    // 2^32 compute units at 1 / 10^6 uPOKT each: ⌊4,294.967296⌋.
+    assert_eq!(s.outcomes(), [settled(4_294, 4_294)]);
 }
 
 /// Class 5. Go: x/tokenomics/keeper/token_logic_modules.go, ensureClaimAmountLimits —
@@ -366,272 +321,4 @@ fn class_09_pricing_params_read_as_int64() {
         ]
     );
     assert_eq!(s.supplier_stakes()[&addr(101)], up(10));
-}
-
-/// Class 10, inside the modules. Go: x/tokenomics/token_logic_module/tlm_relay_burn_equals_mint.go
-/// (processTokenomicsMint) and tlm_global_mint.go
-/// (CalculateGlobalPerClaimMintInflationFromSettlementAmount) multiply in `big.Rat`: exact
-/// whatever the fractions' parts. Before: a u128 product overflow failed the block.
-#[test]
-fn class_10_mints_are_exact_where_u128_overflows() {
-    let mut params = inflating();
-    let e38 = 10u128.pow(38);
-    params.mint_ratio = Fraction::new(e38 - 1, e38).unwrap();
-    params.global_inflation_per_claim = Fraction::new(e38 / 10 + 1, e38).unwrap();
-    let claims = [claim(1, 1, 1_000_000, 1_000_000, 1_000_000)];
-    let s = settle_block(&block(&claims, &params, apps(&[(1, 2_000_000_000_000)]), 1)).unwrap();
-    // 10¹² settle; mint ⌊10¹² × (1 − 10⁻³⁸)⌋ = 10¹² − 1; inflation ⌈10¹² × (0.1 + 10⁻³⁸)⌉ = 10¹¹ + 1.
-    assert_eq!(
-        s.outcomes(),
-        [settled(1_000_000_000_000, 1_000_000_000_000)]
-    );
-    assert_eq!(s.minted(), up(999_999_999_999 + 100_000_000_001));
-    assert_eq!(
-        transfers_from(s.ops(), Account::ApplicationModule),
-        100_000_000_001
-    );
-}
-
-/// Class 10, the block's totals: poktroll sums amounts in `math.Int` (the aggregation in
-/// keeper/settle_pending_claims_aggregation.go, the proposer batch of
-/// FlushBatchedValidatorRewards). Every operation here moves a u64 amount (each settlement is at
-/// most its application's stake); the totals are 256-bit and a batch above u64 goes out in
-/// consecutive transfers. Before: the block was refused (`TotalsOverflow`).
-#[test]
-fn class_10_totals_above_u64() {
-    let mut params = simple_params(1.0);
-    params.mint_equals_burn_distribution = shares(0.0, 1.0, 0.0, 0.0, 0.0);
-    let mut target = [0u8; 32];
-    target[23] = 1; // 2^64: a claim worth about 2^192
-    let claims: Vec<ClaimInput> = [1u8, 2]
-        .iter()
-        .map(|a| {
-            let mut c = claim(*a, 1, 1_000, 1, 1_000_000);
-            c.pricing.target_hash = TargetHash::from_bytes(target);
-            c
-        })
-        .collect();
-    let apps = apps(&[(1, u64::MAX), (2, u64::MAX)]);
-    let s = settle_block(&block(&claims, &params, apps, 1)).unwrap();
-    // Each settles capped at its floor u64::MAX, mints it, and the proposer takes it all.
-    let max = ClaimedUpokt::from(Upokt::MAX);
-    let twice = max.checked_add(max).unwrap();
-    assert_eq!(s.burned(), twice);
-    assert_eq!(s.minted(), twice);
-    assert_eq!(s.minted().digits().to_string(), "36893488147419103230");
-    assert_eq!(s.received_by(&Account::Address(addr(7))), twice);
-    let proposer: Vec<_> = s
-        .ops()
-        .iter()
-        .filter(|o| o.amount() == Upokt::MAX)
-        .collect();
-    assert_eq!(proposer.len(), 6); // two burns, two mints, two proposer transfers
-}
-
-/// Class 10, where Go's 256-bit integers panic (cosmossdk.io/math: `Add`, `Mul`,
-/// `NewIntFromBigInt` beyond 256 bits; big.Rat division by zero): a claim's value
-/// (x/proof/types/claim.go, GetClaimeduPOKT, priced for every claim in phase 1.5), its stake
-/// terms (keeper/token_logic_modules.go, claimStakeTermsAmount, for claims that will settle) and
-/// the overservicing bonus's `unused × excess` (ensureClaimAmountLimits, only when the multiplier
-/// exceeds 1). The block cannot be settled. Before: such a claim was discarded, and the bonus
-/// computed in 512 bits.
-#[test]
-fn class_10_amounts_beyond_256_bits_fail_the_block() {
-    let mut one = [0u8; 32];
-    one[31] = 1;
-    let mut max_value = claim(1, 1, 1, 1, 1); // 1 CU at target 1, 1:1: exactly 2^256 − 1
-    max_value.pricing.compute_unit_cost_granularity = 1;
-    max_value.pricing.target_hash = TargetHash::from_bytes(one);
-    let claims = [max_value.clone()];
-    let params = inflating();
-    let input = block(&claims, &params, apps(&[(1, 1_000)]), 1);
-    assert_eq!(
-        settle_block(&input),
-        Err(SettleError::AmountOverflow { index: 0 })
-    );
-    // Expiring, its stake terms are never computed.
-    let mut expired = block(&claims, &params, apps(&[(1, 1_000)]), 1);
-    expired.expiry = expiring(0, &[(addr(101), 10)]);
-    assert!(settle_block(&expired).is_ok());
-
-    let mut beyond = max_value.clone();
-    beyond.num_compute_units = ComputeUnits::new(2);
-    beyond.num_relays = 2;
-    let claims = [beyond];
-    assert_eq!(
-        settle_block(&block(&claims, &params, apps(&[(1, 1_000)]), 1)),
-        Err(SettleError::ClaimValue {
-            index: 0,
-            error: ClaimedError::Overflow { bits: 257 }
-        })
-    );
-
-    // Bonus: floor 1,000 / 1 / 2 = 500; the zero-unit claim leaves 500 unused; the other's excess
-    // is 2^256 − 501, and 500 × that needs 265 bits.
-    let mut params = simple_params(1.0);
-    let mut idle = claim(1, 1, 0, 1, 1_000_000);
-    idle.supplier_operator = addr(120);
-    let claims = [max_value, idle];
-    params.overservicing_bonus_multiplier = 2;
-    assert_eq!(
-        settle_block(&block(&claims, &params, apps(&[(1, 1_000)]), 1)),
-        Err(SettleError::AmountOverflow { index: 0 })
-    );
-    params.overservicing_bonus_multiplier = 1;
-    let s = settle_block(&block(&claims, &params, apps(&[(1, 1_000)]), 1)).unwrap();
-    assert_eq!(
-        s.outcomes()[1],
-        Outcome::Discarded(DiscardReason::InvalidClaim)
-    );
-    assert!(matches!(s.outcomes()[0], Outcome::Settled { settled, .. } if settled == up(500)));
-}
-
-/// Class 11. Go: x/tokenomics/types/params.go, ValidateMintEqualsBurnClaimDistribution and
-/// ValidateMintAllocationSum — shares are summed in rounded basis points, so paid shares summing
-/// to 1.00004 pass; tlm_relay_burn_equals_mint.go and tlm_global_mint.go then compute a negative
-/// DAO remainder for a large enough mint and `NewCoin` panics. Refused here, with Go's own
-/// validation. Before: the DAO's payment was dropped and more than the mint paid out.
-#[test]
-fn class_11_shares_that_could_pay_more_than_minted_are_refused() {
-    let claims = [claim(1, 1, 100_000, 1, 1_000_000)];
-    let mut params = simple_params(1.0);
-    params.mint_equals_burn_distribution = shares(0.0, 0.0, 0.9, 0.1, 0.00004);
-    let settle =
-        |p: &TokenomicsParams| settle_block(&block(&claims, p, apps(&[(1, 1_000_000)]), 1));
-    assert_eq!(
-        settle(&params),
-        Err(SettleError::Params(ParamsError::SharesAboveOne {
-            shares: SharesParam::MintEqualsBurnDistribution
-        }))
-    );
-    params.mint_equals_burn_distribution = shares(0.1, 0.0, 0.8, 0.1, 0.0);
-    params.mint_ratio = Fraction::ZERO;
-    assert!(matches!(
-        settle(&params),
-        Err(SettleError::Params(ParamsError::MintRatio { .. }))
-    ));
-    params.mint_ratio = Fraction::ONE;
-    params.mint_allocation = shares(0.1, 0.0, 0.8, 0.0, 0.0);
-    assert_eq!(
-        settle(&params),
-        Err(SettleError::Params(ParamsError::SharesSum {
-            shares: SharesParam::MintAllocation,
-            basis_points: 9_000
-        }))
-    );
-}
-
-/// Class 12. Go: x/tokenomics/token_logic_module/tlm_relay_burn_equals_mint.go,
-/// processRewardDistribution — the supplier's, source owner's, DAO's and then the application's
-/// transfers are queued in that order (the proposer's share goes to the block's batch). Before:
-/// the DAO's remainder came last.
-#[test]
-fn class_12_the_dao_share_is_queued_before_the_application_share() {
-    let mut params = simple_params(1.0);
-    params.mint_equals_burn_distribution = shares(0.1, 0.05, 0.7, 0.1, 0.05);
-    let claims = [claim(1, 1, 1_000, 1, 1_000_000)];
-    let s = settle_block(&block(&claims, &params, apps(&[(1, 10_000)]), 1)).unwrap();
-    let paid: Vec<(Reason, u64)> = s
-        .ops()
-        .iter()
-        .filter_map(|o| match o {
-            LedgerOp::Transfer { amount, reason, .. } => Some((*reason, amount.get())),
-            _ => None,
-        })
-        .collect();
-    let share = Reason::RelayMintShare;
-    assert_eq!(
-        paid,
-        [
-            (share(Actor::Supplier), 700),
-            (share(Actor::SourceOwner), 100),
-            (share(Actor::Dao), 100),
-            (share(Actor::Application), 50),
-            (share(Actor::Proposer), 50),
-        ]
-    );
-}
-
-/// Class 13. Go: x/tokenomics/keeper/settle_pending_claims.go, SettlePendingClaims —
-/// ExecutePendingExpiredResults (slashSupplierStake, with its unbonding event) runs after every
-/// settled claim's operations and the proposer batch are executed. Before: the penalty came at
-/// the expired claim's position.
-#[test]
-fn class_13_penalties_come_after_every_settlement() {
-    let params = simple_params(1.0);
-    let mut paid = claim(1, 2, 100, 1, 1_000_000);
-    paid.supplier_operator = addr(120);
-    let claims = [claim(1, 1, 100, 1, 1_000_000), paid];
-    let mut input = block(&claims, &params, apps(&[(1, 1_000)]), 1);
-    input.expiry = expiring(0, &[(addr(101), 5)]);
-    let s = settle_block(&input).unwrap();
-    assert_eq!(
-        s.outcomes()[0],
-        Outcome::Expired {
-            failure: ProofFailure::Missing,
-            penalty: up(1)
-        }
-    );
-    assert_eq!(
-        s.ops().last(),
-        Some(&LedgerOp::Burn {
-            from: Account::SupplierModule,
-            amount: up(1),
-            reason: Reason::ProofPenalty
-        })
-    );
-    assert_eq!(s.ops()[0].amount(), up(100)); // the settled claim's burn comes first
-    assert_eq!(
-        s.events(),
-        [Event::SupplierUnbondingStarted {
-            supplier_operator: addr(101)
-        }]
-    );
-}
-
-/// Go: x/tokenomics/keeper/settle_pending_claims.go, FlushBatchedValidatorRewards — the
-/// proposer's shares of all claims are paid once per module, burn-equals-mint first, after the
-/// claims' operations and before the penalties.
-#[test]
-fn proposer_shares_are_paid_once_per_module() {
-    let params = inflating();
-    let mut second = claim(2, 1, 2_000, 1, 1_000_000);
-    second.supplier_operator = addr(120);
-    let claims = [claim(1, 1, 1_000, 1, 1_000_000), second];
-    let s = settle_block(&block(&claims, &params, apps(&[(1, 5_000), (2, 5_000)]), 1)).unwrap();
-    let n = s.ops().len();
-    let proposer = |amount: u64, reason: Reason| LedgerOp::Transfer {
-        from: Account::TokenomicsModule,
-        to: Account::Address(addr(7)),
-        amount: up(amount),
-        reason,
-    };
-    // ⌊50⌋ + ⌊100⌋ of the mints, ⌊5⌋ + ⌊10⌋ of the inflation.
-    assert_eq!(
-        s.ops()[n - 2..],
-        [
-            proposer(150, Reason::RelayMintShare(Actor::Proposer)),
-            proposer(15, Reason::GlobalMintShare(Actor::Proposer))
-        ]
-    );
-    assert_eq!(to(s.ops(), addr(7)), 165);
-}
-
-/// An expiry that names a claim the block does not hold, or a supplier whose stake it does not
-/// give, is an input error (Go cannot be given either: it reads both from its own state).
-#[test]
-fn inconsistent_expiry_is_refused() {
-    let params = simple_params(1.0);
-    let claims = [claim(1, 1, 100, 1, 1_000_000)];
-    let mut input = block(&claims, &params, apps(&[(1, 1_000)]), 1);
-    input.expiry = expiring(1, &[(addr(101), 10)]);
-    assert_eq!(
-        settle_block(&input),
-        Err(SettleError::UnknownClaim { index: 1 })
-    );
-    input.expiry = expiring(0, &[]);
-    assert_eq!(
-        settle_block(&input),
-        Err(SettleError::MissingSupplierStake { index: 0 })
-    );
 }
