@@ -52,14 +52,18 @@ impl Bytes<'_> {
     }
 }
 
-/// `tokenomics_settle`: one block's settlement on arbitrary params, applications and claims (up
-/// to 16): never panics; and, when it settles (Go-compatible or strict), every claim gets an outcome, no
-/// application stake grows and what was burned from applications is at most their stakes.
+/// `tokenomics_settle`: one block's settlement on arbitrary params, applications, claims (up to 16)
+/// and expiring claims, through `settle_block` and `settle_block_strict`: never panics; when it
+/// settles, every claim gets an outcome, no stake grows, no operation is empty, the application
+/// module pays out at most what the stakes lost (exactly, in strict mode) and the tokenomics module
+/// at least what was minted (exactly, in strict mode); whatever strict settles, Go-compatible
+/// settlement settles identically.
 pub fn settle(data: &[u8]) {
     use pokt_primitives::{Address, ServiceId, SessionId, TargetHash};
     use pokt_tokenomics::{
-        AppAccount, BlockInput, ClaimInput, ClaimPricing, ComputeUnits, Metering, RevShare, Shares,
-        TokenomicsParams, Upokt, settle_block, settle_block_strict,
+        Account, AppAccount, BlockInput, ClaimInput, ClaimPricing, ComputeUnits, Expiry, LedgerOp,
+        Metering, Outcome, ProofFailure, RevShare, Shares, TokenomicsParams, Upokt, settle_block,
+        settle_block_strict,
     };
     use std::collections::BTreeMap;
     let mut b = Bytes(data);
@@ -71,13 +75,18 @@ pub fn settle(data: &[u8]) {
         source_owner: b.fraction(),
         application: b.fraction(),
     };
-    let params = TokenomicsParams {
-        mint_ratio: b.fraction(),
-        global_inflation_per_claim: b.fraction(),
-        mint_allocation: shares(&mut b),
-        mint_equals_burn_distribution: shares(&mut b),
-        dao_reward_address: addr(250),
-        overservicing_bonus_multiplier: u64::from(b.u8() % 4),
+    // Half the blocks use the mainnet params (valid), the others arbitrary ones (mostly refused).
+    let params = if b.u8() % 2 == 0 {
+        TokenomicsParams::mainnet().expect("mainnet params")
+    } else {
+        TokenomicsParams {
+            mint_ratio: b.fraction(),
+            global_inflation_per_claim: b.fraction(),
+            mint_allocation: shares(&mut b),
+            mint_equals_burn_distribution: shares(&mut b),
+            dao_reward_address: addr(250),
+            overservicing_bonus_multiplier: u64::from(b.u8() % 4),
+        }
     };
     let mut apps = BTreeMap::new();
     for i in 0..(b.u8() % 4) {
@@ -90,6 +99,13 @@ pub fn settle(data: &[u8]) {
             },
         );
     }
+    // A pricing param near Go's int64 edge, or any amount.
+    let pricing = |b: &mut Bytes<'_>| match b.u8() % 4 {
+        0 => (1u64 << 63)
+            .wrapping_add(u64::from(b.u8()))
+            .wrapping_sub(128),
+        _ => b.amount(),
+    };
     let claims: Vec<ClaimInput> = (0..(b.u8() % 17))
         .map(|_| {
             let mut target = [0xffu8; 32];
@@ -99,7 +115,7 @@ pub fn settle(data: &[u8]) {
             let units = if b.u8() % 4 == 0 {
                 b.amount()
             } else {
-                relays.saturating_mul(cupr)
+                relays.wrapping_mul(cupr)
             };
             ClaimInput {
                 supplier_operator: addr(100 + b.u8() % 4),
@@ -117,20 +133,41 @@ pub fn settle(data: &[u8]) {
                 num_relays: relays,
                 num_compute_units: ComputeUnits::new(units),
                 compute_units_per_relay: ComputeUnits::new(cupr),
-                metering: Metering::FixedPerRelay,
+                metering: if b.u8() % 8 == 0 {
+                    Metering::TokenMetered
+                } else {
+                    Metering::FixedPerRelay
+                },
                 pricing: ClaimPricing {
                     target_hash: TargetHash::from_bytes(target),
-                    compute_units_to_tokens_multiplier: b.amount(),
-                    compute_unit_cost_granularity: b.amount(),
+                    compute_units_to_tokens_multiplier: pricing(&mut b),
+                    compute_unit_cost_granularity: pricing(&mut b),
                 },
             }
         })
         .collect();
-    let settle = if b.u8() % 2 == 0 {
-        settle_block
-    } else {
-        settle_block_strict
+    let mut expiry = Expiry {
+        proof_missing_penalty: Upokt::new(b.amount()),
+        supplier_min_stake: Upokt::new(b.amount()),
+        ..Expiry::default()
     };
+    for _ in 0..(b.u8() % 4) {
+        // Mostly indices of the block's claims, sometimes one beyond.
+        let index = usize::from(b.u8() % 18);
+        let failure = if b.u8() % 2 == 0 {
+            ProofFailure::Missing
+        } else {
+            ProofFailure::Invalid
+        };
+        expiry.failed_proofs.insert(index, failure);
+    }
+    for s in 100..104 {
+        if b.u8() % 8 != 0 {
+            expiry
+                .supplier_stakes
+                .insert(addr(s), Upokt::new(b.amount()));
+        }
+    }
     let input = BlockInput {
         claims: &claims,
         apps: apps.clone(),
@@ -138,19 +175,56 @@ pub fn settle(data: &[u8]) {
         params: &params,
         proposer: addr(140),
         application_min_stake: Upokt::new(b.amount()),
-        expiry: Default::default(),
+        expiry: expiry.clone(),
     };
-    let Ok(s) = settle(&input) else {
+    let go = settle_block(&input);
+    let strict = settle_block_strict(&input);
+    if let Ok(s) = &strict {
+        assert_eq!(go.as_ref(), Ok(s), "strict settled, go differs");
+    }
+    let Ok(s) = go else {
         return;
     };
     assert_eq!(s.outcomes().len(), claims.len());
-    let before: u128 = apps.values().map(|a| u128::from(a.stake.get())).sum();
-    let after: u128 = s.app_stakes().values().map(|v| u128::from(v.get())).sum();
+    let sum = |f: &dyn Fn(&LedgerOp) -> bool| -> u128 {
+        s.ops()
+            .iter()
+            .filter(|op| f(op))
+            .map(|op| u128::from(op.amount().get()))
+            .sum()
+    };
+    assert!(s.ops().iter().all(|op| op.amount() > Upokt::ZERO));
+    let mut lost = 0u128;
     for (a, v) in s.app_stakes() {
-        assert!(
-            *v <= apps.get(a).map_or(Upokt::ZERO, |x| x.stake),
-            "a stake grew"
-        );
+        let before = apps.get(a).map_or(Upokt::ZERO, |x| x.stake);
+        assert!(*v <= before, "a stake grew");
+        lost += u128::from(before.get() - v.get());
     }
-    assert!(after <= before);
+    for (a, v) in s.supplier_stakes() {
+        assert!(*v <= expiry.supplier_stakes[a], "a supplier stake grew");
+    }
+    for o in s.outcomes() {
+        if let Outcome::Expired { penalty, .. } = o {
+            assert!(*penalty <= expiry.proof_missing_penalty);
+        }
+    }
+    let from = |account: Account| {
+        move |op: &LedgerOp| match op {
+            LedgerOp::Burn { from, .. } | LedgerOp::Transfer { from, .. } => *from == account,
+            LedgerOp::Mint { .. } => false,
+        }
+    };
+    let paid_by_apps = sum(&from(Account::ApplicationModule));
+    let paid_by_tokenomics = sum(&from(Account::TokenomicsModule));
+    let minted = sum(&|op: &LedgerOp| matches!(op, LedgerOp::Mint { .. }));
+    assert!(
+        paid_by_apps <= lost,
+        "the application module paid more than stakes lost"
+    );
+    assert!(paid_by_tokenomics >= minted);
+    assert_eq!(s.minted().digits().to_string(), minted.to_string());
+    if strict.is_ok() {
+        assert_eq!(paid_by_apps, lost);
+        assert_eq!(paid_by_tokenomics, minted);
+    }
 }

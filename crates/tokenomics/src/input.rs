@@ -36,9 +36,12 @@ pub struct ClaimInput {
     pub supplier_operator: Address,
     /// The supplier's owner (fallback recipient when the revenue shares are invalid).
     pub supplier_owner: Address,
-    /// The supplier's revenue shares for the service, in config order.
+    /// The supplier's revenue shares for the service, in config order (invalid shares pay the
+    /// owner; an empty list discards a claim whose supplier has a share to receive, as poktroll
+    /// reads it back from state as no list).
     pub rev_shares: Vec<RevShare>,
-    /// The application.
+    /// The application (a claim of an application missing from [`BlockInput::apps`] is
+    /// discarded).
     pub application: Address,
     /// The service.
     pub service_id: ServiceId,
@@ -50,7 +53,8 @@ pub struct ClaimInput {
     pub num_relays: u64,
     /// Compute units in the claim (SMST root sum).
     pub num_compute_units: ComputeUnits,
-    /// Compute units per relay of the service at session start.
+    /// Compute units per relay of the service at session start (zero marks a corrupt service
+    /// record: the claim is discarded, whatever its metering).
     pub compute_units_per_relay: ComputeUnits,
     /// How the service counts compute units.
     pub metering: Metering,
@@ -87,7 +91,7 @@ impl ClaimInput {
 pub struct AppAccount {
     /// Staked uPOKT.
     pub stake: Upokt,
-    /// Optional per-session spend limit.
+    /// Optional per-session spend limit (zero is no limit, as in poktroll).
     pub per_session_spend_limit: Option<Upokt>,
 }
 
@@ -104,10 +108,10 @@ pub enum ProofFailure {
 /// [TOK-EXPIRE-1]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Expiry {
-    /// Claims (by index into [`BlockInput::claims`]) whose proof was required (re-evaluated at
-    /// settlement) and is not validated.
+    /// Claims (by index into [`BlockInput::claims`], each within it) whose proof was required
+    /// (re-evaluated at settlement) and is not validated.
     pub failed_proofs: BTreeMap<usize, ProofFailure>,
-    /// Supplier stakes by operator address (a supplier not listed has stake 0).
+    /// Supplier stakes by operator address; every expiring claim's supplier must be listed.
     pub supplier_stakes: BTreeMap<Address, Upokt>,
     /// `proof_missing_penalty`.
     pub proof_missing_penalty: Upokt,
@@ -124,7 +128,7 @@ pub struct BlockInput<'a> {
     pub apps: BTreeMap<Address, AppAccount>,
     /// `GetNumPendingSessions` from the shared params at the claims' session end.
     pub num_pending_sessions: u64,
-    /// Tokenomics params.
+    /// Tokenomics params (checked with [`validate_params`](crate::validate_params)).
     pub params: &'a TokenomicsParams,
     /// The block proposer (receives the proposer shares; see [`largest_remainder`] to split them
     /// across validators and delegators).

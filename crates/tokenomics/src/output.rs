@@ -193,6 +193,7 @@ pub enum Event {
 /// The result of settling one block, built only by [`settle_block`](crate::settle_block) and
 /// [`settle_block_strict`](crate::settle_block_strict): one outcome per input claim. Every ledger
 /// operation moves a [`Upokt`]; the block's totals are 256-bit, as poktroll's sums are.
+/// [TOK-AMOUNT-1]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockSettlement {
     pub(crate) ops: Vec<LedgerOp>,
@@ -223,7 +224,7 @@ impl BlockSettlement {
     /// modules' operations, then the block's proposer shares (one batch per module), then the
     /// penalties of expired claims. The chain executes the same operations aggregated per kind,
     /// account and reason (mints, module transfers, account transfers, burns), which moves the
-    /// same amounts.
+    /// same amounts. [TOK-ORDER-1]
     pub fn ops(&self) -> &[LedgerOp] {
         &self.ops
     }

@@ -1,6 +1,6 @@
 //! 256-bit amounts inside settlement: every amount is computed as exactly and as wide as
 //! poktroll's `math.Int` and `big.Rat` compute it; everything an account pays or receives is a
-//! [`Upokt`].
+//! [`Upokt`]. [TOK-AMOUNT-1]
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use core::fmt;

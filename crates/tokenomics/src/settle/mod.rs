@@ -169,7 +169,7 @@ impl Block<'_, '_> {
     /// above `i64::MAX`, which poktroll's aggregated execution converts to `int64` and panics on.
     ///
     /// Go: x/tokenomics/keeper/settle_pending_claims.go, executeAggregatedMints and
-    /// executeAggregatedBurns (telemetry of each aggregated amount).
+    /// executeAggregatedBurns (telemetry of each aggregated amount). [TOK-AMOUNT-1]
     fn check_int64_totals(&self) -> Result<(), SettleError> {
         for which in [Reason::RelayMint, Reason::GlobalMint, Reason::RelayBurn] {
             let total = self.out.ops.iter().fold(0u128, |sum, op| match *op {

@@ -286,6 +286,7 @@ impl Block<'_, '_> {
     /// `u64::MAX` each. The batches include the shares of claims discarded by a later module.
     ///
     /// Go: x/tokenomics/keeper/settle_pending_claims.go, FlushBatchedValidatorRewards.
+    /// [TOK-ORDER-1]
     pub(super) fn pay_proposer(&mut self) {
         let batches = [
             (self.relay_proposer, Reason::RelayMintShare(Actor::Proposer)),
