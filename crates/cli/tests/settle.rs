@@ -153,3 +153,52 @@ fn settle_expires_claims_with_failed_proofs() {
             .any(|e| e["event"] == "supplier_unbonding_started")
     );
 }
+
+/// The output comes in poktroll's order (spec/tokenomics.md [TOK-ORDER-1], from
+/// x/tokenomics/keeper/settle_pending_claims.go, SettlePendingClaims): each settled claim's
+/// operations, then the block's proposer shares (FlushBatchedValidatorRewards), then the
+/// penalties of expired claims (ExecutePendingExpiredResults) — even when the expired claim comes
+/// first in the block.
+#[test]
+fn settle_output_comes_in_go_order() {
+    let mut sc = scenario();
+    let mut expired = sc["claims"][0].clone();
+    expired["supplier_operator"] = json!(addr(102));
+    expired["session_id"] = json!("02".repeat(32));
+    let settled = sc["claims"][0].clone();
+    sc["claims"] = json!([expired, settled]);
+    sc["expiry"] = json!({
+        "failed_proofs": {"0": "missing"},
+        "supplier_stakes": { addr(102): "5" },
+        "penalty_upokt": 1,
+        "supplier_min_stake_upokt": 5
+    });
+    let (code, out) = pokt(&["eval", "settle"], &json!([sc]).to_string());
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let s = &v[0];
+    assert_eq!(s["outcomes"][0]["outcome"], "expired", "{s}");
+    assert_eq!(s["outcomes"][1]["outcome"], "settled", "{s}");
+    // Phase of each operation: 0 the settled claim's, 1 the proposer's batch, 2 the penalty.
+    let phases: Vec<u8> = s["ops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| match o["reason"].as_str().unwrap() {
+            "proof_penalty" => 2,
+            r if r.ends_with(":proposer") => 1,
+            _ => 0,
+        })
+        .collect();
+    assert_eq!(s["ops"][0]["reason"], "relay_burn", "{s}");
+    assert!(phases.windows(2).all(|w| w[0] <= w[1]), "{phases:?}");
+    assert_eq!(phases.last(), Some(&2), "{phases:?}");
+    assert!(phases.contains(&1), "{phases:?}");
+    // The penalised supplier's unbonding is the block's last event.
+    let events = s["events"].as_array().unwrap();
+    assert_eq!(
+        events.last().unwrap()["event"],
+        "supplier_unbonding_started",
+        "{s}"
+    );
+}

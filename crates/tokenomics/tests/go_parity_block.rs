@@ -166,6 +166,66 @@ fn class_10_totals_above_u64() {
     assert_eq!(s.burned(), max.checked_add(max).unwrap());
 }
 
+/// Class 10, a claim worth more than u64 inside the budget arithmetic. Go:
+/// x/tokenomics/keeper/token_logic_modules.go, claimStakeTermsAmount (value + ⌈value ×
+/// inflation⌉ in `math.Int`) and ensureClaimAmountLimits (`unused.Mul(claimExcess)
+/// .Quo(totalExcess)`, then the cap in stake terms divided by 1 + inflation in `big.Rat`);
+/// keeper/settlement_context.go, AccumulateClaimBudget (the excess summed in `math.Int`). The
+/// claim is capped like any other and its overserviced event carries the 200-bit stake terms.
+/// Before: a value above u64 was discarded and a stake-terms sum above u64 failed the block.
+#[test]
+fn class_10_a_claim_above_u64_takes_the_unused_budget_in_stake_terms() {
+    let mut params = inflating();
+    params.overservicing_bonus_multiplier = 2;
+    // Target 2^56 at 1:1 pricing: one compute unit is worth ⌊(2^256 − 1) / 2^56⌋ = 2^200 − 1.
+    let mut target = [0u8; 32];
+    target[24] = 1;
+    let mut huge = claim(1, 1, 1, 1, 1);
+    huge.pricing.compute_unit_cost_granularity = 1;
+    huge.pricing.target_hash = TargetHash::from_bytes(target);
+    huge.supplier_operator = addr(120);
+    let value = huge.claimed_upokt().unwrap();
+    assert_eq!(
+        value.digits().to_string(),
+        "1606938044258990275541962092341162602522202993782792835301375"
+    );
+    let claims = [claim(1, 1, 200, 1, 1_000_000), huge];
+    let s = settle_block(&block(&claims, &params, apps(&[(1, 3_000)]), 1)).unwrap();
+    // Floor 3,000 / 1 / 2 = 1,500. The small claim costs 200 + ⌈20⌉ = 220: 1,280 unused. The huge
+    // one's stake terms are (2^200 − 1) + ⌈(2^200 − 1) / 10⌉, its excess those − 1,500 and the
+    // only one, so its bonus is 1,280 × excess / excess = 1,280: it may take min(1,500 + 1,280,
+    // 2 × 1,500) = 2,780 of stake, a settlement of ⌊2,780 / 1.1⌋ = 2,527 and ⌈252.7⌉ = 253 of
+    // inflation — exactly the 3,000 − 220 the first claim left.
+    assert_eq!(
+        s.outcomes(),
+        [
+            settled(200, 200),
+            Outcome::Settled {
+                claimed: value,
+                settled: up(2_527)
+            }
+        ]
+    );
+    let Event::ApplicationOverserviced {
+        expected_burn,
+        effective_burn,
+        ..
+    } = &s.events()[1]
+    else {
+        panic!("expected the overserviced event second: {:?}", s.events());
+    };
+    assert_eq!(
+        expected_burn.digits().to_string(),
+        "1767631848684889303096158301575278862774423293161072118831513"
+    );
+    assert_eq!(*effective_burn, up(2_780));
+    assert_eq!(s.app_stakes()[&addr(1)], up(0));
+    assert_eq!(
+        transfers_from(s.ops(), Account::ApplicationModule),
+        20 + 253
+    );
+}
+
 /// Class 10, where Go's 256-bit integers panic (cosmossdk.io/math: `Add`, `Mul`,
 /// `NewIntFromBigInt` beyond 256 bits; big.Rat division by zero): a claim's value
 /// (x/proof/types/claim.go, GetClaimeduPOKT, priced for every claim in phase 1.5), its stake
