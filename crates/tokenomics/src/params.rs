@@ -126,14 +126,27 @@ pub fn validate_params(params: &TokenomicsParams) -> Result<(), ParamsError> {
 fn basis_points(s: &Shares) -> i64 {
     [s.dao, s.proposer, s.supplier, s.source_owner, s.application]
         .iter()
-        .map(|f| {
-            let scaled = go_float(f) * 10_000.0;
-            // Saturating: a share this large fails the sum however Go wraps it.
-            #[allow(clippy::cast_possible_truncation)]
-            let bp = scaled.round() as i64;
-            bp
-        })
+        .map(|f| go_round(go_float(f) * 10_000.0))
         .fold(0i64, i64::saturating_add)
+}
+
+/// `int64(math.Round(x))`: rounded half away from zero, without std's `f64::round` (the crate is
+/// `no_std`). Saturating: a share this large fails the sum however Go wraps it.
+fn go_round(x: f64) -> i64 {
+    // Toward zero, saturating (NaN reads as 0).
+    #[allow(clippy::cast_possible_truncation)]
+    let whole = x as i64;
+    // Exact: below 2^52 whole and x are within a factor of two (or whole is 0); above, x is an
+    // integer and the fraction is 0 (or whole saturated, where only the sign matters).
+    #[allow(clippy::cast_precision_loss)]
+    let fraction = x - whole as f64;
+    if fraction >= 0.5 {
+        whole.saturating_add(1)
+    } else if fraction <= -0.5 {
+        whole.saturating_sub(1)
+    } else {
+        whole
+    }
 }
 
 /// The `float64` the chain holds for a fraction: the nearest double to its exact value, parsed
@@ -287,5 +300,28 @@ mod tests {
         // float64 (1.5 exactly), so it rounds to 1, and 0.9998 + 0.00015 + 0.00005 passes.
         let float = shares([0.9998, 0.00015, 0.00005, 0.0, 0.0]);
         assert_eq!(basis_points(&float), 9_998 + 1 + 1);
+    }
+
+    /// Go's `math.Round`: half away from zero, and exact at the largest double below one half
+    /// (where adding 0.5 then truncating would round up).
+    #[test]
+    fn go_round_is_half_away_from_zero() {
+        let cases = [
+            (0.0, 0),
+            (0.499_999_999_999_999_94, 0),
+            (0.5, 1),
+            (1.5, 2),
+            (2.5, 3),
+            (-0.5, -1),
+            (-2.5, -3),
+            (-0.499_999_999_999_999_94, 0),
+            (9_999.999_999_999_998, 10_000),
+            (4_503_599_627_370_497.0, 4_503_599_627_370_497),
+            (1e300, i64::MAX),
+            (-1e300, i64::MIN),
+        ];
+        for (x, want) in cases {
+            assert_eq!(go_round(x), want, "{x}");
+        }
     }
 }
