@@ -457,9 +457,11 @@ pub(crate) fn run_market(
             let Some(row) = epoch_rows.get_mut(svc) else {
                 continue;
             };
-            let rev = paid
-                .as_ref()
-                .map_or(0, |p| p.received_by(&Account::Address(s.address)).get());
+            let rev = paid.as_ref().map_or(0, |p| {
+                p.received_by(&Account::Address(s.address))
+                    .capped_at(Upokt::MAX)
+                    .get()
+            });
             let size = cfg.services.get(svc).map_or(1.0, |m| m.size);
             let cost = cfg.fixed_cost * size * s.efficiency;
             row.supplier_revenue_upokt += rev;
@@ -469,9 +471,11 @@ pub(crate) fn run_market(
         }
         for (svc, row) in epoch_rows.iter_mut().enumerate() {
             row.source_upokt = paid.as_ref().map_or(0, |p| {
-                sources
-                    .get(svc)
-                    .map_or(0, |a| p.received_by(&Account::Address(*a)).get())
+                sources.get(svc).map_or(0, |a| {
+                    p.received_by(&Account::Address(*a))
+                        .capped_at(Upokt::MAX)
+                        .get()
+                })
             });
             let work_served: f64 = members.get(svc).map_or(0.0, |m| {
                 m.iter().filter_map(|i| served.get(i)).map(|x| x.2).sum()
