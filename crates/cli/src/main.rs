@@ -116,6 +116,10 @@ enum Command {
     /// Run the OpenAI-compatible gateway (see crates/gateway/GUIDE.md).
     #[cfg(feature = "hosts")]
     Gateway(gateway_cmd::GatewayArgs),
+    /// A subcommand this build does not have (the host subcommands need the `hosts` feature).
+    #[cfg(not(feature = "hosts"))]
+    #[command(external_subcommand)]
+    Other(Vec<String>),
     /// Evaluate a protocol rule on a JSON array of cases read from stdin (see spec/eval.md).
     Eval {
         /// The topic, e.g. `address`, `relay-hashes`, `claim-hash`; `pokt eval --list` lists all.
@@ -288,6 +292,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backend(args) => backend_cmd::run(args).map(|()| ExitCode::SUCCESS),
         #[cfg(feature = "hosts")]
         Command::Relayminer(args) => relayminer_cmd::run(args).map(ExitCode::from),
+        #[cfg(not(feature = "hosts"))]
+        Command::Other(words) => Err(not_built(words.first().map_or("", String::as_str))),
         Command::Eval { topic, list } => {
             if list {
                 for (name, _) in eval::TOPICS {
@@ -302,5 +308,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{out}");
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// The error for a subcommand this build lacks: the host subcommands' names get the way to build
+/// them, anything else is unknown.
+#[cfg(not(feature = "hosts"))]
+fn not_built(name: &str) -> anyhow::Error {
+    const HOSTS: [&str; 5] = ["devnet", "localnet", "backend", "relayminer", "gateway"];
+    if HOSTS.contains(&name) {
+        anyhow::anyhow!(
+            "`pokt {name}` is a host subcommand, built with the `hosts` feature: \
+             `cargo install --path crates/cli --features hosts`, or from the repository root \
+             `cargo run --release --features hosts -- {name} …`"
+        )
+    } else {
+        anyhow::anyhow!("unknown subcommand `{name}`; `pokt --help` lists the subcommands")
     }
 }
