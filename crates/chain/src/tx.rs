@@ -348,7 +348,16 @@ pub fn decode_tx(bytes: &[u8], max_bytes: usize) -> Result<DecodedTx, TxDecodeEr
     let msgs = body
         .messages
         .iter()
-        .map(TxMsg::from_any)
+        .map(|any| {
+            let m = TxMsg::from_any(any)?;
+            // The message must be in pokt-primitives' canonical form too (no default values
+            // written, no unknown fields): the bytes every other decoder would re-encode.
+            if m.to_any().value == any.value {
+                Ok(m)
+            } else {
+                Err(TxDecodeError::NotCanonical("message"))
+            }
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let signer = msgs
         .first()

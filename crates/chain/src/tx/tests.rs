@@ -265,6 +265,24 @@ fn decoder_refusals() {
         decode_tx(&raw.encode_to_vec(), 1 << 20).unwrap_err(),
         TxDecodeError::UnknownMessage
     );
+    // A known message with a default value written out (found by the chain_tx_decode fuzz
+    // target): valid protobuf, decodes to the same claim, but not the bytes we would sign.
+    let mut claim = TxBody::decode(
+        TxRaw::decode(tx.tx_raw.as_slice())
+            .unwrap()
+            .body_bytes
+            .as_slice(),
+    )
+    .unwrap()
+    .messages
+    .remove(0);
+    claim.value.extend_from_slice(&[0x20, 0x00]);
+    body.messages = vec![claim];
+    raw.body_bytes = body.encode_to_vec();
+    assert_eq!(
+        decode_tx(&raw.encode_to_vec(), 1 << 20).unwrap_err(),
+        TxDecodeError::NotCanonical("message")
+    );
     // Two signatures.
     let mut raw = TxRaw::decode(tx.tx_raw.as_slice()).unwrap();
     raw.signatures.push(vec![0; 64]);
