@@ -275,6 +275,34 @@ fn rss_kib() -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// CPU seconds (user + system) this process has used so far, from `/proc/self/stat` (clock ticks
+/// of 1/100 s, Linux's fixed `USER_HZ`). Divided by the relays of a phase it gives the CPU cost
+/// per relay, which — unlike relays per second — does not depend on what else the machine runs:
+/// `cores / cost` is the throughput the phase would reach with those cores to itself.
+fn cpu_seconds() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at `state`; utime and stime
+    // are fields 14 and 15 of the line, i.e. 12th and 13th after the closing parenthesis.
+    let rest = s.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    f.iter().sum::<u64>() as f64 / 100.0
+}
+
+/// "x µs CPU per relay (≈ y relays/s on 2 cores to itself)".
+fn cpu_line(cpu: f64, n: usize) -> String {
+    let per = cpu / n.max(1) as f64;
+    format!(
+        "{:.0} µs CPU per relay (≈ {:.0} relays/s on 2 idle cores)",
+        per * 1e6,
+        2.0 / per.max(1e-9)
+    )
+}
+
 fn open_files() -> usize {
     std::fs::read_dir("/proc/self/fd")
         .map(|d| d.count())
@@ -298,21 +326,27 @@ async fn hot_path() {
     // The same steps without the store, on the same 2 cores, for comparison: decode → accept →
     // sign → mine into the tree (no write).
     let base = sign(&w, 2_500, 9).await;
+    let c0 = cpu_seconds();
     let (bn, bdt) = baseline(&w, base).await;
+    let bcpu = cpu_seconds() - c0;
     println!(
-        "same steps without persistence (2 threads): {bn} relays in {:.3} s = {:.0} relays/s",
+        "same steps without persistence (2 threads): {bn} relays in {:.3} s = {:.0} relays/s; {}",
         bdt.as_secs_f64(),
-        bn as f64 / bdt.as_secs_f64()
+        bn as f64 / bdt.as_secs_f64(),
+        cpu_line(bcpu, bn)
     );
     let commits0 = w.miner.store().commits();
     let n = reqs.len();
+    let c0 = cpu_seconds();
     let (dt, ok) = drive(&w.miner, reqs, 256).await;
+    let cpu = cpu_seconds() - c0;
     assert_eq!(ok, n, "every relay answered");
     let commits = w.miner.store().commits() - commits0;
     println!(
-        "hot path with persistence (2 workers, 256 in flight): {n} relays in {:.3} s = {:.0} relays/s; {commits} store commits ({:.1} relays/commit); store {} relays, {} KiB",
+        "hot path with persistence (2 workers, 256 in flight): {n} relays in {:.3} s = {:.0} relays/s; {}; {commits} store commits ({:.1} relays/commit); store {} relays, {} KiB",
         dt.as_secs_f64(),
         n as f64 / dt.as_secs_f64(),
+        cpu_line(cpu, n),
         n as f64 / commits.max(1) as f64,
         w.miner.store().relay_count().unwrap(),
         w.miner.store().size_bytes() / 1024
@@ -341,6 +375,7 @@ async fn http() {
         .unwrap();
     let url = format!("http://{addr}/v1/relay");
     let per = n.div_ceil(64);
+    let c0 = cpu_seconds();
     let start = Instant::now();
     let mut hs = Vec::new();
     for c in reqs.chunks(per).map(<[Vec<u8>]>::to_vec) {
@@ -361,11 +396,13 @@ async fn http() {
         ok += h.await.unwrap();
     }
     let dt = start.elapsed();
+    let cpu = cpu_seconds() - c0;
     assert_eq!(ok, n);
     println!(
-        "HTTP through the relay miner to the stand-in backend (64 clients, loopback): {n} relays in {:.3} s = {:.0} relays/s",
+        "HTTP through the relay miner to the stand-in backend (64 clients, loopback): {n} relays in {:.3} s = {:.0} relays/s; client, relay miner and backend in this one process: {}",
         dt.as_secs_f64(),
-        n as f64 / dt.as_secs_f64()
+        n as f64 / dt.as_secs_f64(),
+        cpu_line(cpu, n)
     );
 }
 
