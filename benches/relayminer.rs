@@ -9,6 +9,8 @@
 //!    of 8 applications while blocks advance, claims and proofs are submitted and settled
 //!    sessions pruned; peak RSS, open files and the store's size are printed per session.
 //!
+//! `RUST_LOG=pokt_relayminer=warn` adds the relay miner's logs (failed claims and proofs) on stderr.
+//!
 //! `cargo bench -p pokt-benches --bench relayminer` (prints figures; not a criterion bench
 //! because every relay must be new: a repeated relay is a duplicate the tree does not take).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
@@ -469,6 +471,13 @@ async fn soak(total: usize) {
 
 fn main() {
     // `cargo bench` passes `--bench`; any other argument filters nothing here.
+    // The relay miner's own logs (claims, proofs, failures) when RUST_LOG asks for them.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
