@@ -20,7 +20,7 @@ mod qos_parity;
 mod substitution;
 
 pub use figure::{Figure, FigureKind, write_figures};
-pub use marketplace::{MarketConfig, Pricing as MarketPricing, marketplace};
+pub use marketplace::{MarketConfig, Pricing as MarketPricing, ServiceModel, marketplace};
 pub use qos_parity::{QosParityConfig, qos_parity};
 pub use substitution::{SubstitutionConfig, substitution};
 
