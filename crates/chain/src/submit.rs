@@ -297,7 +297,10 @@ impl<C: Chain> Submitter<C> {
     /// Submits `msgs` until they are included successfully, retrying with backoff what may
     /// succeed later (see [`is_retryable`]; transport errors and transactions that were not
     /// included in time are retried too, after resynchronising the sequence) while the latest
-    /// height is at most `deadline` (the last height of the message's window). [CHAIN-SUBMIT-2]
+    /// height is at most `deadline` (the last height of the message's window). A copy that was
+    /// not included in time and lands later is the result: before each retry, and instead of a
+    /// failure, the earlier copies are looked up, so a duplicate of an included claim or proof is
+    /// never reported as a failure. [CHAIN-SUBMIT-2]
     pub async fn submit(
         &self,
         msgs: &[TxMsg],
@@ -305,14 +308,26 @@ impl<C: Chain> Submitter<C> {
     ) -> Result<TxResult, SubmitError> {
         let mut delay = self.cfg.backoff_initial;
         let mut last = String::new();
+        // Every copy broadcast so far: one that was not included in time may land later, and
+        // then it is the copy that counts (the next one fails as a duplicate).
+        let mut sent: Vec<TxHash> = Vec::new();
         loop {
             match self.chain.latest_block().await {
                 Ok(b) if b.height > deadline => {
-                    return Err(SubmitError::DeadlinePassed { deadline, last });
+                    return match self.landed(&sent).await {
+                        Some(r) => Ok(r),
+                        None => Err(SubmitError::DeadlinePassed { deadline, last }),
+                    };
                 }
                 _ => {}
             }
-            match self.attempt(msgs).await {
+            let outcome = self.attempt(msgs, &mut sent).await;
+            if outcome.is_err()
+                && let Some(r) = self.landed(&sent).await
+            {
+                return Ok(r);
+            }
+            match outcome {
                 Ok(r) => return Ok(r),
                 Err(Attempt::Final(e)) => return Err(e),
                 Err(Attempt::Retry(why)) => last = why,
@@ -322,7 +337,20 @@ impl<C: Chain> Submitter<C> {
         }
     }
 
-    async fn attempt(&self, msgs: &[TxMsg]) -> Result<TxResult, Attempt> {
+    /// The first of the earlier copies that was included successfully, if any (one lookup
+    /// each; a lookup that fails counts as not included).
+    async fn landed(&self, sent: &[TxHash]) -> Option<TxResult> {
+        for hash in sent {
+            if let Ok(Some(r)) = self.chain.tx(hash).await
+                && r.code == 0
+            {
+                return Some(r);
+            }
+        }
+        None
+    }
+
+    async fn attempt(&self, msgs: &[TxMsg], sent: &mut Vec<TxHash>) -> Result<TxResult, Attempt> {
         let pending = match self.broadcast(msgs).await {
             Ok(p) => p,
             Err(SubmitError::Rejected {
@@ -337,6 +365,7 @@ impl<C: Chain> Submitter<C> {
             Err(SubmitError::Chain(e)) => return Err(Attempt::Retry(e.to_string())),
             Err(e) => return Err(Attempt::Final(e)),
         };
+        sent.push(pending.hash);
         match self
             .wait_for_inclusion(&pending.hash, self.cfg.inclusion_timeout)
             .await

@@ -55,3 +55,8 @@ async fn rejected_broadcast_retried() {
 async fn bad_transactions_refused() {
     suite::bad_transactions_refused(&net()).await;
 }
+
+#[tokio::test]
+async fn a_late_first_copy_is_the_result() {
+    suite::a_late_first_copy_is_the_result(&net()).await;
+}

@@ -126,3 +126,57 @@ pub async fn claims_and_proofs_settle<N: Net>(net: &N) {
         .unwrap();
     assert_eq!(before.target_hash.as_bytes(), &[0xff; 32]);
 }
+
+/// A proof whose first copy is not included within the submitter's wait is sent again; when the
+/// block finally includes both, the first copy succeeds and the second fails as "already
+/// proven". The submission's result is the included first copy, not that failure.
+pub async fn a_late_first_copy_is_the_result<N: Net>(net: &N) {
+    let c = net.chain();
+    let b = mine_to(net, 5).await;
+    let s = c
+        .session(&app().address(), &service(), b.height)
+        .await
+        .unwrap();
+    let w = host::windows(c, BlockHeight::new(s.header.session_end_block_height))
+        .await
+        .unwrap();
+    let sup = suppliers()[1].clone();
+    let tree = serve(c, &s.header, &sup, 4).await;
+    let sub = submitter(c, &sup);
+    mine_to(net, w.claim_window_open.get() - 1).await;
+    sub.broadcast(&[TxMsg::CreateClaim(tree.claim())])
+        .await
+        .unwrap();
+    mine_to(net, w.proof_window_open.get()).await;
+    let seed = c
+        .block(BlockHeight::new(w.proof_window_open.get() - 1))
+        .await
+        .unwrap()
+        .hash;
+    // Waits of 30 ms: the copies pile up in the mempool until a block is made.
+    let impatient = Submitter::new(
+        c.clone(),
+        sup.clone(),
+        SubmitConfig {
+            inclusion_timeout: Duration::from_millis(30),
+            poll_interval: Duration::from_millis(10),
+            backoff_initial: Duration::from_millis(10),
+            backoff_max: Duration::from_millis(20),
+            ..SubmitConfig::new()
+        },
+    );
+    let msg = TxMsg::SubmitProof(tree.proof(&seed));
+    let deadline = w.proof_window_close;
+    let task = tokio::spawn(async move { impatient.submit(&[msg], deadline).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let included = net.mine().await;
+    let r = tokio::time::timeout(Duration::from_secs(20), task)
+        .await
+        .expect("the submission ends")
+        .unwrap()
+        .expect("the included first copy is the result");
+    assert_eq!((r.code, r.height), (0, included.height), "{}", r.log);
+    // More than one copy was sent (the later ones failed in the same block).
+    let acc = c.account(&sup.address()).await.unwrap();
+    assert!(acc.sequence > 2, "copies sent: sequence {}", acc.sequence);
+}

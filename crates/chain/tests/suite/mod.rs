@@ -15,7 +15,7 @@ mod claims;
 mod queries;
 mod txs;
 
-pub use claims::claims_and_proofs_settle;
+pub use claims::{a_late_first_copy_is_the_result, claims_and_proofs_settle};
 pub use queries::{blocks_and_subscription, params, sessions_and_rings};
 pub use txs::{bad_transactions_refused, rejected_broadcast_retried, sequence_mismatch_recovered};
 
