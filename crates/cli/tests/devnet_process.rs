@@ -175,6 +175,11 @@ async fn claims_and_proofs_settle() {
 }
 
 #[tokio::test]
+async fn a_late_first_copy_is_the_result() {
+    suite::a_late_first_copy_is_the_result(&net()).await;
+}
+
+#[tokio::test]
 async fn sequence_mismatch_recovered() {
     suite::sequence_mismatch_recovered(&net()).await;
 }
