@@ -17,6 +17,8 @@ mod eval;
 #[cfg(feature = "hosts")]
 mod gateway_cmd;
 mod keys_cmd;
+#[cfg(feature = "hosts")]
+mod load_cmd;
 mod mining_cmd;
 mod relay_cmd;
 #[cfg(feature = "hosts")]
@@ -116,6 +118,12 @@ enum Command {
     /// Run the OpenAI-compatible gateway (see crates/gateway/GUIDE.md).
     #[cfg(feature = "hosts")]
     Gateway(gateway_cmd::GatewayArgs),
+    /// Load runs through the real hosts (devnet, stand-ins, relay miners, gateway as processes on
+    /// loopback): `throughput` (requests/s, CPU per request, TTFT added by the path) and
+    /// `qos-parity` (faulty suppliers via the gateway vs one stand-in, beside pokt-sim's
+    /// prediction). Bounded in count and time; every child is stopped at the end.
+    #[cfg(feature = "hosts")]
+    Load(load_cmd::LoadArgs),
     /// A subcommand this build does not have (the host subcommands need the `hosts` feature).
     #[cfg(not(feature = "hosts"))]
     #[command(external_subcommand)]
@@ -292,6 +300,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backend(args) => backend_cmd::run(args).map(|()| ExitCode::SUCCESS),
         #[cfg(feature = "hosts")]
         Command::Relayminer(args) => relayminer_cmd::run(args).map(ExitCode::from),
+        #[cfg(feature = "hosts")]
+        Command::Load(args) => load_cmd::run(args).map(|()| ExitCode::SUCCESS),
         #[cfg(not(feature = "hosts"))]
         Command::Other(words) => Err(not_built(words.first().map_or("", String::as_str))),
         Command::Eval { topic, list } => {
@@ -315,7 +325,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// them, anything else is unknown.
 #[cfg(not(feature = "hosts"))]
 fn not_built(name: &str) -> anyhow::Error {
-    const HOSTS: [&str; 5] = ["devnet", "localnet", "backend", "relayminer", "gateway"];
+    const HOSTS: [&str; 6] = [
+        "devnet",
+        "localnet",
+        "backend",
+        "relayminer",
+        "gateway",
+        "load",
+    ];
     if HOSTS.contains(&name) {
         anyhow::anyhow!(
             "`pokt {name}` is a host subcommand, built with the `hosts` feature: \
