@@ -101,7 +101,7 @@ async fn gateway_relays(client: &reqwest::Client, gateway: &str) -> f64 {
     }
 }
 
-/// Per-operation cost, in seconds, of the four signature operations of a relay, timed in this
+/// Per-operation CPU cost, in seconds, of the four signature operations of a relay, timed in this
 /// process with pokt-crypto (the functions pokt-relay's sign and verify steps call), over an
 /// application ring of two keys (the application and the gateway it delegated to, as in the
 /// localnet) and a 32-byte message.
@@ -117,14 +117,29 @@ pub(crate) struct SignCosts {
     pub(crate) secp_sign: f64,
 }
 
+/// CPU time this thread has run, in seconds (`/proc/thread-self/schedstat`, nanoseconds): on a
+/// loaded machine wall time would count the time other processes held the cores.
+fn thread_cpu() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e9)
+}
+
+/// Seconds per call of `f`: this thread's CPU time over `n` calls (wall time where the kernel
+/// does not report it).
 fn time_op(n: u32, mut f: impl FnMut(u32) -> anyhow::Result<()>) -> anyhow::Result<f64> {
     // One untimed call (tables, caches), then n timed.
     f(u32::MAX)?;
-    let t0 = Instant::now();
+    let (c0, t0) = (thread_cpu(), Instant::now());
     for i in 0..n {
         f(i)?;
     }
-    Ok(t0.elapsed().as_secs_f64() / f64::from(n.max(1)))
+    let wall = t0.elapsed().as_secs_f64();
+    let used = match (c0, thread_cpu()) {
+        (Some(a), Some(b)) if b > a => b - a,
+        _ => wall,
+    };
+    Ok(used / f64::from(n.max(1)))
 }
 
 pub(crate) fn sign_costs(n: u32) -> anyhow::Result<SignCosts> {
