@@ -97,7 +97,7 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
         "m" => n * 60.0,
         _ => return Err(format!("{s:?}: use ms, s or m")),
     };
-    if !secs.is_finite() || secs < 0.0 || secs > 86_400.0 {
+    if !secs.is_finite() || !(0.0..=86_400.0).contains(&secs) {
         return Err(format!("{s:?}: out of range"));
     }
     Ok(Duration::from_secs_f64(secs))
