@@ -12,24 +12,22 @@ mod process;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use pokt_chain::{Chain, ChainSession, RemoteChain, RemoteConfig};
+use pokt_chain::{Chain, ChainSession};
 use pokt_crypto::SigningKey;
 use pokt_primitives::{
     Address, BlockHeight, HttpHeader, HttpHeaders, Message, PoktHttpRequest, PoktHttpResponse,
     RelayResponse, ServiceId,
 };
-use process::{Proc, TempDir};
+use process::TempDir;
+use process::net::{self, Devnet, Localnet, MinerSpec};
 use rand_chacha::rand_core::SeedableRng;
 
 /// A loopback network: devnet, backend, keys, and the relay miner's config.
 struct Net {
-    dir: TempDir,
-    devnet: Proc,
-    _backend: Option<Proc>,
+    ln: Localnet,
+    devnet: Devnet,
+    _backend: process::Proc,
     backend_url: String,
-    rpc: String,
-    grpc: String,
-    chain: RemoteChain,
     http: reqwest::Client,
     app: SigningKey,
     supplier: SigningKey,
@@ -37,141 +35,70 @@ struct Net {
     rng: std::sync::Mutex<rand_chacha::ChaCha20Rng>,
 }
 
-fn key_of(dir: &std::path::Path, role: &str) -> SigningKey {
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("localnet.json")).unwrap()).unwrap();
-    let a = m["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["role"] == role)
-        .unwrap();
-    let mut b = [0u8; 32];
-    hex::decode_to_slice(a["secret_key"].as_str().unwrap(), &mut b).unwrap();
-    SigningKey::from_bytes(&b).unwrap()
-}
-
 impl Net {
     /// `pokt localnet init` (1 supplier; wide claim and proof windows so that a loaded machine
     /// cannot miss them; the application's stake if given), then the devnet and the backend.
     fn start(app_stake: Option<u64>) -> Self {
-        let dir = TempDir::new("relayminer");
-        let d = dir.path().join("net");
-        let (code, _) = {
-            let out = std::process::Command::new(env!("CARGO_BIN_EXE_pokt"))
-                .args(["localnet", "init"])
-                .arg(&d)
-                .args(["--suppliers", "1"])
-                .output()
-                .unwrap();
-            (out.status.code(), ())
-        };
-        assert_eq!(code, Some(0));
-        let gpath = d.join("genesis.json");
-        let mut g: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&gpath).unwrap()).unwrap();
-        g["params"]["shared"]["claim_window_close_offset_blocks"] = 8.into();
-        g["params"]["shared"]["proof_window_close_offset_blocks"] = 8.into();
-        if let Some(s) = app_stake {
-            g["applications"][0]["stake_upokt"] = s.into();
-        }
-        std::fs::write(&gpath, g.to_string()).unwrap();
-        let devnet = Proc::start(&[
-            "devnet",
-            "--home",
-            d.to_str().unwrap(),
-            "--rpc-addr",
-            "127.0.0.1:0",
-            "--grpc-addr",
-            "127.0.0.1:0",
-            "--block-time",
-            "0",
-        ]);
-        let rpc = devnet.url(" rpc ");
-        let grpc = devnet.url(" grpc ");
-        let backend = Proc::start(&["backend", "--listen", "127.0.0.1:0"]);
-        let backend_url = backend.url("");
-        let chain = RemoteChain::new(RemoteConfig {
-            timeout: Duration::from_secs(10),
-            ..RemoteConfig::new(&rpc, &grpc)
-        })
-        .unwrap();
+        let ln = Localnet::init("relayminer", 1);
+        ln.edit_genesis(|g| {
+            g["params"]["shared"]["claim_window_close_offset_blocks"] = 8.into();
+            g["params"]["shared"]["proof_window_close_offset_blocks"] = 8.into();
+            if let Some(s) = app_stake {
+                g["applications"][0]["stake_upokt"] = s.into();
+            }
+        });
+        let devnet = Devnet::start(&ln.home(), "0");
+        let (backend, backend_url) = net::backend(&[]);
         Self {
-            app: key_of(&d, "application"),
-            supplier: key_of(&d, "supplier"),
-            owner: key_of(&d, "supplier-owner").address(),
-            dir,
+            app: ln.key("application", 0),
+            supplier: ln.key("supplier", 0),
+            owner: ln.key("supplier-owner", 0).address(),
+            ln,
             devnet,
-            _backend: Some(backend),
+            _backend: backend,
             backend_url,
-            rpc,
-            grpc,
-            chain,
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(20))
-                .build()
-                .unwrap(),
+            http: net::client(Duration::from_secs(20)),
             rng: std::sync::Mutex::new(rand_chacha::ChaCha20Rng::seed_from_u64(7)),
         }
     }
 
     fn home(&self) -> PathBuf {
-        self.dir.path().join("net")
+        self.ln.home()
     }
 
     /// Writes the relay miner's config (listening on a free port) and returns its path.
-    fn config(&self, backend_url: &str, rpc: &str, extra: &str) -> PathBuf {
-        let p = self.home().join("rm.toml");
-        std::fs::write(
-            &p,
-            format!(
-                "[chain]\nchain_id = \"pokt-localnet\"\nrpc_url = \"{rpc}\"\ngrpc_url = \"{}\"\ntimeout_ms = 3000\n\n\
-                 [server]\nlisten = \"127.0.0.1:0\"\n\n\
-                 [[services]]\nid = \"llm\"\nbackend_url = \"{backend_url}\"\nbackend_timeout_ms = 5000\n\n\
-                 [suppliers]\nkey_files = [\"keys/supplier-0.hex\"]\n\n\
-                 [store]\npath = \"relayminer.redb\"\nsync_interval_ms = 50\n{extra}",
-                self.grpc
-            ),
-        )
-        .unwrap();
-        p
+    fn config(&self, backend_url: &str) -> PathBuf {
+        let spec = MinerSpec {
+            listen: "127.0.0.1:0".into(),
+            backend_url,
+            key_files: vec![self.ln.key_file("supplier", 0)],
+            store: "relayminer.redb".into(),
+            extra: "",
+        };
+        net::relayminer_config(&self.home(), "rm.toml", &self.devnet.rpc, &self.devnet.grpc, &spec)
     }
 
-    fn relayminer(&self, config: &std::path::Path) -> (Proc, String) {
-        let p = Proc::start(&["relayminer", "--config", config.to_str().unwrap()]);
-        let url = p.url(" on ");
-        assert!(url.starts_with("http://127.0.0.1:"), "{}", p.line);
-        (p, url)
+    fn relayminer(&self, config: &std::path::Path) -> (process::Proc, String) {
+        net::relayminer(config, "info")
     }
 
     async fn mine(&self) -> i64 {
-        let v: serde_json::Value = self
-            .http
-            .post(&self.rpc)
-            .body(r#"{"jsonrpc":"2.0","id":1,"method":"devnet_mine","params":{}}"#)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        v["result"]["height"].as_str().unwrap().parse().unwrap()
+        self.devnet.mine().await
     }
 
     async fn height(&self) -> i64 {
-        self.chain.latest_block().await.unwrap().height.get()
+        self.devnet.height().await
     }
 
     async fn mine_to(&self, h: i64) {
-        while self.height().await < h {
-            self.mine().await;
-        }
+        self.devnet.mine_to(h).await;
     }
 
     /// The application's session at the current height (supplier in it).
     async fn session(&self) -> ChainSession {
-        let h = self.chain.latest_block().await.unwrap().height;
-        self.chain
+        let h = self.devnet.chain.latest_block().await.unwrap().height;
+        self.devnet
+            .chain
             .session(&self.app.address(), &ServiceId::new("llm").unwrap(), h)
             .await
             .unwrap()
@@ -191,7 +118,7 @@ impl Net {
 
     async fn ring(&self, s: &ChainSession) -> Vec<pokt_crypto::VerifyingKey> {
         let end = BlockHeight::new(s.header.session_end_block_height);
-        pokt_chain::host::ring(&self.chain, &self.app.address(), end)
+        pokt_chain::host::ring(&self.devnet.chain, &self.app.address(), end)
             .await
             .unwrap()
     }
@@ -259,6 +186,7 @@ impl Net {
 
     async fn claim_count(&self, session_id: &str) -> Option<u64> {
         let c = self
+            .devnet
             .chain
             .claim(session_id, &self.supplier.address())
             .await
@@ -276,6 +204,7 @@ impl Net {
     ) -> Option<pokt_chain::ChainEvent> {
         for h in from..=to {
             for e in self
+                .devnet
                 .chain
                 .block_events(BlockHeight::new(h))
                 .await
@@ -341,9 +270,9 @@ async fn open_session(net: &Net, miner: &str) -> ChainSession {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn relays_are_served_claimed_proven_and_settled() {
     let net = Net::start(None);
-    let cfg = net.config(&net.backend_url, &net.rpc, "");
+    let cfg = net.config(&net.backend_url);
     // check passes before serving.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pokt"))
+    let out = net::pokt()
         .args(["relayminer", "check", "--config", cfg.to_str().unwrap()])
         .output()
         .unwrap();
@@ -356,13 +285,15 @@ async fn relays_are_served_claimed_proven_and_settled() {
     let (mut miner, url) = net.relayminer(&cfg);
     let s = open_session(&net, &url).await;
     let app_before = net
+        .devnet
         .chain
         .application(&net.app.address())
         .await
         .unwrap()
         .stake_upokt;
-    let owner_before = net.chain.balance(&net.owner).await.unwrap();
+    let owner_before = net.devnet.chain.balance(&net.owner).await.unwrap();
     let supplier_stake = net
+        .devnet
         .chain
         .supplier(&net.supplier.address())
         .await
@@ -399,7 +330,7 @@ async fn relays_are_served_claimed_proven_and_settled() {
     );
     assert_eq!(net.claim_count(&sid).await, Some(n));
     // Proven (the localnet's threshold 0 requires every proof), then settled.
-    let w = pokt_chain::host::windows(&net.chain, BlockHeight::new(end))
+    let w = pokt_chain::host::windows(&net.devnet.chain, BlockHeight::new(end))
         .await
         .unwrap();
     let settle = w.settlement_height.get();
@@ -417,6 +348,7 @@ async fn relays_are_served_claimed_proven_and_settled() {
         format!("{paid}upokt")
     );
     let app_after = net
+        .devnet
         .chain
         .application(&net.app.address())
         .await
@@ -424,11 +356,11 @@ async fn relays_are_served_claimed_proven_and_settled() {
         .stake_upokt;
     assert!(app_after < app_before, "the application paid");
     assert!(
-        net.chain.balance(&net.owner).await.unwrap() > owner_before,
+        net.devnet.chain.balance(&net.owner).await.unwrap() > owner_before,
         "the supplier's owner was paid"
     );
     assert_eq!(
-        net.chain
+        net.devnet.chain
             .supplier(&net.supplier.address())
             .await
             .unwrap()
@@ -453,10 +385,11 @@ async fn relays_are_served_claimed_proven_and_settled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn relays_survive_sigkill_mid_session_and_in_the_claim_window() {
     let net = Net::start(None);
-    let cfg = net.config(&net.backend_url, &net.rpc, "");
+    let cfg = net.config(&net.backend_url);
     let (mut miner, url) = net.relayminer(&cfg);
     let s = open_session(&net, &url).await;
     let supplier_stake = net
+        .devnet
         .chain
         .supplier(&net.supplier.address())
         .await
@@ -480,7 +413,7 @@ async fn relays_survive_sigkill_mid_session_and_in_the_claim_window() {
     }
     let sid = s.header.session_id.clone();
     let end = s.header.session_end_block_height;
-    let w = pokt_chain::host::windows(&net.chain, BlockHeight::new(end))
+    let w = pokt_chain::host::windows(&net.devnet.chain, BlockHeight::new(end))
         .await
         .unwrap();
     // Into the claim window; kill as soon as the miner has seen its opening (before or after
@@ -508,7 +441,7 @@ async fn relays_survive_sigkill_mid_session_and_in_the_claim_window() {
         format!("{}upokt", answered * 100 * 42)
     );
     assert_eq!(
-        net.chain
+        net.devnet.chain
             .supplier(&net.supplier.address())
             .await
             .unwrap()
@@ -550,7 +483,7 @@ async fn backend_down_and_full_budget_are_refused() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}", l.local_addr().unwrap())
     };
-    let cfg = net.config(&dead, &net.rpc, "");
+    let cfg = net.config(&dead);
     let (mut miner, url) = net.relayminer(&cfg);
     let s = open_session(&net, &url).await;
     let (status, body) = net.relay(&url, &s, "anyone there?").await.unwrap_err();
@@ -559,7 +492,7 @@ async fn backend_down_and_full_budget_are_refused() {
     assert_eq!(body["error"]["type"], "backend_error");
     miner.kill();
     // The backend is back: 3 relays fit the budget, the 4th is refused.
-    let cfg = net.config(&net.backend_url, &net.rpc, "");
+    let cfg = net.config(&net.backend_url);
     let (_miner, url) = net.relayminer(&cfg);
     miner_at(&net, &url, net.height().await).await;
     for i in 0..3 {
@@ -588,13 +521,13 @@ async fn backend_down_and_full_budget_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chain_unreachable_for_a_while() {
     let mut net = Net::start(None);
-    let cfg = net.config(&net.backend_url, &net.rpc, "");
+    let cfg = net.config(&net.backend_url);
     let (_miner, url) = net.relayminer(&cfg);
     let s = open_session(&net, &url).await;
     let ring = net.ring(&s).await;
     net.relay(&url, &s, "first").await.unwrap();
     // Stop the devnet (SIGKILL; its state is in its store) …
-    net.devnet.kill();
+    net.devnet.proc.kill();
     // … relays of the known session are still served meanwhile.
     for i in 0..3 {
         net.relay_with(&url, &s, &ring, &format!("while the chain is down {i}"))
@@ -602,19 +535,8 @@ async fn chain_unreachable_for_a_while() {
             .unwrap();
     }
     // Restart the devnet on the same ports.
-    let rpc_addr = net.rpc.trim_start_matches("http://").to_string();
-    let grpc_addr = net.grpc.trim_start_matches("http://").to_string();
-    net.devnet = Proc::start(&[
-        "devnet",
-        "--home",
-        net.home().to_str().unwrap(),
-        "--rpc-addr",
-        &rpc_addr,
-        "--grpc-addr",
-        &grpc_addr,
-        "--block-time",
-        "0",
-    ]);
+    let home = net.home();
+    net.devnet.restart(&home);
     let sid = s.header.session_id.clone();
     assert!(
         net.mine_until(20, || async { net.claim_count(&sid).await.is_some() })
@@ -641,7 +563,7 @@ fn malformed_config_names_the_key() {
         vec!["relayminer", "--config", p.to_str().unwrap()],
         vec!["relayminer", "check", "--config", p.to_str().unwrap()],
     ] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pokt"))
+        let out = net::pokt()
             .args(&args)
             .output()
             .unwrap();
@@ -659,7 +581,7 @@ fn malformed_config_names_the_key() {
         "not-a-secret-key-but-still-private",
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pokt"))
+    let out = net::pokt()
         .args(["relayminer", "--config", p.to_str().unwrap()])
         .output()
         .unwrap();

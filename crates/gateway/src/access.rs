@@ -100,6 +100,16 @@ impl Access {
         (!key.is_empty()).then_some(key)
     }
 
+    /// The grants of a presented key if it is known, without admitting anything (to label a
+    /// refused request's metrics with the key's name; the key itself is never a label).
+    pub fn known(&self, key: Option<&str>) -> Option<ApiKey> {
+        let state = self.keys.get(&key_digest(key?))?;
+        let s = state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Some(s.key.clone())
+    }
+
     /// Admits one request of `key` at `now`: `401` for a missing or unknown key, `429` with
     /// `Retry-After` when its requests-per-minute are spent or its tokens-per-minute are in
     /// debt. [GW-ACCESS-1] [GW-ACCESS-2]
@@ -192,6 +202,12 @@ mod tests {
         let e = a.admit(Some("sk-b-secret"), now).unwrap_err();
         assert_eq!(e.status, 401);
         assert!(a.admit(Some("sk-a-secret"), now).is_ok());
+        // A known key's name (for the metrics of its refusals); nothing for others.
+        assert_eq!(
+            a.known(Some("sk-a-secret")).map(|k| k.name),
+            Some("a".into())
+        );
+        assert!(a.known(Some("sk-b-secret")).is_none() && a.known(None).is_none());
         assert_eq!(Access::bearer(Some("Bearer sk-x")), Some("sk-x"));
         assert_eq!(Access::bearer(Some("Basic sk-x")), None);
         assert_eq!(Access::bearer(Some("Bearer ")), None);

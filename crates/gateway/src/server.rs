@@ -90,7 +90,14 @@ impl<C: Chain> Gateway<C> {
         let admitted = match self.access.admit(Access::bearer(auth), Instant::now()) {
             Ok(a) => a,
             Err(e) => {
-                self.count_request("", "", "", e.status);
+                // A known key over its limits (429) is counted under its name and application;
+                // a missing or unknown key (401) under none.
+                match self.access.known(Access::bearer(auth)) {
+                    Some(k) => {
+                        self.count_request(&k.name, &k.application.to_string(), "", e.status);
+                    }
+                    None => self.count_request("", "", "", e.status),
+                }
                 return e.into_response();
             }
         };

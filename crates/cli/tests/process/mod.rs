@@ -2,6 +2,8 @@
 //! drops, whose first stdout line (the address line every host prints) is awaited with a bound.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod net;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
