@@ -15,6 +15,11 @@ use serde_json::{Value, json};
 
 #[test]
 fn gateway_process_serves_the_localnet_config() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let _in_rt = rt.enter(); // the devnet's chain client lives in it
     let ln = Localnet::init("gw-process", 2);
     let devnet = Devnet::start(&ln.home(), "200ms");
 
@@ -47,10 +52,6 @@ fn gateway_process_serves_the_localnet_config() {
 
     let (mut gateway, url) = net::gateway(&cfg_path, "warn");
 
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     rt.block_on(async {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))

@@ -75,7 +75,13 @@ impl Net {
             store: "relayminer.redb".into(),
             extra: "",
         };
-        net::relayminer_config(&self.home(), "rm.toml", &self.devnet.rpc, &self.devnet.grpc, &spec)
+        net::relayminer_config(
+            &self.home(),
+            "rm.toml",
+            &self.devnet.rpc,
+            &self.devnet.grpc,
+            &spec,
+        )
     }
 
     fn relayminer(&self, config: &std::path::Path) -> (process::Proc, String) {
@@ -360,7 +366,8 @@ async fn relays_are_served_claimed_proven_and_settled() {
         "the supplier's owner was paid"
     );
     assert_eq!(
-        net.devnet.chain
+        net.devnet
+            .chain
             .supplier(&net.supplier.address())
             .await
             .unwrap()
@@ -441,7 +448,8 @@ async fn relays_survive_sigkill_mid_session_and_in_the_claim_window() {
         format!("{}upokt", answered * 100 * 42)
     );
     assert_eq!(
-        net.devnet.chain
+        net.devnet
+            .chain
             .supplier(&net.supplier.address())
             .await
             .unwrap()
@@ -563,10 +571,7 @@ fn malformed_config_names_the_key() {
         vec!["relayminer", "--config", p.to_str().unwrap()],
         vec!["relayminer", "check", "--config", p.to_str().unwrap()],
     ] {
-        let out = net::pokt()
-            .args(&args)
-            .output()
-            .unwrap();
+        let out = net::pokt().args(&args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{err}");
         assert!(err.contains("server.max_concurent_relays"), "{err}");

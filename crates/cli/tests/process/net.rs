@@ -199,7 +199,12 @@ impl Devnet {
 
     /// The latest height.
     pub async fn height(&self) -> i64 {
-        self.chain.latest_block().await.expect("latest block").height.get()
+        self.chain
+            .latest_block()
+            .await
+            .expect("latest block")
+            .height
+            .get()
     }
 
     /// Mines until the height is at least `h`.
@@ -344,9 +349,12 @@ pub fn metric(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
         .filter_map(|l| {
             let (series, value) = l.rsplit_once(' ')?;
             let (n, rest) = series.split_once('{').unwrap_or((series, ""));
-            (n == name && labels.iter().all(|(k, v)| rest.contains(&format!("{k}=\"{v}\""))))
-                .then(|| value.parse::<f64>().ok())
-                .flatten()
+            (n == name
+                && labels
+                    .iter()
+                    .all(|(k, v)| rest.contains(&format!("{k}=\"{v}\""))))
+            .then(|| value.parse::<f64>().ok())
+            .flatten()
         })
         .sum()
 }
