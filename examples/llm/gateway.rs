@@ -6,39 +6,41 @@
 //! batch of a stream included. `GET /v1/qos` shows the QoS state; `GET /v1/watcher` the watcher's
 //! probes.
 
+mod forward;
+mod watcher;
+
+pub use watcher::Probe;
+
+use forward::Attempt;
+use watcher::watcher;
+
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use futures_util::StreamExt;
 use pokt_crypto::{SigningKey, VerifyingKey};
 use pokt_primitives::{
-    Address, BlockHeight, HttpHeader, HttpHeaders, Message, PoktHttpRequest, PoktHttpResponse,
-    RelayResponse, ServiceId, SessionHeader,
+    Address, BlockHeight, HttpHeader, HttpHeaders, Message, PoktHttpRequest, ServiceId,
+    SessionHeader,
 };
 use pokt_qos::{
     Failure, Outcome, Qos, QosConfig, QosSnapshot, RequestClass, Role, Routing, SessionWindow,
-    Success, SupplierSnapshot,
+    SupplierSnapshot,
 };
-use pokt_relay::llm::StreamError;
-use pokt_relay::llm::{StreamSplitter, usage_from_body, verify_stream_batch};
-use pokt_relay::{
-    PreparedRing, PreparedSigner, new_request, sign_request_prepared, verify_response,
-};
+use pokt_relay::{PreparedRing, PreparedSigner, new_request, sign_request_prepared};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use serde_json::{Value, json};
 
 use super::SharedChain;
 use super::openai::{ApiError, Endpoint, validate};
-use super::relayer::STREAM_CONTENT_TYPE;
 
 /// Largest relay answer (or stream batch) the gateway reads from a relay miner.
 const MAX_ANSWER: usize = 16 << 20;
@@ -77,21 +79,6 @@ impl GatewayConfig {
             qos,
         }
     }
-}
-
-/// One watcher probe.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Probe {
-    /// The supplier probed.
-    pub supplier: String,
-    /// The chain height when probed.
-    pub height: i64,
-    /// Whether a verified answer came back.
-    pub ok: bool,
-    /// Milliseconds to the answer.
-    pub latency_ms: f64,
-    /// Why it failed.
-    pub error: Option<String>,
 }
 
 /// A session requests go to: its header, ring and suppliers with relay-miner URLs and keys.
@@ -141,29 +128,6 @@ fn api_error(e: &ApiError) -> Response {
         axum::Json(e.body()),
     )
         .into_response()
-}
-
-/// What one attempt at a supplier gave.
-enum Attempt {
-    Done(Response),
-    Failed(Failure, String),
-}
-
-/// How a relay miner's error status counts: refusals (4xx) and server errors (5xx).
-fn status_failure(status: reqwest::StatusCode) -> Failure {
-    if status.is_client_error() {
-        Failure::Refused
-    } else {
-        Failure::ServerError
-    }
-}
-
-/// How a refused stream batch counts.
-fn stream_failure(e: &StreamError) -> Failure {
-    match e {
-        StreamError::Signature(_) => Failure::BadSignature,
-        _ => Failure::InvalidAnswer,
-    }
 }
 
 impl Gateway {
@@ -443,346 +407,6 @@ impl Gateway {
             format!("no supplier of the session answered; last: {last}"),
         ))
     }
-
-    /// Sends one relay and verifies what comes back; a verified answer is observed as a success
-    /// (a stream's when it ends), a failure is returned for the caller to observe.
-    async fn attempt(
-        self: Arc<Self>,
-        t: &Target,
-        a: &pokt_qos::Attempt<Address>,
-        role: Role,
-        url: &str,
-        key: VerifyingKey,
-        bytes: Vec<u8>,
-    ) -> Attempt {
-        let started = Instant::now();
-        let sent = tokio::time::timeout(
-            self.cfg.relay_timeout,
-            self.http
-                .post(format!("{}/v1/relay", url.trim_end_matches('/')))
-                .header(header::CONTENT_TYPE, "application/octet-stream")
-                .body(bytes)
-                .send(),
-        )
-        .await;
-        let resp = match sent {
-            Err(_) => return Attempt::Failed(Failure::Timeout, "relay timed out".into()),
-            Ok(Err(e)) => {
-                return Attempt::Failed(
-                    Failure::Unreachable,
-                    format!("relay miner unreachable: {e}"),
-                );
-            }
-            Ok(Ok(r)) => r,
-        };
-        if resp.status() != reqwest::StatusCode::OK {
-            let status = resp.status();
-            let msg = super::read_capped(resp, 64 << 10)
-                .await
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default();
-            return Attempt::Failed(
-                status_failure(status),
-                format!("relay miner answered {status}: {msg}"),
-            );
-        }
-        let is_stream = resp
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v == STREAM_CONTENT_TYPE);
-        if is_stream {
-            return self
-                .stream(t.header.clone(), a.clone(), role, key, resp, started)
-                .await;
-        }
-        let body = match tokio::time::timeout(
-            self.cfg.relay_timeout,
-            super::read_capped(resp, MAX_ANSWER),
-        )
-        .await
-        {
-            Ok(Ok(b)) => b,
-            Ok(Err(e)) => {
-                return Attempt::Failed(
-                    Failure::Unreachable,
-                    format!("relay answer cut short: {e}"),
-                );
-            }
-            Err(_) => return Attempt::Failed(Failure::Timeout, "relay answer timed out".into()),
-        };
-        let res = match RelayResponse::decode(&body) {
-            Ok(r) => r,
-            Err(_) => {
-                return Attempt::Failed(
-                    Failure::InvalidAnswer,
-                    "relay response does not decode".into(),
-                );
-            }
-        };
-        if res.meta.session_header.as_ref() != Some(&t.header) {
-            return Attempt::Failed(
-                Failure::InvalidAnswer,
-                "relay response is for another session".into(),
-            );
-        }
-        if res.payload.is_empty() {
-            return Attempt::Failed(
-                Failure::InvalidAnswer,
-                "relay response has no payload".into(),
-            );
-        }
-        if let Err(e) = verify_response(&res, &key) {
-            return Attempt::Failed(
-                Failure::BadSignature,
-                format!("relay response signature: {e}"),
-            );
-        }
-        let http = match PoktHttpResponse::decode(&res.payload) {
-            Ok(h) => h,
-            Err(_) => {
-                return Attempt::Failed(
-                    Failure::InvalidAnswer,
-                    "payload is not an HTTP response".into(),
-                );
-            }
-        };
-        self.observe(a, role, Outcome::Success(Success::unary(started.elapsed())));
-        let status = u16::try_from(http.status_code)
-            .ok()
-            .and_then(|s| StatusCode::from_u16(s).ok())
-            .unwrap_or(StatusCode::BAD_GATEWAY);
-        Attempt::Done(
-            (
-                status,
-                [(header::CONTENT_TYPE, "application/json")],
-                http.body,
-            )
-                .into_response(),
-        )
-    }
-
-    /// Verifies a stream's batches: the first before answering (so a bad supplier can still be
-    /// replaced), the rest as they arrive; forwards each verified batch's lines.
-    async fn stream(
-        self: Arc<Self>,
-        h: SessionHeader,
-        a: pokt_qos::Attempt<Address>,
-        role: Role,
-        key: VerifyingKey,
-        resp: reqwest::Response,
-        started: Instant,
-    ) -> Attempt {
-        let mut body = resp.bytes_stream();
-        let mut split = StreamSplitter::new(MAX_ANSWER);
-        let mut ready: std::collections::VecDeque<Vec<u8>> = Default::default();
-        // Up to the first verified batch.
-        let first = loop {
-            if let Some(b) = ready.pop_front() {
-                break b;
-            }
-            match tokio::time::timeout(self.cfg.relay_timeout, body.next()).await {
-                Ok(Some(Ok(c))) => match split.push(&c) {
-                    Ok(bs) => ready.extend(bs),
-                    Err(e) => return Attempt::Failed(stream_failure(&e), e.to_string()),
-                },
-                Ok(None) => match split.finish() {
-                    Some(b) => break b,
-                    None => return Attempt::Failed(Failure::ServerError, "empty stream".into()),
-                },
-                Ok(Some(Err(e))) => {
-                    return Attempt::Failed(Failure::Unreachable, format!("stream cut short: {e}"));
-                }
-                Err(_) => return Attempt::Failed(Failure::Timeout, "stream timed out".into()),
-            }
-        };
-        let first = match verify_stream_batch(&first, &h, &key) {
-            Ok(http) => http.body,
-            Err(e) => return Attempt::Failed(stream_failure(&e), e.to_string()),
-        };
-        let ttft = started.elapsed();
-        let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
-        let me = self.clone();
-        let timeout = self.cfg.relay_timeout;
-        tokio::spawn(async move {
-            let mut seen = first.clone();
-            if tx.send(Bytes::from(first)).await.is_err() {
-                return;
-            }
-            let mut failure: Option<(Failure, String)> = None;
-            'outer: loop {
-                while let Some(b) = ready.pop_front() {
-                    match verify_stream_batch(&b, &h, &key) {
-                        Ok(http) => {
-                            seen.extend_from_slice(&http.body);
-                            if tx.send(Bytes::from(http.body)).await.is_err() {
-                                return;
-                            }
-                        }
-                        Err(e) => {
-                            failure = Some((stream_failure(&e), e.to_string()));
-                            break 'outer;
-                        }
-                    }
-                }
-                match tokio::time::timeout(timeout, body.next()).await {
-                    Ok(Some(Ok(c))) => match split.push(&c) {
-                        Ok(bs) => ready.extend(bs),
-                        Err(e) => {
-                            failure = Some((stream_failure(&e), e.to_string()));
-                            break;
-                        }
-                    },
-                    Ok(None) => {
-                        if let Some(rest) = split.finish() {
-                            ready.push_back(rest);
-                            continue;
-                        }
-                        break;
-                    }
-                    Ok(Some(Err(_))) => {
-                        failure = Some((Failure::Unreachable, "stream cut short".into()));
-                        break;
-                    }
-                    Err(_) => {
-                        failure = Some((Failure::Timeout, "stream stalled".into()));
-                        break;
-                    }
-                }
-            }
-            match failure {
-                Some((f, why)) => {
-                    me.observe(&a, role, Outcome::Failed(f));
-                    let e = json!({"error": {"message": format!("stream stopped: {why}"), "type": "relay_error"}});
-                    let _ = tx.send(Bytes::from(format!("data: {e}\n\n"))).await;
-                }
-                None => {
-                    let tokens = usage_from_body(&seen).map_or(0, |u| u.completion_tokens);
-                    me.observe(
-                        &a,
-                        role,
-                        Outcome::Success(Success::stream(
-                            ttft,
-                            started.elapsed(),
-                            u32::try_from(tokens).unwrap_or(u32::MAX),
-                        )),
-                    );
-                }
-            }
-        });
-        let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-            rx.recv()
-                .await
-                .map(|b| (Ok::<_, std::convert::Infallible>(b), rx))
-        });
-        Attempt::Done(
-            Response::builder()
-                .status(StatusCode::OK)
-                .header(header::CONTENT_TYPE, "text/event-stream")
-                .header(header::CACHE_CONTROL, "no-cache")
-                .body(Body::from_stream(stream))
-                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
-        )
-    }
-
-    /// The watcher: one probe prompt to every supplier of the current session, recorded and fed
-    /// to the QoS scores. Probes are real relays (mined and paid for like any other).
-    pub async fn probe_once(self: &Arc<Self>) -> Vec<Probe> {
-        let Ok(height) = self.routed_height() else {
-            return Vec::new();
-        };
-        let target = self.qos.lock().ok().and_then(|q| {
-            let s = q.routing.current(height)?;
-            let members: Vec<Address> = s.suppliers().copied().collect();
-            Some((s.window().start(), s.tag().clone(), members))
-        });
-        let Some((session, t, _)) = target else {
-            return Vec::new();
-        };
-        let probe = json!({"model": self.cfg.models.first().cloned().unwrap_or_default(),
-            "messages": [{"role": "user", "content": "watcher probe: reply with one word"}],
-            "max_tokens": 4});
-        let mut out = Vec::new();
-        for (supplier, url, key) in t.suppliers.clone() {
-            let started = Instant::now();
-            // A probe is a relay like any other; its outcome counts for the supplier.
-            let attempt = pokt_qos::Attempt::outside_plan(supplier, session, RequestClass::Unary);
-            let result = match self.relay_bytes(
-                &t,
-                &supplier,
-                Endpoint::Chat.path(),
-                probe.to_string().into_bytes(),
-            ) {
-                Ok(bytes) => {
-                    self.clone()
-                        .attempt(&t, &attempt, Role::Primary, &url, key, bytes)
-                        .await
-                }
-                Err(e) => Attempt::Failed(Failure::Unreachable, e.message),
-            };
-            let (ok, error) = match result {
-                Attempt::Done(r) if r.status().is_success() => (true, None),
-                Attempt::Done(r) => (false, Some(format!("status {}", r.status()))),
-                Attempt::Failed(f, why) => {
-                    self.report(&supplier, Outcome::Failed(f));
-                    (false, Some(why))
-                }
-            };
-            out.push(Probe {
-                supplier: supplier.to_string(),
-                height: height.get(),
-                ok,
-                latency_ms: started.elapsed().as_secs_f64() * 1e3,
-                error,
-            });
-        }
-        if let Ok(mut p) = self.probes.lock() {
-            p.extend(out.iter().cloned());
-            let n = p.len();
-            if n > 1000 {
-                p.drain(..n - 1000);
-            }
-        }
-        out
-    }
-
-    /// Runs the watcher every `every` until the runtime stops.
-    pub fn spawn_watcher(self: &Arc<Self>, every: Duration) {
-        let me = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            loop {
-                tick.tick().await;
-                me.probe_once().await;
-            }
-        });
-    }
-
-    /// Each probed supplier's availability (share of probes answered) and mean latency.
-    pub fn watcher_summary(&self) -> Value {
-        let probes = self.probes.lock().map(|p| p.clone()).unwrap_or_default();
-        let mut by: BTreeMap<String, (u64, u64, f64)> = BTreeMap::new();
-        for p in &probes {
-            let e = by.entry(p.supplier.clone()).or_default();
-            e.0 += 1;
-            if p.ok {
-                e.1 += 1;
-                e.2 += p.latency_ms;
-            }
-        }
-        let suppliers: Value = by
-            .into_iter()
-            .map(|(s, (n, ok, lat))| {
-                (
-                    s,
-                    json!({"probes": n, "answered": ok, "availability": ok as f64 / n.max(1) as f64,
-                        "mean_latency_ms": if ok > 0 { lat / ok as f64 } else { 0.0 }}),
-                )
-            })
-            .collect::<serde_json::Map<String, Value>>()
-            .into();
-        json!({"suppliers": suppliers, "recent": probes.iter().rev().take(20).collect::<Vec<_>>()})
-    }
 }
 
 async fn models(State(g): State<Arc<Gateway>>) -> impl IntoResponse {
@@ -805,8 +429,4 @@ async fn qos(State(g): State<Arc<Gateway>>) -> impl IntoResponse {
     axum::Json(
         json!({"suppliers": suppliers, "totals": snap.totals, "hedge_tokens": snap.hedge_tokens}),
     )
-}
-
-async fn watcher(State(g): State<Arc<Gateway>>) -> impl IntoResponse {
-    axum::Json(g.watcher_summary())
 }
