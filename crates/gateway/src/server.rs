@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use crate::access::{Access, Admitted};
 use crate::gateway::Gateway;
 use crate::metrics::Labels;
-use crate::openai::{ApiError, Endpoint, validate};
+use crate::openai::{ApiError, Endpoint, ErrorResponse, validate};
 use crate::relay::{Answer, Outgoing, StreamRest, Won};
 
 /// Everything a finished request reports.

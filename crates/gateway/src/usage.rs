@@ -7,8 +7,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use serde_json::Value;
-
 /// What the recount allows a supplier to sign for one answer.
 #[derive(Clone)]
 pub struct UsageCheck {
@@ -121,48 +119,9 @@ impl UsageCheck {
     }
 }
 
-/// The completion text of an OpenAI-compatible answer: the concatenated `choices[].message.content`
-/// or `choices[].text` of a JSON body, or the `delta.content` / `text` of every `data:` event of
-/// a server-sent-event stream.
-pub fn completion_text(body: &[u8]) -> String {
-    let mut out = String::new();
-    if let Ok(v) = serde_json::from_slice::<Value>(body) {
-        push_choices(&v, &mut out);
-        return out;
-    }
-    for line in body.split(|b| *b == b'\n') {
-        let Some(data) = line.strip_prefix(b"data:") else {
-            continue;
-        };
-        let data = data.trim_ascii();
-        if data == b"[DONE]" {
-            continue;
-        }
-        if let Ok(v) = serde_json::from_slice::<Value>(data) {
-            push_choices(&v, &mut out);
-        }
-    }
-    out
-}
-
-fn push_choices(v: &Value, out: &mut String) {
-    let Some(choices) = v.get("choices").and_then(Value::as_array) else {
-        return;
-    };
-    for c in choices {
-        for text in [
-            c.pointer("/message/content"),
-            c.pointer("/delta/content"),
-            c.get("text"),
-        ]
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        {
-            out.push_str(text);
-        }
-    }
-}
+/// The completion text of an OpenAI-compatible answer (JSON or a server-sent-event stream):
+/// [`pokt_openai::completion_text`].
+pub use pokt_openai::completion_text;
 
 #[cfg(test)]
 mod tests {
@@ -212,15 +171,5 @@ mod tests {
         let p = std::env::temp_dir().join(format!("pokt-gw-badtok-{}.json", std::process::id()));
         std::fs::write(&p, "{}").unwrap();
         assert!(UsageCheck::with_tokenizer(&p, 0.1, 2).is_err());
-    }
-
-    #[test]
-    fn text_of_answers_and_streams() {
-        let unary = br#"{"choices":[{"message":{"role":"assistant","content":"hello there"}}],"usage":{"prompt_tokens":1,"completion_tokens":2}}"#;
-        assert_eq!(completion_text(unary), "hello there");
-        let comp = br#"{"choices":[{"text":"abc"}]}"#;
-        assert_eq!(completion_text(comp), "abc");
-        let sse = b"data: {\"choices\":[{\"delta\":{\"content\":\"he\"}}]}\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"llo\"}}]}\n\ndata: {\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2}}\n\ndata: [DONE]\n\n";
-        assert_eq!(completion_text(sse), "hello");
     }
 }
