@@ -26,7 +26,7 @@ use pokt_relay::PreparedRing;
 use pokt_relay::llm::{BatchLimits, StreamBatcher, sign_http_response, sign_stream_batch};
 use pokt_session::{WindowOffsets, Windows};
 use sha2_free::relay_hash;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::{Config, ServiceConfig, parse_decimal};
 use crate::keys::OperatorKeys;
@@ -242,9 +242,9 @@ impl<C: Chain> RelayMiner<C> {
                 })
             });
             let sealed = r.stage != Stage::Open;
-            // The meter restarts from the mined compute units (the served ones are not stored;
-            // at the base difficulty they are the same).
-            let used_cu = u128::from(tree.root().sum());
+            // The meter restarts from the served compute units (stored with every served relay;
+            // the mined ones for a store written before they were). [RM-METER-2]
+            let used_cu = u128::from(tree.root().sum().max(r.served_cu));
             lock(&entry.suppliers).insert(
                 supplier,
                 SupplierState {
@@ -287,6 +287,16 @@ impl<C: Chain> RelayMiner<C> {
     /// The chain.
     pub fn chain(&self) -> &C {
         &self.chain
+    }
+
+    /// Relays in flight through the router: each holds one of `server.max_concurrent_relays`
+    /// slots from its arrival until its answer is complete — a stream until its last batch is
+    /// sent. [RM-OPS-3]
+    pub fn relays_in_flight(&self) -> usize {
+        self.cfg
+            .server
+            .max_concurrent_relays
+            .saturating_sub(self.slots.available_permits())
     }
 
     /// The last block height seen.
@@ -362,10 +372,12 @@ async fn metrics_handler<C: Chain>(State(m): State<Arc<RelayMiner<C>>>) -> impl 
 }
 
 async fn relay_handler<C: Chain>(State(m): State<Arc<RelayMiner<C>>>, body: Bytes) -> Response {
-    let Ok(_permit) = m.slots.clone().acquire_owned().await else {
+    // Held until the answer is complete: a whole answer's when the handler returns, a stream's
+    // when its last batch is sent (or the client goes away). [RM-OPS-3]
+    let Ok(permit) = m.slots.clone().acquire_owned().await else {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
-    match m.handle(&body).await {
+    match m.serve_relay(&body, Some(permit)).await {
         Ok(r) => r,
         Err(refusal) => {
             m.metrics.refused(refusal.code);

@@ -86,6 +86,12 @@ pub struct SessionRecord {
     pub policy: PolicyRecord,
     /// Claim and proof progress.
     pub stage: Stage,
+    /// Compute units served to this (session, supplier) so far — every relay answered 2xx,
+    /// mined or not — so that the over-servicing meter survives a restart. Only ever grows in
+    /// the store (the larger of the stored and the written value is kept). Absent in stores
+    /// written before it existed (0: the meter falls back to the mined units). [RM-METER-2]
+    #[serde(default)]
+    pub served_cu: u64,
 }
 
 impl SessionRecord {
@@ -117,6 +123,10 @@ enum Op {
         relay: Vec<u8>,
     },
     Record {
+        key: Vec<u8>,
+        record: Vec<u8>,
+    },
+    Served {
         key: Vec<u8>,
         record: Vec<u8>,
     },
@@ -315,8 +325,9 @@ impl Store {
         rx.await.map_err(|_| StoreError("writer stopped".into()))?
     }
 
-    /// Writes a mined relay (and the session's record if it has none yet); returns once the
-    /// commit holding it has reached the file. [RM-STORE-1]
+    /// Writes a mined relay and the session's served compute units (with the record if it has
+    /// none yet); returns once the commit holding it has reached the file. [RM-STORE-1]
+    /// [RM-METER-2]
     pub async fn put_relay(
         &self,
         record: &SessionRecord,
@@ -336,7 +347,17 @@ impl Store {
         .await
     }
 
-    /// Writes (replaces) a session's record.
+    /// Writes the served compute units of a relay that was served but not mined (with the
+    /// session's record if it has none yet; the stored stage is kept). [RM-METER-2]
+    pub async fn put_served(&self, record: &SessionRecord) -> Result<(), StoreError> {
+        self.run(Op::Served {
+            key: record.key(),
+            record: serde_json::to_vec(record).map_err(se)?,
+        })
+        .await
+    }
+
+    /// Writes (replaces) a session's record, keeping the larger served compute units.
     pub async fn set_record(&self, record: &SessionRecord) -> Result<(), StoreError> {
         self.run(Op::Record {
             key: record.key(),
@@ -454,20 +475,13 @@ fn apply(db: &Database, jobs: &[Job]) -> Result<bool, StoreError> {
                     relay_key,
                     relay,
                 } => {
-                    if sessions.get(key.as_slice()).map_err(se)?.is_none() {
-                        sessions
-                            .insert(key.as_slice(), record.as_slice())
-                            .map_err(se)?;
-                    }
+                    upsert(&mut sessions, key, record, false)?;
                     relays
                         .insert(relay_key.as_slice(), relay.as_slice())
                         .map_err(se)?;
                 }
-                Op::Record { key, record } => {
-                    sessions
-                        .insert(key.as_slice(), record.as_slice())
-                        .map_err(se)?;
-                }
+                Op::Served { key, record } => upsert(&mut sessions, key, record, false)?,
+                Op::Record { key, record } => upsert(&mut sessions, key, record, true)?,
                 Op::Remove { key } => {
                     sessions.remove(key.as_slice()).map_err(se)?;
                     let mut prefix = key.clone();
@@ -488,6 +502,34 @@ fn apply(db: &Database, jobs: &[Job]) -> Result<bool, StoreError> {
     Ok(sync)
 }
 
+/// Writes `record` at `key`: all of it when `replace` or when none is stored, else only its
+/// served compute units; in every case the larger of the stored and the new served units is
+/// kept, so concurrent writes landing out of order never lower them. [RM-METER-2]
+fn upsert(
+    sessions: &mut redb::Table<'_, &'static [u8], &'static [u8]>,
+    key: &[u8],
+    record: &[u8],
+    replace: bool,
+) -> Result<(), StoreError> {
+    let stored = sessions.get(key).map_err(se)?.map(|v| v.value().to_vec());
+    let bytes = match stored {
+        None => record.to_vec(),
+        Some(old) => {
+            let old: SessionRecord = serde_json::from_slice(&old).map_err(se)?;
+            let new: SessionRecord = serde_json::from_slice(record).map_err(se)?;
+            let served_cu = old.served_cu.max(new.served_cu);
+            let mut keep = if replace { new } else { old };
+            if !replace && keep.served_cu == served_cu {
+                return Ok(()); // nothing new
+            }
+            keep.served_cu = served_cu;
+            serde_json::to_vec(&keep).map_err(se)?
+        }
+    };
+    sessions.insert(key, bytes.as_slice()).map_err(se)?;
+    Ok(())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -504,7 +546,59 @@ mod tests {
             target: "ff".repeat(32),
             policy: PolicyRecord::Fixed(100),
             stage: Stage::Open,
+            served_cu: 0,
         }
+    }
+
+    #[tokio::test]
+    async fn served_units_only_grow_and_keep_the_stage() {
+        let dir = std::env::temp_dir().join(format!("pokt-rm-served-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("s.redb");
+        {
+            let s = Store::open(&path, Duration::ZERO).unwrap();
+            let mut r = record("aa", "s1");
+            r.served_cu = 100;
+            s.put_relay(&r, &[1; 32], vec![1]).await.unwrap();
+            // Served but not mined: only the units change.
+            r.served_cu = 300;
+            s.put_served(&r).await.unwrap();
+            // The claim's stage change, written with stale units: the units stay.
+            let mut claimed = r.clone();
+            claimed.stage = Stage::Claimed;
+            claimed.served_cu = 200;
+            s.set_record(&claimed).await.unwrap();
+            // A late, smaller write (out of order) and one with a stale stage change nothing.
+            r.served_cu = 250;
+            s.put_served(&r).await.unwrap();
+            // A session with served relays and none mined is remembered too.
+            let mut b = record("ab", "s1");
+            b.served_cu = 700;
+            s.put_served(&b).await.unwrap();
+            s.close();
+        }
+        let s = Store::open(&path, Duration::ZERO).unwrap();
+        let mut loaded = s.load().unwrap();
+        loaded.sort_by(|x, y| x.record.session_id.cmp(&y.record.session_id));
+        assert_eq!(
+            (
+                loaded[0].record.stage,
+                loaded[0].record.served_cu,
+                loaded[0].relays.len()
+            ),
+            (Stage::Claimed, 300, 1)
+        );
+        assert_eq!(
+            (loaded[1].record.served_cu, loaded[1].relays.len()),
+            (700, 0)
+        );
+        // Records written before the field existed load with 0.
+        let mut old = serde_json::to_value(record("x", "y")).unwrap();
+        old.as_object_mut().unwrap().remove("served_cu");
+        let back: SessionRecord = serde_json::from_value(old).unwrap();
+        assert_eq!(back.served_cu, 0);
+        drop(s);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[tokio::test]

@@ -225,6 +225,17 @@ impl<C: Chain> RelayMiner<C> {
 
     /// Serves one relay request body: every step; the signed answer (whole) or a stream.
     pub async fn handle(self: &Arc<Self>, body: &[u8]) -> Result<Response, Refusal> {
+        self.serve_relay(body, None).await
+    }
+
+    /// [`RelayMiner::handle`] holding `permit` (a concurrency slot) until the answer is
+    /// complete: dropped on return for a whole answer or a refusal, kept by a stream until its
+    /// last batch is sent or its client goes away. [RM-OPS-3]
+    pub(crate) async fn serve_relay(
+        self: &Arc<Self>,
+        body: &[u8],
+        permit: Option<OwnedSemaphorePermit>,
+    ) -> Result<Response, Refusal> {
         let p = self.prepare(body).await?;
         let (http_req, url) = steps::backend_request(&p.accepted, &p.svc.backend_url)
             .inspect_err(|_| self.unreserve(&p.entry, p.supplier, p.reserved))?;
@@ -249,6 +260,7 @@ impl<C: Chain> RelayMiner<C> {
                     timeout,
                     max,
                     p.reserved,
+                    permit,
                 ))
             }
             Answer::Whole {
@@ -286,6 +298,7 @@ impl<C: Chain> RelayMiner<C> {
                 target: hex::encode(entry.target.as_bytes()),
                 policy: policy_record(&entry.policy),
                 stage: Stage::Open,
+                served_cu: 0,
             },
             meter: Meter {
                 budget_cu: entry.budget_cu,
@@ -302,7 +315,9 @@ impl<C: Chain> RelayMiner<C> {
     }
 
     /// **mine**: offers a served relay to its (session, supplier) tree and, when it is inserted,
-    /// writes it to the store before returning (the caller answers after). [RM-STORE-1]
+    /// writes it to the store before returning (the caller answers after). The served compute
+    /// units are written with it — or alone when the relay is not mined — so the meter survives
+    /// a restart. [RM-STORE-1] [RM-METER-2]
     async fn mine(
         &self,
         entry: &SessionEntry,
@@ -313,16 +328,21 @@ impl<C: Chain> RelayMiner<C> {
         let weight = entry.policy.try_weight(relay).map_or(0, ComputeUnits::get);
         let (mined, record) = self.with_supplier(entry, supplier, |st| {
             st.meter.settle(reserved, weight);
-            if st.sealed {
-                return (Mined::NotApplicable, None);
-            }
-            let m = st.tree.offer(relay);
-            (
-                m,
-                matches!(m, Mined::Inserted(_)).then(|| st.record.clone()),
-            )
+            st.record.served_cu = st.record.served_cu.saturating_add(weight);
+            let m = if st.sealed {
+                Mined::NotApplicable
+            } else {
+                st.tree.offer(relay)
+            };
+            (m, st.record.clone())
         });
-        if let Some(record) = record {
+        if !matches!(mined, Mined::Inserted(_)) {
+            if weight > 0
+                && let Err(e) = self.store.put_served(&record).await
+            {
+                tracing::warn!(error = %e, "store: served compute units not written");
+            }
+        } else {
             let hash = relay_hash(relay, entry.policy.keeps_payload());
             self.store
                 .put_relay(&record, &hash, relay.encode())
@@ -355,10 +375,16 @@ impl<C: Chain> RelayMiner<C> {
         timeout: Duration,
         max_body: usize,
         reserved: u64,
+        permit: Option<OwnedSemaphorePermit>,
     ) -> Response {
         let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
         let m = self.clone();
+        // The slot is released when both the task (backend read, mining) and the body sent to
+        // the client are done.
+        let permit = Arc::new(permit);
+        let task_permit = permit.clone();
         tokio::spawn(async move {
+            let _slot = task_permit;
             let header = entry.header.clone();
             let limits = BatchLimits::HA_RELAY_MINER;
             let start = Instant::now();
@@ -438,10 +464,10 @@ impl<C: Chain> RelayMiner<C> {
                 let _ = tx.send(sign(batch)).await;
             }
         });
-        let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        let stream = futures_util::stream::unfold((rx, permit), |(mut rx, slot)| async move {
             rx.recv()
                 .await
-                .map(|b| (Ok::<_, std::convert::Infallible>(b), rx))
+                .map(|b| (Ok::<_, std::convert::Infallible>(b), (rx, slot)))
         });
         Response::builder()
             .status(StatusCode::OK)
