@@ -100,8 +100,7 @@ async fn an_honest_stand_in_passes_the_recount_and_an_inflater_does_not() {
                         .unwrap()
                         .lines()
                         .filter_map(|l| l.strip_prefix("data: "))
-                        .filter(|d| d.contains("\"usage\""))
-                        .last()
+                        .rfind(|d| d.contains("\"usage\""))
                         .unwrap()
                         .to_string();
                     serde_json::from_str::<Value>(&usage_line).unwrap()["usage"].clone()
