@@ -44,6 +44,20 @@ pub(crate) struct SimulateArgs {
     /// spec/simulation.md).
     #[arg(long)]
     experiment: Option<String>,
+    /// The experiment's assumptions from a TOML file (qos-parity, marketplace, substitution):
+    /// keys as `--print-config` writes them, each optional (a key left out keeps its default),
+    /// unknown keys refused.
+    #[arg(long, value_name = "FILE", requires = "experiment")]
+    config: Option<PathBuf>,
+    /// Override one assumption of the experiment, after `--config`: a dotted key as in the TOML
+    /// and a TOML value, e.g. `--set requests=1000`, `--set 'failure_rates=[0.1, 0.2]'`,
+    /// `--set qos.hedge.budget_ratio=0.2`, `--set services.4.trend=0.1`. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE", requires = "experiment")]
+    set: Vec<String>,
+    /// Print the experiment's assumptions as TOML (the defaults, with `--config`/`--set`
+    /// applied) and exit; edit the output and pass it back with `--config`.
+    #[arg(long, requires = "experiment")]
+    print_config: bool,
     /// Print the embedded default scenario and exit.
     #[arg(long)]
     print_default_scenario: bool,
@@ -55,9 +69,20 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     if let Some(name) = &args.experiment {
+        let config = experiment_config(name, &args)?;
+        if args.print_config {
+            if let Some(cfg) = &config {
+                print!("{}", config_file(cfg)?);
+            }
+            return Ok(());
+        }
         let t0 = Instant::now();
-        let r =
-            pokt_sim::run_experiment(name, args.seed.unwrap_or(42)).map_err(anyhow::Error::msg)?;
+        let seed = args.seed.unwrap_or(42);
+        let r = match &config {
+            Some(cfg) => cfg.run(seed),
+            None => pokt_sim::run_experiment(name, seed),
+        }
+        .map_err(anyhow::Error::msg)?;
         println!(
             "experiment {}: {:.2} s\n",
             r.name,
@@ -75,6 +100,13 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<()> {
         }
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
         println!("wrote {}", path.display());
+        if let Some(cfg) = &config {
+            // The assumptions of this run beside its results, ready for `--config`.
+            let path = args.out.join(format!("experiment-{}.toml", r.name));
+            std::fs::write(&path, config_file(cfg)?)
+                .with_context(|| format!("writing {}", path.display()))?;
+            println!("wrote {}", path.display());
+        }
         if !args.no_plots {
             for p in pokt_sim::inference::write_figures(&r.figures, &args.out)
                 .map_err(anyhow::Error::msg)?
@@ -138,4 +170,42 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<()> {
         println!("wrote {}", f.display());
     }
     Ok(())
+}
+
+/// The assumptions of experiment `name` with `--config` and `--set` applied; `None` for an
+/// experiment that has none (the Relay Mining ones), which is an error if either was given.
+fn experiment_config(
+    name: &str,
+    args: &SimulateArgs,
+) -> anyhow::Result<Option<pokt_sim::inference::ExperimentConfig>> {
+    use pokt_sim::inference::{CONFIGURABLE_EXPERIMENTS, ExperimentConfig};
+    let mut cfg = if let Some(path) = &args.config {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        ExperimentConfig::from_toml(name, &text)
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("--config {}", path.display()))?
+    } else if CONFIGURABLE_EXPERIMENTS.contains(&name) || !args.set.is_empty() || args.print_config
+    {
+        ExperimentConfig::default_for(name).map_err(anyhow::Error::msg)?
+    } else {
+        return Ok(None);
+    };
+    for assignment in &args.set {
+        cfg.set(assignment)
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("--set {assignment}"))?;
+    }
+    Ok(Some(cfg))
+}
+
+/// The assumptions as a commented TOML file.
+fn config_file(cfg: &pokt_sim::inference::ExperimentConfig) -> anyhow::Result<String> {
+    let name = cfg.name();
+    Ok(format!(
+        "# Assumptions of `pokt simulate --experiment {name}`; run with `--config FILE`.\n\
+         # Every key is optional (a key left out keeps its default); unknown keys are refused.\n\
+         # What each key means: spec/simulation.md (SIM-INF-CFG-1) and pokt-sim's docs.\n\n{}",
+        cfg.to_toml().map_err(anyhow::Error::msg)?
+    ))
 }

@@ -71,6 +71,15 @@ pub enum SimError {
     /// An inference experiment's session could not be installed in pokt-qos's routing.
     #[error("qos routing: {0}")]
     QosRouting(pokt_qos::RoutingError),
+    /// An inference experiment's assumptions were refused: not TOML of the configuration's
+    /// shape, an unknown key, a value of the wrong type or out of range.
+    #[error("experiment {experiment}: {message}")]
+    ExperimentConfig {
+        /// The experiment.
+        experiment: String,
+        /// Why (names the key).
+        message: String,
+    },
     /// No experiment has this name.
     #[error("unknown experiment {name:?}; one of: {}", experiment_names())]
     UnknownExperiment {

@@ -16,8 +16,10 @@ use super::f;
 use crate::SimError;
 use crate::experiments::ExperimentReport;
 
-/// One model offered as a service.
-#[derive(Clone, Debug, PartialEq)]
+/// One model offered as a service (a `[[services]]` table in the TOML; `completion_growth`,
+/// `trend` and `launch_epoch` may be left out: 0).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ServiceModel {
     /// Service id (also the model's name).
     pub name: String,
@@ -29,12 +31,15 @@ pub struct ServiceModel {
     /// Median completion length (tokens) at launch, log-normal.
     pub completion_median: f64,
     /// Growth of the median completion per epoch (reasoning models think longer over time).
+    #[serde(default)]
     pub completion_growth: f64,
     /// Popularity weight at launch.
     pub popularity: f64,
     /// Change of log-popularity per epoch after launch.
+    #[serde(default)]
     pub trend: f64,
     /// Epoch the model appears.
+    #[serde(default)]
     pub launch_epoch: usize,
 }
 
@@ -57,8 +62,10 @@ impl Pricing {
     }
 }
 
-/// The assumptions of `marketplace`.
-#[derive(Clone, Debug, PartialEq)]
+/// The assumptions of `marketplace`. As TOML (every key optional; `services` replaces the whole
+/// list): [`ExperimentConfig`](super::ExperimentConfig). [SIM-INF-CFG-1]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct MarketConfig {
     /// The models.
     pub services: Vec<ServiceModel>,
@@ -79,6 +86,8 @@ pub struct MarketConfig {
     /// Share of suppliers that reconsider their service each epoch (re-staking friction).
     pub reconsider_share: f64,
     /// Whether suppliers enter, leave and re-stake at all (off: the initial allocation stays).
+    /// [`marketplace`] sets it per run (its third run is the immobile one), so it is no TOML key.
+    #[serde(skip)]
     pub mobility: bool,
     /// Work (completion tokens + prompt tokens / 4) one supplier serves per epoch.
     pub capacity: f64,
@@ -126,6 +135,98 @@ impl Default for MarketConfig {
             efficiency_spread: 0.2,
             patience: 2,
         }
+    }
+}
+
+impl MarketConfig {
+    /// The ranges the experiment relies on; the message names the field.
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        use super::check;
+        check(
+            (1..=64).contains(&self.services.len()),
+            "services",
+            "1 to 64 models",
+        )?;
+        for (i, s) in self.services.iter().enumerate() {
+            pokt_primitives::ServiceId::new(&s.name)
+                .map_err(|e| format!("services.{i}.name: {e}"))?;
+            for (v, name) in [
+                (s.size, "size"),
+                (s.prompt_median, "prompt_median"),
+                (s.completion_median, "completion_median"),
+                (s.popularity, "popularity"),
+            ] {
+                check(
+                    v.is_finite() && v > 0.0,
+                    &format!("services.{i}.{name}"),
+                    "positive",
+                )?;
+            }
+            for (v, name) in [
+                (s.completion_growth, "completion_growth"),
+                (s.trend, "trend"),
+            ] {
+                check(
+                    (-1.0..=1.0).contains(&v),
+                    &format!("services.{i}.{name}"),
+                    "in [-1, 1] per epoch",
+                )?;
+            }
+        }
+        check(
+            self.services.iter().any(|s| s.launch_epoch == 0),
+            "services",
+            "at least one model launched at epoch 0",
+        )?;
+        check(
+            (1..=10_000).contains(&self.epochs),
+            "epochs",
+            "in [1, 10000]",
+        )?;
+        check(
+            self.relays_per_epoch.is_finite()
+                && self.relays_per_epoch >= 0.0
+                && self.relays_per_epoch
+                    * self.demand_growth.powf(self.epochs as f64)
+                    * self.epochs as f64
+                    <= 1e9,
+            "relays_per_epoch",
+            "non-negative, at most 1e9 relays over the run (with demand_growth)",
+        )?;
+        check(
+            self.demand_growth.is_finite() && self.demand_growth > 0.0,
+            "demand_growth",
+            "positive",
+        )?;
+        check(
+            (0.0..=5.0).contains(&self.length_sigma),
+            "length_sigma",
+            "in [0, 5]",
+        )?;
+        check(
+            self.max_completion.is_finite() && self.max_completion >= 1.0,
+            "max_completion",
+            "at least 1",
+        )?;
+        check(
+            self.initial_suppliers <= 100_000 && self.entrants_per_epoch <= 100_000,
+            "initial_suppliers, entrants_per_epoch",
+            "at most 100000",
+        )?;
+        check(
+            (0.0..=1.0).contains(&self.reconsider_share),
+            "reconsider_share",
+            "in [0, 1]",
+        )?;
+        for (v, name) in [(self.capacity, "capacity"), (self.fixed_cost, "fixed_cost")] {
+            check(v.is_finite() && v > 0.0, name, "positive")?;
+        }
+        check(
+            (0.0..1.0).contains(&self.efficiency_spread),
+            "efficiency_spread",
+            "in [0, 1)",
+        )?;
+        Ok(())
     }
 }
 
@@ -224,6 +325,11 @@ fn relay_margin(cfg: &MarketConfig, s: &ServiceModel, completion: u64, pricing: 
 /// Runs `marketplace` with `cfg` and `seed`: fixed per-relay and token-metered pricing with
 /// mobile suppliers, and token-metered pricing with suppliers that cannot move. [SIM-INF-MKT-1]
 pub fn marketplace(cfg: &MarketConfig, seed: u64) -> Result<ExperimentReport, SimError> {
+    cfg.validate()
+        .map_err(|message| SimError::ExperimentConfig {
+            experiment: "marketplace".into(),
+            message,
+        })?;
     let runs = [
         ("fixed", Pricing::FixedPerRelay, true),
         ("metered", Pricing::TokenMetered, true),

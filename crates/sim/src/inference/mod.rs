@@ -14,11 +14,13 @@
     clippy::cast_sign_loss
 )]
 
+mod config;
 mod figure;
 mod marketplace;
 mod qos_parity;
 mod substitution;
 
+pub use config::{CONFIGURABLE_EXPERIMENTS, ExperimentConfig};
 pub use figure::{Figure, FigureKind, write_figures};
 pub use marketplace::{MarketConfig, Pricing as MarketPricing, ServiceModel, marketplace};
 pub use qos_parity::{QosParityConfig, qos_parity};
@@ -48,6 +50,15 @@ impl rand_core::TryRng for QosRng {
             chunk.copy_from_slice(b.get(..chunk.len()).unwrap_or(&[]));
         }
         Ok(())
+    }
+}
+
+/// `Err("{field}: must be {requirement}")` unless `ok` (configuration checks).
+pub(crate) fn check(ok: bool, field: &str, requirement: &str) -> Result<(), String> {
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{field}: must be {requirement}"))
     }
 }
 

@@ -20,8 +20,10 @@ use super::{Figure, FigureKind, QosRng, f, lognormal, quantile};
 use crate::experiments::ExperimentReport;
 use crate::rng::SimRng;
 
-/// The assumptions of `qos-parity`. Latencies in milliseconds.
-#[derive(Clone, Debug, PartialEq)]
+/// The assumptions of `qos-parity`. Latencies in milliseconds. As TOML (every key optional):
+/// [`ExperimentConfig`](super::ExperimentConfig). [SIM-INF-CFG-1]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct QosParityConfig {
     /// Suppliers in the session (the sweep's first axis).
     pub supplier_counts: Vec<usize>,
@@ -73,6 +75,54 @@ impl Default for QosParityConfig {
             error_after_ms: 150,
             qos: QosConfig::default(),
         }
+    }
+}
+
+impl QosParityConfig {
+    /// The ranges the experiment relies on; the message names the field.
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        use super::check;
+        check(
+            !self.supplier_counts.is_empty(),
+            "supplier_counts",
+            "not empty",
+        )?;
+        check(
+            self.supplier_counts
+                .iter()
+                .all(|&n| (1..=10_000).contains(&n)),
+            "supplier_counts",
+            "each in [1, 10000]",
+        )?;
+        check(!self.failure_rates.is_empty(), "failure_rates", "not empty")?;
+        check(
+            self.failure_rates.iter().all(|r| (0.0..=1.0).contains(r)),
+            "failure_rates",
+            "each in [0, 1]",
+        )?;
+        check(self.requests >= 1, "requests", "at least 1")?;
+        for (v, name) in [
+            (self.ttft_median_ms, "ttft_median_ms"),
+            (self.ms_per_token, "ms_per_token"),
+            (self.completion_median, "completion_median"),
+        ] {
+            check(v.is_finite() && v > 0.0, name, "positive")?;
+        }
+        for (v, name) in [
+            (self.ttft_sigma, "ttft_sigma"),
+            (self.supplier_spread, "supplier_spread"),
+            (self.completion_sigma, "completion_sigma"),
+        ] {
+            check((0.0..=5.0).contains(&v), name, "in [0, 5]")?;
+        }
+        check(
+            (0.0..=1.0).contains(&self.hang_share),
+            "hang_share",
+            "in [0, 1]",
+        )?;
+        check(self.timeout_ms >= 2, "timeout_ms", "at least 2")?;
+        pokt_qos::Qos::<u32>::new(self.qos.clone()).map_err(|e| format!("qos: {e}"))?;
+        Ok(())
     }
 }
 
@@ -313,6 +363,11 @@ pub(crate) fn run_all(cfg: &QosParityConfig, seed: u64) -> Result<Vec<CellResult
 
 /// Runs `qos-parity` with `cfg` and `seed`. [SIM-INF-QOS-1]
 pub fn qos_parity(cfg: &QosParityConfig, seed: u64) -> Result<ExperimentReport, SimError> {
+    cfg.validate()
+        .map_err(|message| SimError::ExperimentConfig {
+            experiment: "qos-parity".into(),
+            message,
+        })?;
     let cells = run_all(cfg, seed)?;
     let mut out = ExperimentReport {
         name: "qos-parity".into(),

@@ -22,8 +22,10 @@ use super::{Figure, QosRng, f, lognormal, quantile};
 use crate::experiments::ExperimentReport;
 use crate::rng::SimRng;
 
-/// The assumptions of `substitution`.
-#[derive(Clone, Debug, PartialEq)]
+/// The assumptions of `substitution`. As TOML (every key optional):
+/// [`ExperimentConfig`](super::ExperimentConfig). [SIM-INF-CFG-1]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SubstitutionConfig {
     /// Suppliers in the session.
     pub suppliers: usize,
@@ -82,6 +84,62 @@ impl Default for SubstitutionConfig {
             failure_rate: 0.02,
             qos: QosConfig::default(),
         }
+    }
+}
+
+impl SubstitutionConfig {
+    /// The ranges the experiment relies on; the message names the field.
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        use super::check;
+        check(
+            (1..=10_000).contains(&self.suppliers),
+            "suppliers",
+            "in [1, 10000]",
+        )?;
+        for (v, name) in [
+            (self.substitute_share, "substitute_share"),
+            (self.nondeterministic_share, "nondeterministic_share"),
+            (self.honest_mismatch, "honest_mismatch"),
+            (self.substitute_mismatch, "substitute_mismatch"),
+            (self.failure_rate, "failure_rate"),
+        ] {
+            check((0.0..=1.0).contains(&v), name, "in [0, 1]")?;
+        }
+        check(!self.probe_rates.is_empty(), "probe_rates", "not empty")?;
+        check(
+            self.probe_rates.iter().all(|r| (0.0..=3600.0).contains(r)),
+            "probe_rates",
+            "each in [0, 3600] per hour",
+        )?;
+        check(!self.thresholds.is_empty(), "thresholds", "not empty")?;
+        check((1..=1000).contains(&self.window), "window", "in [1, 1000]")?;
+        check(
+            self.thresholds.iter().all(|&t| t >= 1 && t <= self.window),
+            "thresholds",
+            "each in [1, window]",
+        )?;
+        check(
+            self.hours.is_finite() && self.hours > 0.0 && self.hours <= 24.0 * 365.0,
+            "hours",
+            "in (0, 8760]",
+        )?;
+        check(
+            self.requests_per_second.is_finite()
+                && self.requests_per_second > 0.0
+                && self.requests_per_second * self.hours * 3600.0 <= 1e8,
+            "requests_per_second",
+            "positive, at most 1e8 requests in the run",
+        )?;
+        for (v, name) in [
+            (self.substitute_speedup, "substitute_speedup"),
+            (self.probe_tokens, "probe_tokens"),
+            (self.request_tokens, "request_tokens"),
+            (self.ttft_median_ms, "ttft_median_ms"),
+        ] {
+            check(v.is_finite() && v > 0.0, name, "positive")?;
+        }
+        pokt_qos::Qos::<u32>::new(self.qos.clone()).map_err(|e| format!("qos: {e}"))?;
+        Ok(())
     }
 }
 
@@ -325,6 +383,11 @@ pub(crate) fn run_cell(
 
 /// Runs `substitution` with `cfg` and `seed`. [SIM-INF-SUB-1]
 pub fn substitution(cfg: &SubstitutionConfig, seed: u64) -> Result<ExperimentReport, SimError> {
+    cfg.validate()
+        .map_err(|message| SimError::ExperimentConfig {
+            experiment: "substitution".into(),
+            message,
+        })?;
     let mut jobs = Vec::new();
     for ri in 0..cfg.probe_rates.len() {
         for &t in &cfg.thresholds {
