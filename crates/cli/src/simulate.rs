@@ -205,7 +205,7 @@ fn config_file(cfg: &pokt_sim::inference::ExperimentConfig) -> anyhow::Result<St
     Ok(format!(
         "# Assumptions of `pokt simulate --experiment {name}`; run with `--config FILE`.\n\
          # Every key is optional (a key left out keeps its default); unknown keys are refused.\n\
-         # What each key means: spec/simulation.md (SIM-INF-CFG-1) and pokt-sim's docs.\n\n{}",
+         # The model behind the keys and its limits: spec/simulation.md (SIM-INF-…).\n\n{}",
         cfg.to_toml().map_err(anyhow::Error::msg)?
     ))
 }

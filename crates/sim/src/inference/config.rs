@@ -86,8 +86,8 @@ impl ExperimentConfig {
         }
     }
 
-    /// The assumptions as TOML (every key written out; [`Self::from_toml`] reads it back to the
-    /// same value).
+    /// The assumptions as TOML, every key written out with a comment saying what it means
+    /// ([`Self::from_toml`] reads it back to the same value).
     ///
     /// # Errors
     /// [`SimError::ExperimentConfig`] if a value has no TOML form (a non-finite float).
@@ -97,7 +97,8 @@ impl ExperimentConfig {
             Self::Marketplace(c) => toml::to_string(c),
             Self::Substitution(c) => toml::to_string(c),
         };
-        r.map_err(|e| self.error(e.to_string()))
+        let text = r.map_err(|e| self.error(e.to_string()))?;
+        Ok(annotate(&text, key_docs(self.name())))
     }
 
     /// Overrides one value: `assignment` is `key=value`, the key a dotted path as in the TOML
@@ -205,6 +206,215 @@ impl ExperimentConfig {
     }
 }
 
+/// What each key means, by experiment (`services.KEY` for a model's keys); the `qos` tables are
+/// pokt-qos's own configuration, documented once for the gateway.
+fn key_docs(name: &str) -> &'static [(&'static str, &'static str)] {
+    match name {
+        "qos-parity" => &[
+            (
+                "supplier_counts",
+                "suppliers in the session (the sweep's first axis)",
+            ),
+            (
+                "failure_rates",
+                "mean failure probability per request (second axis); each supplier's own is uniform in [0, 2·rate]",
+            ),
+            ("requests", "requests per cell and router"),
+            ("interval_ms", "simulated time between requests"),
+            (
+                "ttft_median_ms",
+                "median time to first token of the median supplier and of the centralized endpoint",
+            ),
+            (
+                "ttft_sigma",
+                "log-space spread of one supplier's time to first token",
+            ),
+            (
+                "supplier_spread",
+                "log-space spread of the suppliers' medians (TTFT and decode speed)",
+            ),
+            (
+                "ms_per_token",
+                "decoding time per completion token of the median supplier",
+            ),
+            (
+                "completion_median",
+                "median completion length in tokens (log-normal, at most 4096)",
+            ),
+            ("completion_sigma", "log-space spread of completion lengths"),
+            (
+                "hang_share",
+                "share of failures that hang until timeout_ms (the rest are fast 5xx)",
+            ),
+            ("timeout_ms", "the gateway's first-token timeout"),
+            ("error_after_ms", "time to a fast failure (a 5xx)"),
+            QOS_DOC,
+        ],
+        "marketplace" => &[
+            ("epochs", "epochs simulated (one settlement each)"),
+            (
+                "relays_per_epoch",
+                "relays demanded in the first epoch, over all services",
+            ),
+            ("demand_growth", "growth factor of total demand per epoch"),
+            (
+                "length_sigma",
+                "log-space spread of prompt and completion lengths",
+            ),
+            ("max_completion", "longest completion (tokens)"),
+            (
+                "initial_suppliers",
+                "suppliers at the start, spread over the services by demanded work",
+            ),
+            (
+                "entrants_per_epoch",
+                "new suppliers that may enter per epoch while some service is profitable",
+            ),
+            (
+                "reconsider_share",
+                "share of suppliers that reconsider their service each epoch",
+            ),
+            (
+                "capacity",
+                "work one supplier serves per epoch (completion tokens + prompt tokens / 4)",
+            ),
+            (
+                "fixed_cost",
+                "hardware cost per epoch of a supplier of size 1 (uPOKT)",
+            ),
+            (
+                "efficiency_spread",
+                "supplier costs are multiplied by a uniform draw in [1 - x, 1 + x]",
+            ),
+            (
+                "patience",
+                "epochs in a row at a loss after which a supplier leaves",
+            ),
+            (
+                "services",
+                "the models, one [[services]] table each (the list replaces the default one)",
+            ),
+            ("services.name", "service id, also the model's name"),
+            (
+                "services.size",
+                "hardware per supplier relative to the smallest model (cost and per-token price scale with it)",
+            ),
+            (
+                "services.prompt_median",
+                "median prompt length (tokens, log-normal)",
+            ),
+            (
+                "services.completion_median",
+                "median completion length at launch (tokens, log-normal)",
+            ),
+            (
+                "services.completion_growth",
+                "growth of the median completion per epoch (optional, 0)",
+            ),
+            ("services.popularity", "popularity weight at launch"),
+            (
+                "services.trend",
+                "change of log-popularity per epoch after launch (optional, 0)",
+            ),
+            (
+                "services.launch_epoch",
+                "epoch the model appears (optional, 0)",
+            ),
+        ],
+        "substitution" => &[
+            ("suppliers", "suppliers in the session"),
+            ("substitute_share", "share of them serving a cheaper model"),
+            (
+                "nondeterministic_share",
+                "share of honest suppliers whose backend is nondeterministic at temperature 0",
+            ),
+            (
+                "honest_mismatch",
+                "probability that a nondeterministic honest supplier's probe answer differs",
+            ),
+            (
+                "substitute_mismatch",
+                "probability that a substitute's probe answer differs",
+            ),
+            (
+                "substitute_speedup",
+                "a substitute's time to first token relative to an honest one's",
+            ),
+            (
+                "probe_rates",
+                "probes per supplier per hour (the sweep's first axis; 0 = no watcher)",
+            ),
+            (
+                "thresholds",
+                "mismatches among a supplier's last `window` probes that flag it (second axis)",
+            ),
+            ("window", "probes remembered per supplier"),
+            ("hours", "simulated time"),
+            ("requests_per_second", "user requests per second"),
+            ("probe_tokens", "tokens of one probe (prompt and answer)"),
+            (
+                "request_tokens",
+                "mean tokens of one user request (prompt and answer)",
+            ),
+            (
+                "ttft_median_ms",
+                "median time to first token of an honest supplier",
+            ),
+            (
+                "failure_rate",
+                "per-request failure probability of every supplier",
+            ),
+            QOS_DOC,
+        ],
+        _ => &[],
+    }
+}
+
+const QOS_DOC: (&str, &str) = (
+    "qos",
+    "the gateway's pokt-qos settings, the same keys as the gateway's [qos] config (spec/qos.md)",
+);
+
+/// `text` with a `# …` line above every key (and table) that `docs` describes; the keys of an
+/// array of tables (`[[services]]`) are described in its first table only.
+fn annotate(text: &str, docs: &[(&str, &str)]) -> String {
+    let doc = |k: &str| docs.iter().find(|(d, _)| *d == k).map(|(_, v)| *v);
+    let mut out = String::new();
+    let mut section = String::new();
+    let mut array_tables = 0u32;
+    for line in text.lines() {
+        let t = line.trim();
+        let comment = if let Some(h) = t.strip_prefix("[[").and_then(|h| h.strip_suffix("]]")) {
+            section = h.to_string();
+            array_tables += 1;
+            doc(h).filter(|_| array_tables == 1)
+        } else if let Some(h) = t.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+            section = h.to_string();
+            array_tables = 0;
+            doc(h)
+        } else if let Some((k, _)) = t.split_once(" = ") {
+            let k = k.trim();
+            if section.is_empty() {
+                doc(k)
+            } else if array_tables <= 1 {
+                doc(&format!("{section}.{k}"))
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        if let Some(c) = comment {
+            out.push_str("# ");
+            out.push_str(c);
+            out.push('\n');
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
 fn parse<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, SimError> {
     toml::from_str(text).map_err(|e| SimError::ExperimentConfig {
         experiment: name.into(),
@@ -238,6 +448,33 @@ mod tests {
                 "{text}"
             );
             assert_eq!(ExperimentConfig::from_toml(name, "").unwrap(), d);
+        }
+    }
+
+    /// Every key the printed file holds (outside the pokt-qos tables) says what it means, so the
+    /// comments cannot fall behind the fields.
+    #[test]
+    fn every_key_is_documented() {
+        for name in CONFIGURABLE_EXPERIMENTS {
+            let d = ExperimentConfig::default_for(name).unwrap();
+            let table = d.table().unwrap();
+            for (k, v) in &table {
+                assert!(key_docs(name).iter().any(|(d, _)| d == k), "{name}: {k}");
+                if let Value::Array(a) = v
+                    && let Some(Value::Table(t)) = a.first()
+                {
+                    for sub in t.keys() {
+                        let key = format!("{k}.{sub}");
+                        assert!(key_docs(name).iter().any(|(d, _)| *d == key), "{key}");
+                    }
+                }
+            }
+            let text = d.to_toml().unwrap();
+            assert_eq!(
+                text.lines().filter(|l| l.starts_with("# ")).count(),
+                key_docs(name).len(),
+                "{text}"
+            );
         }
     }
 
