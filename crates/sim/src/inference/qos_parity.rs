@@ -101,13 +101,19 @@ impl QosParityConfig {
             "each in [0, 1]",
         )?;
         check(self.requests >= 1, "requests", "at least 1")?;
+        // Zero latency is a valid assumption (`pokt load qos-parity` predicts stand-ins without
+        // added latency).
         for (v, name) in [
             (self.ttft_median_ms, "ttft_median_ms"),
             (self.ms_per_token, "ms_per_token"),
-            (self.completion_median, "completion_median"),
         ] {
-            check(v.is_finite() && v > 0.0, name, "positive")?;
+            check(v.is_finite() && v >= 0.0, name, "non-negative")?;
         }
+        check(
+            self.completion_median.is_finite() && self.completion_median > 0.0,
+            "completion_median",
+            "positive",
+        )?;
         for (v, name) in [
             (self.ttft_sigma, "ttft_sigma"),
             (self.supplier_spread, "supplier_spread"),
