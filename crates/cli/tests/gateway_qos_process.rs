@@ -37,7 +37,7 @@ static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// the plain one, the plain gateway sends exactly one relay per request, and the hedged one's
 /// extra relays are its counted hedges, within `burst + budget_ratio × plans`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs `pokt backend`'s scripted flags (helper standin), not yet on main"]
+
 async fn hedging_lowers_the_p99_within_the_bound() {
     let _one = SERIAL.lock().await;
     let slow: &[&str] = &["--slow-every", "25", "--slow-ms", "2000"];
@@ -383,7 +383,7 @@ const MODEL_MISMATCH: usize = 7;
 /// the watcher, the inflater by the recount, both sanctioned, the honest supplier neither — as
 /// `/v1/watcher`, `/v1/qos` and `/metrics` all say.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs `pokt backend`'s scripted flags (helper standin), not yet on main"]
+
 async fn usage_inflating_and_model_substituting_suppliers_are_flagged() {
     let _one = SERIAL.lock().await;
     let net = Net::start(

@@ -418,6 +418,12 @@ impl<C: Chain> Gateway<C> {
         ];
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut stop_wait = stop_rx.clone();
+        use axum::serve::ListenerExt as _;
+        // Streamed chunks leave at once, not after the client's delayed acknowledgement
+        // (Nagle): time to first token.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let server = axum::serve(listener, self.router()).with_graceful_shutdown(async move {
             let _ = stop_wait.wait_for(|s| *s).await;
         });

@@ -176,6 +176,7 @@ impl<C: Chain> RelayMiner<C> {
             http: reqwest::Client::builder()
                 .connect_timeout(Duration::from_secs(5))
                 .pool_max_idle_per_host(64)
+                .tcp_nodelay(true)
                 .build()
                 .unwrap_or_default(),
             services,
@@ -333,6 +334,12 @@ impl<C: Chain> RelayMiner<C> {
         listener: tokio::net::TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        use axum::serve::ListenerExt as _;
+        // A stream's signed batches leave at once, not after the client's delayed
+        // acknowledgement (Nagle): time to first token.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         axum::serve(listener, self.router())
             .with_graceful_shutdown(shutdown)
             .await?;

@@ -24,6 +24,12 @@ pub async fn serve_router(
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     tokio::spawn(async move {
+        use axum::serve::ListenerExt as _;
+        // Small writes (a stream's chunks) leave at once instead of waiting for the peer's
+        // delayed acknowledgement (Nagle).
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let _ = axum::serve(listener, router).await;
     });
     Ok(bound)

@@ -1,6 +1,11 @@
 //! Host processes for the tests: `pokt …` children on loopback that are killed when their guard
 //! drops, whose first stdout line (the address line every host prints) is awaited with a bound.
-#![allow(dead_code, unreachable_pub, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
 
 pub mod net;
 pub mod network;
