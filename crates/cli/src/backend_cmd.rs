@@ -95,6 +95,7 @@ pub(crate) fn run(a: BackendArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(async move {
+        let shutdown = crate::signals::Shutdown::register();
         let at = pokt_standin::serve(a.listen, cfg)
             .await
             .with_context(|| format!("listening on {}", a.listen))?;
@@ -103,28 +104,7 @@ pub(crate) fn run(a: BackendArgs) -> anyhow::Result<()> {
             "pokt backend: stand-in model \"{}\" on http://{at}",
             a.model
         );
-        wait_for_signal().await;
+        shutdown.wait().await;
         Ok(())
     })
-}
-
-/// Waits for SIGINT or (on Unix) SIGTERM.
-pub(crate) async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(t) => t,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
 }

@@ -80,6 +80,7 @@ pub(crate) fn devnet(a: DevnetArgs) -> anyhow::Result<()> {
                 block_time: (!a.block_time.is_zero()).then_some(a.block_time),
             })
             .await?;
+        let shutdown = crate::signals::Shutdown::register();
         // One line scripts read: the chain, its height and where it serves.
         println!(
             "pokt devnet: chain {chain_id} at height {height} (state rebuilt in {} ms); rpc http://{} grpc http://{}",
@@ -87,30 +88,10 @@ pub(crate) fn devnet(a: DevnetArgs) -> anyhow::Result<()> {
             running.rpc_addr,
             running.grpc_addr
         );
-        wait_for_signal().await;
+        shutdown.wait().await;
         running.stop().await;
         Ok(())
     })
-}
-
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(t) => t,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// `pokt localnet init` arguments.

@@ -77,10 +77,11 @@ pub(crate) fn gateway(a: GatewayArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("binding {listen}"))?;
         let bound = listener.local_addr()?;
+        let shutdown = crate::signals::Shutdown::register();
         // One line scripts read.
         println!("pokt gateway: chain {id}; listening on http://{bound}");
         tracing::info!(%bound, chain = %id, "gateway started");
-        gw.serve(listener, wait_for_signal()).await?;
+        gw.serve(listener, shutdown.wait()).await?;
         tracing::info!("gateway stopped");
         Ok(())
     })
@@ -93,26 +94,6 @@ fn init_logs() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
-}
-
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(t) => t,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// `pokt gateway record-references` arguments.

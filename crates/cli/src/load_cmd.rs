@@ -110,6 +110,7 @@ pub(crate) fn run(a: LoadArgs) -> anyhow::Result<()> {
         .build()
         .context("runtime")?;
     rt.block_on(async move {
+        let shutdown = crate::signals::Shutdown::register();
         let work = async move {
             match a.mode {
                 Mode::Throughput(t) => throughput::run(t).await,
@@ -119,7 +120,7 @@ pub(crate) fn run(a: LoadArgs) -> anyhow::Result<()> {
         // Ctrl-C or SIGTERM drops the run: the network's guard stops every child.
         tokio::select! {
             r = work => r,
-            () = crate::backend_cmd::wait_for_signal() => {
+            () = shutdown.wait() => {
                 anyhow::bail!("interrupted; every process stopped")
             }
         }

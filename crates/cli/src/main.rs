@@ -25,6 +25,8 @@ mod relay_cmd;
 mod relayminer_cmd;
 mod session_cmd;
 mod settle_cmd;
+#[cfg(feature = "hosts")]
+mod signals;
 mod simulate;
 
 /// POKT Shannon protocol tools: simulate, inspect, decode and evaluate.

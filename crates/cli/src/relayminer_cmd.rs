@@ -92,6 +92,7 @@ pub(crate) fn run(a: RelayminerArgs) -> anyhow::Result<u8> {
                 let bound = listener.local_addr()?;
                 let stop = Arc::new(AtomicBool::new(false));
                 let blocks = tokio::spawn(miner.clone().run_blocks(stop.clone()));
+                let shutdown = crate::signals::Shutdown::register();
                 // One line scripts read.
                 println!(
                     "pokt relayminer: {} supplier(s) on http://{bound} (relays POST /v1/relay, metrics GET /metrics)",
@@ -99,7 +100,7 @@ pub(crate) fn run(a: RelayminerArgs) -> anyhow::Result<u8> {
                 );
                 tracing::info!(%bound, suppliers = miner.suppliers().len(), "serving");
                 miner
-                    .serve(listener, crate::backend_cmd::wait_for_signal())
+                    .serve(listener, shutdown.wait())
                     .await?;
                 stop.store(true, std::sync::atomic::Ordering::Release);
                 let _ = tokio::time::timeout(Duration::from_secs(2), blocks).await;
