@@ -1,0 +1,104 @@
+//! Tests of `store`.
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+
+fn record(sid: &str, sup: &str) -> SessionRecord {
+    SessionRecord {
+        application: "app".into(),
+        service: "llm".into(),
+        session_id: sid.into(),
+        start: 1,
+        end: 4,
+        supplier: sup.into(),
+        target: "ff".repeat(32),
+        policy: PolicyRecord::Fixed(100),
+        stage: Stage::Open,
+        served_cu: 0,
+    }
+}
+
+#[tokio::test]
+async fn served_units_only_grow_and_keep_the_stage() {
+    let dir = std::env::temp_dir().join(format!("pokt-rm-served-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("s.redb");
+    {
+        let s = Store::open(&path, Duration::ZERO).unwrap();
+        let mut r = record("aa", "s1");
+        r.served_cu = 100;
+        s.put_relay(&r, &[1; 32], vec![1]).await.unwrap();
+        // Served but not mined: only the units change.
+        r.served_cu = 300;
+        s.put_served(&r).await.unwrap();
+        // The claim's stage change, written with stale units: the units stay.
+        let mut claimed = r.clone();
+        claimed.stage = Stage::Claimed;
+        claimed.served_cu = 200;
+        s.set_record(&claimed).await.unwrap();
+        // A late, smaller write (out of order) and one with a stale stage change nothing.
+        r.served_cu = 250;
+        s.put_served(&r).await.unwrap();
+        // A session with served relays and none mined is remembered too.
+        let mut b = record("ab", "s1");
+        b.served_cu = 700;
+        s.put_served(&b).await.unwrap();
+        s.close();
+    }
+    let s = Store::open(&path, Duration::ZERO).unwrap();
+    let mut loaded = s.load().unwrap();
+    loaded.sort_by(|x, y| x.record.session_id.cmp(&y.record.session_id));
+    assert_eq!(
+        (
+            loaded[0].record.stage,
+            loaded[0].record.served_cu,
+            loaded[0].relays.len()
+        ),
+        (Stage::Claimed, 300, 1)
+    );
+    assert_eq!(
+        (loaded[1].record.served_cu, loaded[1].relays.len()),
+        (700, 0)
+    );
+    // Records written before the field existed load with 0.
+    let mut old = serde_json::to_value(record("x", "y")).unwrap();
+    old.as_object_mut().unwrap().remove("served_cu");
+    let back: SessionRecord = serde_json::from_value(old).unwrap();
+    assert_eq!(back.served_cu, 0);
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn relays_survive_reopen_and_pruning_removes_them() {
+    let dir = std::env::temp_dir().join(format!("pokt-rm-store-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("s.redb");
+    {
+        let s = Store::open(&path, Duration::from_millis(10)).unwrap();
+        let (a, b) = (record("aa", "s1"), record("ab", "s1"));
+        for i in 0..10u8 {
+            s.put_relay(&a, &[i; 32], vec![i]).await.unwrap();
+        }
+        s.put_relay(&b, &[9; 32], vec![42]).await.unwrap();
+        let mut a2 = a.clone();
+        a2.stage = Stage::Claimed;
+        s.set_record(&a2).await.unwrap();
+        s.sync().await.unwrap();
+        assert_eq!(s.relay_count().unwrap(), 11);
+        s.close();
+    }
+    let s = Store::open(&path, Duration::ZERO).unwrap();
+    let mut loaded = s.load().unwrap();
+    loaded.sort_by(|x, y| x.record.session_id.cmp(&y.record.session_id));
+    assert_eq!(loaded.len(), 2);
+    assert_eq!(loaded[0].record.stage, Stage::Claimed);
+    assert_eq!(loaded[0].relays.len(), 10);
+    assert_eq!(loaded[1].relays, vec![vec![42]]);
+    s.remove(&loaded[0].record).await.unwrap();
+    let left = s.load().unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(s.relay_count().unwrap(), 1);
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}
