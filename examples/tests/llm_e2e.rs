@@ -110,7 +110,7 @@ async fn run(metered: bool) {
         assert_eq!(status, 200, "{body}");
         let v: Value = serde_json::from_str(&body).unwrap();
         let u: Usage = serde_json::from_value(v["usage"].clone()).unwrap();
-        assert_eq!(u.completion_tokens, 6, "5 words and a full stop");
+        assert_eq!(u.completion_tokens, 5, "exactly max_tokens tokens");
         expected_cu += price(metered, u);
         served += 1;
     }
@@ -125,9 +125,10 @@ async fn run(metered: bool) {
         assert_eq!(status, 200, "{body}");
         assert_eq!(ct, "text/event-stream");
         assert!(body.ends_with("data: [DONE]\n\n"), "{body}");
-        assert_eq!(body.matches("\"delta\":{\"content\"").count(), 20);
+        // 20 tokens: 19 words, the last one carrying the full stop.
+        assert_eq!(body.matches("\"delta\":{\"content\"").count(), 19);
         let u = usage_from_body(body.as_bytes()).expect("usage chunk");
-        assert_eq!(u.completion_tokens, 21);
+        assert_eq!(u.completion_tokens, 20, "exactly max_tokens tokens");
         expected_cu += price(metered, u);
         served += 1;
     }
