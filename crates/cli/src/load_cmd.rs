@@ -38,7 +38,7 @@ pub(crate) struct LoadArgs {
 #[derive(Debug, clap::Subcommand)]
 enum Mode {
     /// Non-streamed requests/s through gateway → relay miner → stand-in at a fixed number in
-    /// flight, each host's CPU seconds per request (from /proc/<pid>/stat) with an estimate of
+    /// flight, each host's CPU seconds per request (from `/proc/<pid>/stat`) with an estimate of
     /// the share spent signing and verifying, and the time to first token the path adds to a
     /// stream (against the stand-in called directly).
     Throughput(throughput::ThroughputArgs),
