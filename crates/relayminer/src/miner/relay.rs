@@ -395,6 +395,9 @@ impl<C: Chain> RelayMiner<C> {
             let mut body = resp.bytes_stream();
             let mut ticker = tokio::time::interval(Duration::from_millis(limits.max_age_ms.max(1)));
             let mut ok = true;
+            // The first read from the backend leaves at once, as its own signed batch (time to
+            // first token); later lines are batched by the HA thresholds. [RM-STREAM-1]
+            let mut first = true;
             let sign =
                 |b: Vec<u8>| Bytes::from(sign_stream_batch(&header, u32::from(status), b, &key));
             loop {
@@ -419,6 +422,13 @@ impl<C: Chain> RelayMiner<C> {
                                 m.unreserve(&entry, supplier, reserved);
                                 return;
                             }
+                        }
+                        if std::mem::take(&mut first)
+                            && let Some(batch) = batcher.finish()
+                            && tx.send(sign(batch)).await.is_err()
+                        {
+                            m.unreserve(&entry, supplier, reserved);
+                            return;
                         }
                     }
                     _ = ticker.tick() => {
