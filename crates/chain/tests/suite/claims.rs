@@ -5,14 +5,7 @@ use super::*;
 /// Claims and proofs as signed transactions, then settlement (the whole relay-mining cycle).
 pub async fn claims_and_proofs_settle<N: Net>(net: &N) {
     let c = net.chain();
-    let b = mine_to(net, 5).await;
-    let s = c
-        .session(&app().address(), &service(), b.height)
-        .await
-        .unwrap();
-    let w = host::windows(c, BlockHeight::new(s.header.session_end_block_height))
-        .await
-        .unwrap();
+    let (s, w) = first_session(net).await;
     let sup = suppliers()[0].clone();
     let tree = serve(c, &s.header, &sup, 12).await;
     assert_eq!(tree.root().count(), 12);
@@ -132,14 +125,7 @@ pub async fn claims_and_proofs_settle<N: Net>(net: &N) {
 /// proven". The submission's result is the included first copy, not that failure.
 pub async fn a_late_first_copy_is_the_result<N: Net>(net: &N) {
     let c = net.chain();
-    let b = mine_to(net, 5).await;
-    let s = c
-        .session(&app().address(), &service(), b.height)
-        .await
-        .unwrap();
-    let w = host::windows(c, BlockHeight::new(s.header.session_end_block_height))
-        .await
-        .unwrap();
+    let (s, w) = first_session(net).await;
     let sup = suppliers()[1].clone();
     let tree = serve(c, &s.header, &sup, 4).await;
     let sub = submitter(c, &sup);

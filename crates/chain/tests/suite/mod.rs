@@ -166,6 +166,20 @@ pub async fn mine_to<N: Net>(net: &N, height: i64) -> BlockRef {
     b
 }
 
+/// The application's session at height 5 (mined to) and its windows.
+pub async fn first_session<N: Net>(net: &N) -> (pokt_chain::ChainSession, pokt_session::Windows) {
+    let c = net.chain();
+    let b = mine_to(net, 5).await;
+    let s = c
+        .session(&app().address(), &service(), b.height)
+        .await
+        .unwrap();
+    let w = host::windows(c, BlockHeight::new(s.header.session_end_block_height))
+        .await
+        .unwrap();
+    (s, w)
+}
+
 /// Serves `n` relays of `session` by `supplier` (ring-signed by the gateway) into a tree.
 pub async fn serve<C: Chain>(
     chain: &C,

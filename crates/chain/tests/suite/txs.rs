@@ -44,14 +44,7 @@ pub async fn sequence_mismatch_recovered<N: Net>(net: &N) {
 /// while blocks are made, and succeeds.
 pub async fn rejected_broadcast_retried<N: Net>(net: &N) {
     let c = net.chain();
-    let b = mine_to(net, 5).await;
-    let s = c
-        .session(&app().address(), &service(), b.height)
-        .await
-        .unwrap();
-    let w = host::windows(c, BlockHeight::new(s.header.session_end_block_height))
-        .await
-        .unwrap();
+    let (s, w) = first_session(net).await;
     let sup = suppliers()[2].clone();
     let tree = serve(c, &s.header, &sup, 3).await;
     mine_to(net, w.claim_window_open.get() - 1).await;
