@@ -102,6 +102,11 @@ fn world(tag: &str, apps: u32, backend: &str) -> World {
     for _ in 0..4 {
         chain.make_block().unwrap();
     }
+    // The store's group-commit delay (`POKT_BENCH_COMMIT_DELAY_US`, default the config's).
+    let delay: u64 = std::env::var("POKT_BENCH_COMMIT_DELAY_US")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000);
     let dir = std::env::temp_dir().join(format!("pokt-bench-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -111,7 +116,7 @@ fn world(tag: &str, apps: u32, backend: &str) -> World {
              [server]\nlisten = \"127.0.0.1:0\"\nmax_concurrent_relays = 4096\n\
              [[services]]\nid = \"llm\"\nbackend_url = \"{backend}\"\n\
              [suppliers]\nkey_env = [\"UNUSED\"]\n\
-             [store]\npath = \"store.redb\"\nsync_interval_ms = 100\n\
+             [store]\npath = \"store.redb\"\nsync_interval_ms = 100\ncommit_delay_us = {delay}\n\
              [meter]\nenabled = false\n"
         ),
         &dir,
@@ -295,6 +300,30 @@ fn cpu_seconds() -> f64 {
     f.iter().sum::<u64>() as f64 / 100.0
 }
 
+/// CPU seconds used so far by this process's threads whose name starts with `prefix` (the relay
+/// miner's store threads: `relayminer-store`, `relayminer-sync`).
+fn thread_cpu_seconds(prefix: &str) -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return 0.0;
+    };
+    let mut ticks = 0u64;
+    for t in dir.flatten() {
+        let comm = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default();
+        if !comm.starts_with(prefix) {
+            continue;
+        }
+        let stat = std::fs::read_to_string(t.path().join("stat")).unwrap_or_default();
+        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        ticks += rest
+            .split_whitespace()
+            .skip(11)
+            .take(2)
+            .filter_map(|v| v.parse::<u64>().ok())
+            .sum::<u64>();
+    }
+    ticks as f64 / 100.0
+}
+
 /// "x µs CPU per relay (≈ y relays/s on 2 cores to itself)".
 fn cpu_line(cpu: f64, n: usize) -> String {
     let per = cpu / n.max(1) as f64;
@@ -311,45 +340,93 @@ fn open_files() -> usize {
         .unwrap_or(0)
 }
 
+/// One phase's figures: relays per second (wall clock) and CPU µs per relay.
+#[derive(Clone, Copy)]
+struct Figure {
+    rate: f64,
+    cpu_us: f64,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// The hot path with persistence against the same steps without the store, in alternating
+/// rounds (`POKT_BENCH_ROUNDS`, default 5) of fresh relays each, so that both see the same
+/// machine: on a shared 2-core VM the figures of one run drift by ±15 % from one minute to the
+/// next, and a median over interleaved rounds is what can be compared.
 async fn hot_path() {
     let w = world("hot", 4, "http://127.0.0.1:1");
     w.miner
         .on_block(w.chain.latest_block().await.unwrap().height.get());
-    let t = Instant::now();
+    let rounds: u64 = std::env::var("POKT_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5)
+        .max(1);
+    let per_app = 2_500;
     let warm = sign(&w, 500, 1).await;
-    let reqs = sign(&w, 5_000, 2).await;
-    let signed = warm.len() + reqs.len();
-    println!(
-        "signed {signed} ring-signed requests in {:.2} s (client side, not measured below)",
-        t.elapsed().as_secs_f64()
-    );
     let (_, ok) = drive(&w.miner, warm, 256).await;
     assert_eq!(ok, 2_000);
-    // The same steps without the store, on the same 2 cores, for comparison: decode → accept →
-    // sign → mine into the tree (no write).
-    let base = sign(&w, 2_500, 9).await;
-    let c0 = cpu_seconds();
-    let (bn, bdt) = baseline(&w, base).await;
-    let bcpu = cpu_seconds() - c0;
+    let (mut base, mut hot, mut store_cpu) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut relays, mut commits) = (0usize, 0u64);
+    for round in 0..rounds {
+        let t = Instant::now();
+        let breqs = sign(&w, per_app, 100 + round).await;
+        let hreqs = sign(&w, per_app, 200 + round).await;
+        let signing = t.elapsed().as_secs_f64();
+        // The same steps without the store, on the same 2 cores: decode → accept → sign → mine
+        // into the tree (no write).
+        let c0 = cpu_seconds();
+        let (bn, bdt) = baseline(&w, breqs).await;
+        let b = Figure {
+            rate: bn as f64 / bdt.as_secs_f64(),
+            cpu_us: (cpu_seconds() - c0) / bn as f64 * 1e6,
+        };
+        let commits0 = w.miner.store().commits();
+        let n = hreqs.len();
+        let c0 = cpu_seconds();
+        let s0 = thread_cpu_seconds("relayminer-s");
+        let (dt, ok) = drive(&w.miner, hreqs, 256).await;
+        assert_eq!(ok, n, "every relay answered");
+        let store_us = (thread_cpu_seconds("relayminer-s") - s0) / n as f64 * 1e6;
+        store_cpu.push(store_us);
+        let h = Figure {
+            rate: n as f64 / dt.as_secs_f64(),
+            cpu_us: (cpu_seconds() - c0) / n as f64 * 1e6,
+        };
+        let c = w.miner.store().commits() - commits0;
+        println!(
+            "round {round}: without the store {:.0} relays/s ({:.0} µs CPU each); with persistence {:.0} relays/s ({:.0} µs CPU each, of which the store's threads {store_us:.1} µs; {:.1} relays per commit); ratio {:.2} (signing {n} + {bn} requests took {signing:.1} s, not measured)",
+            b.rate,
+            b.cpu_us,
+            h.rate,
+            h.cpu_us,
+            n as f64 / c.max(1) as f64,
+            h.rate / b.rate
+        );
+        base.push(b);
+        hot.push(h);
+        relays += n;
+        commits += c;
+    }
+    let ratios: Vec<f64> = hot.iter().zip(&base).map(|(h, b)| h.rate / b.rate).collect();
+    let best = |v: &[Figure]| v.iter().map(|f| f.rate).fold(0.0, f64::max);
     println!(
-        "same steps without persistence (2 threads): {bn} relays in {:.3} s = {:.0} relays/s; {}",
-        bdt.as_secs_f64(),
-        bn as f64 / bdt.as_secs_f64(),
-        cpu_line(bcpu, bn)
+        "same steps without persistence (2 threads), median of {rounds}: {:.0} relays/s (best {:.0}); {:.0} µs CPU per relay",
+        median(base.iter().map(|f| f.rate).collect()),
+        best(&base),
+        median(base.iter().map(|f| f.cpu_us).collect()),
     );
-    let commits0 = w.miner.store().commits();
-    let n = reqs.len();
-    let c0 = cpu_seconds();
-    let (dt, ok) = drive(&w.miner, reqs, 256).await;
-    let cpu = cpu_seconds() - c0;
-    assert_eq!(ok, n, "every relay answered");
-    let commits = w.miner.store().commits() - commits0;
     println!(
-        "hot path with persistence (2 workers, 256 in flight): {n} relays in {:.3} s = {:.0} relays/s; {}; {commits} store commits ({:.1} relays/commit); store {} relays, {} KiB",
-        dt.as_secs_f64(),
-        n as f64 / dt.as_secs_f64(),
-        cpu_line(cpu, n),
-        n as f64 / commits.max(1) as f64,
+        "hot path with persistence (2 workers, 256 in flight), median of {rounds}: {:.0} relays/s (best {:.0}); {:.0} µs CPU per relay, of which the store's threads {:.1} µs; {:.1} relays per store commit; with/without ratio median {:.2}; store {} relays, {} KiB",
+        median(hot.iter().map(|f| f.rate).collect()),
+        best(&hot),
+        median(hot.iter().map(|f| f.cpu_us).collect()),
+        median(store_cpu),
+        relays as f64 / commits.max(1) as f64,
+        median(ratios),
         w.miner.store().relay_count().unwrap(),
         w.miner.store().size_bytes() / 1024
     );

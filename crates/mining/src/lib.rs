@@ -19,7 +19,7 @@ pub use difficulty::{
 pub use gorand::{GoRand, go_varint, seeded_float};
 pub use proof::{ProofRequirement, RequirementDraw, proof_path, proof_requirement};
 pub use requirement::proof_requirement_for_claim;
-pub use tree::{FixedComputeUnits, Mined, SessionTree, TokenMetered, WeightPolicy};
+pub use tree::{FixedComputeUnits, Leaf, Mined, SessionTree, TokenMetered, WeightPolicy};
 pub use validate::{
     ClaimError, MessageError, MeteringError, ProofContext, ProofError, RelayBasicError,
     SessionMismatch, ValidatedProof, check_token_metered_weight, validate_claim,

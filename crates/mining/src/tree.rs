@@ -108,6 +108,59 @@ pub enum Mined {
     Unpriced,
 }
 
+/// A relay as a session tree would hold it: the bytes its hash covers under a weight policy
+/// (response payload cleared, or kept by the token-metered extension), their SHA-256 — the relay
+/// hash — and its weight. Made once per relay with [`Leaf::new`], it lets a host hash and weigh a
+/// relay outside whatever lock guards its tree ([`SessionTree::offer_leaf`]) and keep the leaf's
+/// bytes (e.g. in a store, to rebuild the tree by offering them again) without encoding the relay
+/// a second time. [MINING-TREE-1]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Leaf {
+    hash: RelayHash,
+    bytes: Vec<u8>,
+    weight: Option<ComputeUnits>,
+    keeps_payload: bool,
+}
+
+impl Leaf {
+    /// The leaf of `relay` under `policy`.
+    pub fn new<W: WeightPolicy>(relay: &Relay, policy: &W) -> Self {
+        let keeps_payload = policy.keeps_payload();
+        let bytes = if keeps_payload {
+            relay.encode()
+        } else {
+            relay.hash_bytes()
+        };
+        Self {
+            hash: RelayHash::from_bytes(Sha256::digest(&bytes).into()),
+            bytes,
+            weight: policy.try_weight(relay),
+            keeps_payload,
+        }
+    }
+
+    /// The relay hash (SHA-256 of [`bytes`](Self::bytes)).
+    pub const fn hash(&self) -> &RelayHash {
+        &self.hash
+    }
+
+    /// The leaf's value: an encoded `Relay` (the response payload cleared unless the policy keeps
+    /// it). Decoded and offered to a tree of the same policy it gives the same leaf again.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The leaf's value, owned.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
+    /// The relay's weight under the policy (`None`: it cannot be priced).
+    pub const fn weight(&self) -> Option<ComputeUnits> {
+        self.weight
+    }
+}
+
 /// A supplier's session tree: relays whose hash is below the session's target are inserted with
 /// key = relay hash, value = the relay bytes the hash covers (response payload cleared), weight from
 /// the policy. [MINING-TREE-1]
@@ -141,16 +194,36 @@ impl<W: WeightPolicy> SessionTree<W> {
             relay.hash_bytes()
         };
         let hash = RelayHash::from_bytes(Sha256::digest(&bytes).into());
-        if !is_volume_applicable(&hash, &self.target) {
+        self.insert(&hash, &bytes, |p| p.try_weight(relay))
+    }
+
+    /// [`offer`](Self::offer) for a relay already made into its [`Leaf`] under this tree's
+    /// policy: the same outcome, without hashing or weighing it again. A leaf made under a
+    /// policy that keeps the payload differently from this tree's is refused as
+    /// [`Mined::Unpriced`].
+    pub fn offer_leaf(&mut self, leaf: &Leaf) -> Mined {
+        if leaf.keeps_payload != self.policy.keeps_payload() {
+            return Mined::Unpriced;
+        }
+        self.insert(&leaf.hash, &leaf.bytes, |_| leaf.weight)
+    }
+
+    fn insert(
+        &mut self,
+        hash: &RelayHash,
+        bytes: &[u8],
+        weight: impl FnOnce(&W) -> Option<ComputeUnits>,
+    ) -> Mined {
+        if !is_volume_applicable(hash, &self.target) {
             return Mined::NotApplicable;
         }
         if self.trie.get(hash.as_bytes()).is_some() {
             return Mined::Duplicate;
         }
-        let Some(w) = self.policy.try_weight(relay) else {
+        let Some(w) = weight(&self.policy) else {
             return Mined::Unpriced;
         };
-        self.trie.update(hash.as_bytes(), &bytes, w.get());
+        self.trie.update(hash.as_bytes(), bytes, w.get());
         Mined::Inserted(w)
     }
 

@@ -30,6 +30,7 @@
 //! [store]
 //! path = "relayminer.redb"                # relative to this file
 //! sync_interval_ms = 100                  # fsync period (0: every commit); power-loss window
+//! commit_delay_us = 1000                  # group commit: wait ≤ this for more relays under load
 //!
 //! [meter]
 //! enabled = true
@@ -200,6 +201,11 @@ pub struct StoreConfig {
     /// How often the store is made durable (fsync), ms; 0 = at every commit (default 100).
     #[serde(default = "d_sync_interval")]
     pub sync_interval_ms: u64,
+    /// Group commit: how long, µs, the store may hold a commit open for more relays while they
+    /// keep arriving, when several are being written (default 1000; 0: commit at once). Adds at
+    /// most this much to a relay's answer under load; a lone relay is committed at once.
+    #[serde(default = "d_commit_delay")]
+    pub commit_delay_us: u64,
 }
 
 /// `[meter]`.
@@ -269,6 +275,10 @@ fn d_backend_timeout() -> u64 {
 fn d_max_answer() -> usize {
     8 << 20
 }
+fn d_commit_delay() -> u64 {
+    u64::try_from(crate::store::StoreOptions::DEFAULT_COMMIT_DELAY.as_micros()).unwrap_or(1000)
+}
+
 fn d_sync_interval() -> u64 {
     100
 }
@@ -533,6 +543,7 @@ path = "relayminer.redb"
     fn the_localnet_draft_parses_with_defaults() {
         let c = Config::from_toml(GOOD, Path::new("/etc/pokt")).unwrap();
         assert_eq!(c.store.sync_interval_ms, 100);
+        assert_eq!(c.store.commit_delay_us, 1000);
         assert_eq!(c.server.max_concurrent_relays, 1024);
         assert!(c.meter.enabled);
         assert_eq!(

@@ -17,7 +17,7 @@ use futures_util::StreamExt;
 use pokt_chain::tx::TxMsg;
 use pokt_chain::{Chain, SubmitConfig, Submitter, host};
 use pokt_crypto::SigningKey;
-use pokt_mining::{FixedComputeUnits, Mined, SessionTree, TokenMetered, WeightPolicy};
+use pokt_mining::{FixedComputeUnits, Leaf, Mined, SessionTree, TokenMetered};
 use pokt_primitives::{
     Address, BlockHeight, ComputeUnits, HttpHeaders, Message, PoktHttpResponse, Relay,
     RelayRequest, ServiceId, SessionHeader, TargetHash,
@@ -25,35 +25,19 @@ use pokt_primitives::{
 use pokt_relay::PreparedRing;
 use pokt_relay::llm::{BatchLimits, StreamBatcher, sign_http_response, sign_stream_batch};
 use pokt_session::{WindowOffsets, Windows};
-use sha2_free::relay_hash;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::{Config, ServiceConfig, parse_decimal};
 use crate::keys::OperatorKeys;
 use crate::metrics::Metrics;
 use crate::steps::{self, Answer, HostPolicy, Meter, Refusal, SessionView, budget_compute_units};
-use crate::store::{PolicyRecord, SessionRecord, Stage, Store, StoreError};
+use crate::store::{PolicyRecord, SessionRecord, Stage, Store, StoreError, StoreOptions};
 
 /// The content type of a signed-batch stream.
 pub const STREAM_CONTENT_TYPE: &str = "application/x-pokt-stream";
 
 mod lifecycle;
 mod relay;
-
-mod sha2_free {
-    use pokt_primitives::{Message, Relay};
-    use sha2::{Digest, Sha256};
-
-    /// The hash a session tree keys a relay by (SHA-256 of the bytes it stores).
-    pub(super) fn relay_hash(relay: &Relay, keeps_payload: bool) -> [u8; 32] {
-        let bytes = if keeps_payload {
-            relay.encode()
-        } else {
-            relay.hash_bytes()
-        };
-        Sha256::digest(&bytes).into()
-    }
-}
 
 /// Why the relay miner could not start.
 #[derive(Debug, thiserror::Error)]
@@ -152,9 +136,12 @@ impl<C: Chain> RelayMiner<C> {
     /// Opens the store, rebuilds the trees of every stored session (RM-STORE-3) and returns the
     /// miner (not yet serving: see [`RelayMiner::router`] and [`RelayMiner::run_blocks`]).
     pub fn new(chain: C, cfg: Config, keys: OperatorKeys) -> Result<Arc<Self>, StartError> {
-        let store = Store::open(
+        let store = Store::open_with(
             &cfg.resolve(&cfg.store.path),
-            Duration::from_millis(cfg.store.sync_interval_ms),
+            StoreOptions {
+                sync_interval: Duration::from_millis(cfg.store.sync_interval_ms),
+                commit_delay: Duration::from_micros(cfg.store.commit_delay_us),
+            },
         )?;
         let mut submit = SubmitConfig::new();
         submit.gas_price_upokt =

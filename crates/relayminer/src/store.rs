@@ -3,7 +3,12 @@
 //! - `sessions`: `{session_id}/{supplier}` → a [`SessionRecord`] (JSON): the session header, the
 //!   difficulty target and weight policy the tree was built with, and how far its claim and proof
 //!   have gone.
-//! - `relays`: `{session_id}/{supplier}/` ‖ relay hash → the mined relay's bytes.
+//! - `relays`: `{session_id}/{supplier}/` ‖ sequence number (8 bytes, big-endian) → the mined
+//!   relay's leaf bytes (`pokt_mining::Leaf`: the encoded relay, response payload cleared unless
+//!   the policy keeps it; offered again they rebuild the same tree). The sequence grows through the process's life and across restarts, so each
+//!   session's relays are appended at the end of its range: a commit copies and writes only the
+//!   last page of each session it touches, not one page per relay as random keys (the relay hash)
+//!   would. [RM-STORE-5]
 //!
 //! Every mined relay is committed before its signed answer leaves [RM-STORE-1]: commits are
 //! grouped (a writer thread takes every relay waiting and commits them in one transaction), each
@@ -17,7 +22,7 @@ use std::ops::Bound;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pokt_relay::llm::TokenPricing;
 use redb::backends::FileBackend;
@@ -116,19 +121,23 @@ pub struct LoadedSession {
 }
 
 enum Op {
+    /// A mined relay and its session's record (for the served units, and the record itself
+    /// when none is stored yet).
     Relay {
-        record: Vec<u8>,
+        record: Box<SessionRecord>,
         key: Vec<u8>,
         relay_key: Vec<u8>,
         relay: Vec<u8>,
     },
+    /// A session's record, replacing the stored one (served units merged as a maximum).
     Record {
         key: Vec<u8>,
-        record: Vec<u8>,
+        record: Box<SessionRecord>,
     },
+    /// The served units of a relay not mined (merged as a maximum).
     Served {
         key: Vec<u8>,
-        record: Vec<u8>,
+        record: Box<SessionRecord>,
     },
     Remove {
         key: Vec<u8>,
@@ -201,6 +210,32 @@ impl StorageBackend for DeferredSync {
     }
 }
 
+/// How the store commits and syncs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// How often the file is made durable (`fsync`); zero: at every commit. [RM-STORE-2]
+    pub sync_interval: Duration,
+    /// How long the writer may hold a commit open for more relays while they keep arriving
+    /// (group commit); zero: commit whatever is waiting at once. Only when more than one relay
+    /// is being written: a lone relay is committed at once. [RM-STORE-5]
+    pub commit_delay: Duration,
+}
+
+impl StoreOptions {
+    /// The default commit delay, 1 ms: well below an inference's latency, and enough at
+    /// thousands of relays per second to share each commit among several relays.
+    pub const DEFAULT_COMMIT_DELAY: Duration = Duration::from_millis(1);
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            sync_interval: Duration::from_millis(100),
+            commit_delay: Self::DEFAULT_COMMIT_DELAY,
+        }
+    }
+}
+
 /// The store: a handle to the writer thread and the database.
 #[derive(Clone)]
 pub struct Store {
@@ -210,6 +245,8 @@ pub struct Store {
     dirty: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     commits: Arc<AtomicU64>,
+    /// The next relay's sequence number (above every stored one).
+    seq: Arc<AtomicU64>,
     path: std::path::PathBuf,
 }
 
@@ -220,9 +257,25 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
+    /// Opens (or creates) the store at `path` with the default commit delay
+    /// ([`StoreOptions::DEFAULT_COMMIT_DELAY`]); see [`Store::open_with`].
+    pub fn open(path: &Path, sync_interval: Duration) -> Result<Self, StoreError> {
+        Self::open_with(
+            path,
+            StoreOptions {
+                sync_interval,
+                ..StoreOptions::default()
+            },
+        )
+    }
+
     /// Opens (or creates) the store at `path`; another process holding it is refused. Starts the
     /// writer thread and, for a positive `sync_interval`, the sync thread.
-    pub fn open(path: &Path, sync_interval: Duration) -> Result<Self, StoreError> {
+    pub fn open_with(path: &Path, options: StoreOptions) -> Result<Self, StoreError> {
+        let StoreOptions {
+            sync_interval,
+            commit_delay,
+        } = options;
         if let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()
         {
@@ -274,6 +327,7 @@ impl Store {
             w.open_table(RELAYS).map_err(se)?;
         }
         w.commit().map_err(se)?;
+        let seq = Arc::new(AtomicU64::new(next_sequence(&db)?));
         let db = Arc::new(db);
         let (tx, rx) = mpsc::channel::<Job>(8192);
         let stop = Arc::new(AtomicBool::new(false));
@@ -285,7 +339,7 @@ impl Store {
             let dirty = dirty.clone();
             std::thread::Builder::new()
                 .name("relayminer-store".into())
-                .spawn(move || writer(&db, rx, &commits, &file, &dirty))
+                .spawn(move || writer(&db, rx, &commits, &file, &dirty, commit_delay))
                 .map_err(se)?;
         }
         if !sync_interval.is_zero() {
@@ -312,6 +366,7 @@ impl Store {
             dirty,
             stop,
             commits,
+            seq,
             path: path.to_path_buf(),
         })
     }
@@ -326,20 +381,20 @@ impl Store {
     }
 
     /// Writes a mined relay and the session's served compute units (with the record if it has
-    /// none yet); returns once the commit holding it has reached the file. [RM-STORE-1]
-    /// [RM-METER-2]
+    /// none yet); returns once the commit holding it has reached the file. The caller writes a
+    /// relay once (the session tree refuses duplicates). [RM-STORE-1] [RM-METER-2]
     pub async fn put_relay(
         &self,
         record: &SessionRecord,
-        relay_hash: &[u8; 32],
         relay: Vec<u8>,
     ) -> Result<(), StoreError> {
         let key = record.key();
-        let mut relay_key = key.clone();
+        let mut relay_key = Vec::with_capacity(key.len() + 9);
+        relay_key.extend_from_slice(&key);
         relay_key.push(b'/');
-        relay_key.extend_from_slice(relay_hash);
+        relay_key.extend_from_slice(&self.seq.fetch_add(1, Ordering::Relaxed).to_be_bytes());
         self.run(Op::Relay {
-            record: serde_json::to_vec(record).map_err(se)?,
+            record: Box::new(record.clone()),
             key,
             relay_key,
             relay,
@@ -352,7 +407,7 @@ impl Store {
     pub async fn put_served(&self, record: &SessionRecord) -> Result<(), StoreError> {
         self.run(Op::Served {
             key: record.key(),
-            record: serde_json::to_vec(record).map_err(se)?,
+            record: Box::new(record.clone()),
         })
         .await
     }
@@ -361,7 +416,7 @@ impl Store {
     pub async fn set_record(&self, record: &SessionRecord) -> Result<(), StoreError> {
         self.run(Op::Record {
             key: record.key(),
-            record: serde_json::to_vec(record).map_err(se)?,
+            record: Box::new(record.clone()),
         })
         .await
     }
@@ -430,24 +485,81 @@ impl Store {
     }
 }
 
-/// The writer thread: takes every job waiting, applies them in one write transaction, commits,
-/// answers each. A failed transaction fails all of its jobs.
+/// One above the largest sequence number stored: the last key of each session's relay range
+/// (keys written before sequence numbers, 32-byte relay hashes, are skipped).
+fn next_sequence(db: &Database) -> Result<u64, StoreError> {
+    let r = db.begin_read().map_err(se)?;
+    let sessions = r.open_table(SESSIONS).map_err(se)?;
+    let relays = r.open_table(RELAYS).map_err(se)?;
+    let mut next = 1u64;
+    for item in sessions.iter().map_err(se)? {
+        let (k, _) = item.map_err(se)?;
+        let mut prefix = k.value().to_vec();
+        prefix.push(b'/');
+        let mut end = prefix.clone();
+        if let Some(last) = end.last_mut() {
+            *last = b'/' + 1;
+        }
+        let mut range = relays
+            .range::<&[u8]>(prefix.as_slice()..end.as_slice())
+            .map_err(se)?;
+        // Among the 8-byte suffixes, byte order is number order: the last one from the end is
+        // the session's largest (older 32-byte hash keys in between are passed over).
+        while let Some(item) = range.next_back() {
+            let (key, _) = item.map_err(se)?;
+            let suffix = &key.value()[prefix.len()..];
+            if let Ok(b) = <[u8; 8]>::try_from(suffix) {
+                next = next.max(u64::from_be_bytes(b).saturating_add(1));
+                break;
+            }
+        }
+    }
+    Ok(next)
+}
+
+/// The writer thread: takes every job waiting, lingers for more while they keep coming (group
+/// commit, at most `delay`, only when the store is busy), applies them in one write transaction,
+/// commits, answers each. A failed transaction fails all of its jobs. [RM-STORE-5]
 fn writer(
     db: &Database,
     mut rx: mpsc::Receiver<Job>,
     commits: &AtomicU64,
     file: &File,
     dirty: &AtomicBool,
+    delay: Duration,
 ) {
     const MAX_BATCH: usize = 4096;
-    while let Some(first) = rx.blocking_recv() {
-        let mut jobs = vec![first];
+    let drain = |rx: &mut mpsc::Receiver<Job>, jobs: &mut Vec<Job>| {
         while jobs.len() < MAX_BATCH {
             match rx.try_recv() {
                 Ok(j) => jobs.push(j),
                 Err(_) => break,
             }
         }
+    };
+    // Whether the last commit carried more than one job: a single writer waiting alone is
+    // answered at once, concurrent writers wait (a bounded time) to share a commit.
+    let mut busy = false;
+    while let Some(first) = rx.blocking_recv() {
+        let woke = Instant::now();
+        let mut jobs = vec![first];
+        drain(&mut rx, &mut jobs);
+        if !delay.is_zero() && (busy || jobs.len() > 1) {
+            let step = (delay / 4).max(Duration::from_micros(50));
+            loop {
+                let left = delay.saturating_sub(woke.elapsed());
+                if left.is_zero() || jobs.len() >= MAX_BATCH || jobs.iter().any(Job::is_sync) {
+                    break;
+                }
+                let before = jobs.len();
+                std::thread::sleep(step.min(left));
+                drain(&mut rx, &mut jobs);
+                if jobs.len() == before {
+                    break; // nothing more is coming: every writer is waiting for this commit
+                }
+            }
+        }
+        busy = jobs.len() > 1;
         let result = apply(db, &jobs).and_then(|sync| {
             if sync && dirty.swap(false, Ordering::AcqRel) {
                 file.sync_data().map_err(se)?;
@@ -461,12 +573,33 @@ fn writer(
     }
 }
 
+impl Job {
+    fn is_sync(&self) -> bool {
+        matches!(self.op, Op::Sync)
+    }
+}
+
+type SessionsTable<'t> = redb::Table<'t, &'static [u8], &'static [u8]>;
+
+/// Applies a group of jobs in one write transaction. The record updates of relays (served
+/// units) are merged per session and written once, before any job that replaces or removes a
+/// record — the same result as writing them one by one in order.
 fn apply(db: &Database, jobs: &[Job]) -> Result<bool, StoreError> {
     let mut sync = false;
     let w = db.begin_write().map_err(se)?;
     {
         let mut sessions = w.open_table(SESSIONS).map_err(se)?;
         let mut relays = w.open_table(RELAYS).map_err(se)?;
+        // Per session: the record with the most served units among the relays' updates.
+        let mut merged: Vec<(&[u8], &SessionRecord)> = Vec::new();
+        let flush = |sessions: &mut SessionsTable<'_>,
+                     merged: &mut Vec<(&[u8], &SessionRecord)>|
+         -> Result<(), StoreError> {
+            for (key, record) in merged.drain(..) {
+                upsert(sessions, key, record, false)?;
+            }
+            Ok(())
+        };
         for j in jobs {
             match &j.op {
                 Op::Relay {
@@ -475,14 +608,18 @@ fn apply(db: &Database, jobs: &[Job]) -> Result<bool, StoreError> {
                     relay_key,
                     relay,
                 } => {
-                    upsert(&mut sessions, key, record, false)?;
+                    note(&mut merged, key, record);
                     relays
                         .insert(relay_key.as_slice(), relay.as_slice())
                         .map_err(se)?;
                 }
-                Op::Served { key, record } => upsert(&mut sessions, key, record, false)?,
-                Op::Record { key, record } => upsert(&mut sessions, key, record, true)?,
+                Op::Served { key, record } => note(&mut merged, key, record),
+                Op::Record { key, record } => {
+                    flush(&mut sessions, &mut merged)?;
+                    upsert(&mut sessions, key, record, true)?;
+                }
                 Op::Remove { key } => {
+                    flush(&mut sessions, &mut merged)?;
                     sessions.remove(key.as_slice()).map_err(se)?;
                     let mut prefix = key.clone();
                     prefix.push(b'/');
@@ -497,28 +634,41 @@ fn apply(db: &Database, jobs: &[Job]) -> Result<bool, StoreError> {
                 Op::Sync => sync = true,
             }
         }
+        flush(&mut sessions, &mut merged)?;
     }
     w.commit().map_err(se)?;
     Ok(sync)
+}
+
+/// Remembers a relay's record update for `key`, keeping the one with the most served units.
+fn note<'a>(
+    merged: &mut Vec<(&'a [u8], &'a SessionRecord)>,
+    key: &'a [u8],
+    record: &'a SessionRecord,
+) {
+    match merged.iter_mut().find(|(k, _)| *k == key) {
+        Some(slot) if slot.1.served_cu < record.served_cu => slot.1 = record,
+        Some(_) => {}
+        None => merged.push((key, record)),
+    }
 }
 
 /// Writes `record` at `key`: all of it when `replace` or when none is stored, else only its
 /// served compute units; in every case the larger of the stored and the new served units is
 /// kept, so concurrent writes landing out of order never lower them. [RM-METER-2]
 fn upsert(
-    sessions: &mut redb::Table<'_, &'static [u8], &'static [u8]>,
+    sessions: &mut SessionsTable<'_>,
     key: &[u8],
-    record: &[u8],
+    record: &SessionRecord,
     replace: bool,
 ) -> Result<(), StoreError> {
     let stored = sessions.get(key).map_err(se)?.map(|v| v.value().to_vec());
     let bytes = match stored {
-        None => record.to_vec(),
+        None => serde_json::to_vec(record).map_err(se)?,
         Some(old) => {
             let old: SessionRecord = serde_json::from_slice(&old).map_err(se)?;
-            let new: SessionRecord = serde_json::from_slice(record).map_err(se)?;
-            let served_cu = old.served_cu.max(new.served_cu);
-            let mut keep = if replace { new } else { old };
+            let served_cu = old.served_cu.max(record.served_cu);
+            let mut keep = if replace { record.clone() } else { old };
             if !replace && keep.served_cu == served_cu {
                 return Ok(()); // nothing new
             }

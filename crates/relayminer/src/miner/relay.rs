@@ -325,14 +325,16 @@ impl<C: Chain> RelayMiner<C> {
         relay: &Relay,
         reserved: u64,
     ) -> Result<Mined, Refusal> {
-        let weight = entry.policy.try_weight(relay).map_or(0, ComputeUnits::get);
+        // Hashed and weighed before the tree's lock; its bytes are what the store keeps.
+        let leaf = Leaf::new(relay, &entry.policy);
+        let weight = leaf.weight().map_or(0, ComputeUnits::get);
         let (mined, record) = self.with_supplier(entry, supplier, |st| {
             st.meter.settle(reserved, weight);
             st.record.served_cu = st.record.served_cu.saturating_add(weight);
             let m = if st.sealed {
                 Mined::NotApplicable
             } else {
-                st.tree.offer(relay)
+                st.tree.offer_leaf(&leaf)
             };
             (m, st.record.clone())
         });
@@ -343,9 +345,8 @@ impl<C: Chain> RelayMiner<C> {
                 tracing::warn!(error = %e, "store: served compute units not written");
             }
         } else {
-            let hash = relay_hash(relay, entry.policy.keeps_payload());
             self.store
-                .put_relay(&record, &hash, relay.encode())
+                .put_relay(&record, leaf.into_bytes())
                 .await
                 .map_err(|e| {
                     tracing::error!(error = %e, "store write failed; relay not answered");

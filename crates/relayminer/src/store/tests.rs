@@ -27,7 +27,7 @@ async fn served_units_only_grow_and_keep_the_stage() {
         let s = Store::open(&path, Duration::ZERO).unwrap();
         let mut r = record("aa", "s1");
         r.served_cu = 100;
-        s.put_relay(&r, &[1; 32], vec![1]).await.unwrap();
+        s.put_relay(&r, vec![1]).await.unwrap();
         // Served but not mined: only the units change.
         r.served_cu = 300;
         s.put_served(&r).await.unwrap();
@@ -78,9 +78,9 @@ async fn relays_survive_reopen_and_pruning_removes_them() {
         let s = Store::open(&path, Duration::from_millis(10)).unwrap();
         let (a, b) = (record("aa", "s1"), record("ab", "s1"));
         for i in 0..10u8 {
-            s.put_relay(&a, &[i; 32], vec![i]).await.unwrap();
+            s.put_relay(&a, vec![i]).await.unwrap();
         }
-        s.put_relay(&b, &[9; 32], vec![42]).await.unwrap();
+        s.put_relay(&b, vec![42]).await.unwrap();
         let mut a2 = a.clone();
         a2.stage = Stage::Claimed;
         s.set_record(&a2).await.unwrap();
@@ -99,6 +99,70 @@ async fn relays_survive_reopen_and_pruning_removes_them() {
     let left = s.load().unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(s.relay_count().unwrap(), 1);
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn relays_written_after_a_reopen_never_replace_earlier_ones() {
+    let dir = std::env::temp_dir().join(format!("pokt-rm-seq-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("s.redb");
+    let a = record("aa", "s1");
+    for round in 0..3u8 {
+        let s = Store::open(&path, Duration::ZERO).unwrap();
+        for i in 0..4u8 {
+            s.put_relay(&a, vec![round, i]).await.unwrap();
+        }
+        s.close();
+    }
+    let s = Store::open(&path, Duration::ZERO).unwrap();
+    let loaded = s.load().unwrap();
+    let mut relays = loaded[0].relays.clone();
+    relays.sort();
+    let want: Vec<Vec<u8>> = (0..3u8)
+        .flat_map(|r| (0..4u8).map(move |i| vec![r, i]))
+        .collect();
+    assert_eq!(relays, want);
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn concurrent_writers_share_commits_and_all_land() {
+    let dir = std::env::temp_dir().join(format!("pokt-rm-group-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("s.redb");
+    let s = Store::open_with(
+        &path,
+        StoreOptions {
+            sync_interval: Duration::from_millis(50),
+            commit_delay: Duration::from_millis(2),
+        },
+    )
+    .unwrap();
+    let mut tasks = Vec::new();
+    for t in 0..32u8 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut r = record(&format!("s{}", t % 4), "s1");
+            for i in 0..20u8 {
+                r.served_cu = u64::from(i + 1) * 10;
+                s.put_relay(&r, vec![t, i]).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(s.relay_count().unwrap(), 640);
+    // Grouped: far fewer commits than relays.
+    assert!(s.commits() < 640 / 2, "{} commits", s.commits());
+    // Each session's record holds the largest served units written for it.
+    for l in s.load().unwrap() {
+        assert_eq!((l.relays.len(), l.record.served_cu), (160, 200));
+    }
+    s.close();
     drop(s);
     let _ = std::fs::remove_dir_all(&dir);
 }
