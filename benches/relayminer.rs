@@ -411,7 +411,11 @@ async fn hot_path() {
         relays += n;
         commits += c;
     }
-    let ratios: Vec<f64> = hot.iter().zip(&base).map(|(h, b)| h.rate / b.rate).collect();
+    let ratios: Vec<f64> = hot
+        .iter()
+        .zip(&base)
+        .map(|(h, b)| h.rate / b.rate)
+        .collect();
     let best = |v: &[Figure]| v.iter().map(|f| f.rate).fold(0.0, f64::max);
     println!(
         "same steps without persistence (2 threads), median of {rounds}: {:.0} relays/s (best {:.0}); {:.0} µs CPU per relay",

@@ -1,41 +1,42 @@
-//! The relay miner's embedded store: one redb file for the whole process (spec/adr/0012).
+//! The relay miner's embedded store: one redb file and a relay log beside it (spec/adr/0012,
+//! spec/adr/0015).
 //!
-//! - `sessions`: `{session_id}/{supplier}` → a [`SessionRecord`] (JSON): the session header, the
-//!   difficulty target and weight policy the tree was built with, and how far its claim and proof
-//!   have gone.
-//! - `relays`: `{session_id}/{supplier}/` ‖ sequence number (8 bytes, big-endian) → the mined
+//! - redb table `sessions`: `{session_id}/{supplier}` → a [`SessionRecord`] (JSON): the session
+//!   header, the difficulty target and weight policy the tree was built with, how far its claim
+//!   and proof have gone, and the served compute units. Written at a session's first relay and
+//!   at each stage change — rarely.
+//! - the relay log (`<store>.relays/`, one append-only file per session end height): every mined
 //!   relay's leaf bytes (`pokt_mining::Leaf`: the encoded relay, response payload cleared unless
-//!   the policy keeps it; offered again they rebuild the same tree). The sequence grows through the process's life and across restarts, so each
-//!   session's relays are appended at the end of its range: a commit copies and writes only the
-//!   last page of each session it touches, not one page per relay as random keys (the relay hash)
-//!   would. [RM-STORE-5]
+//!   the policy keeps it; offered again they rebuild the same tree) and the served compute units.
+//!   [RM-STORE-6]
 //!
-//! Every mined relay is committed before its signed answer leaves [RM-STORE-1]: commits are
-//! grouped (a writer thread takes every relay waiting and commits them in one transaction), each
-//! commit reaches the file with `write(2)` — so it survives the process being killed at any moment
-//! — and the file is made durable (`fsync`) every `sync_interval` (0: at every commit), which
-//! bounds what a power loss can take [RM-STORE-2]. On start, [`Store::load`] gives back every
-//! session not yet pruned with its relays, from which the trees are rebuilt [RM-STORE-3].
+//! Every mined relay is written before its signed answer leaves [RM-STORE-1]: writes are grouped
+//! (a writer thread takes every relay waiting, lingering up to `commit_delay` while more keep
+//! coming [RM-STORE-5]) and each group reaches the files with `write(2)` — so it survives the
+//! process being killed at any moment — and the files are made durable (`fsync`) every
+//! `sync_interval` (0: at every group), which bounds what a power loss can take [RM-STORE-2]. On
+//! start, [`Store::load`] gives back every session not yet pruned with its relays, from which the
+//! trees are rebuilt [RM-STORE-3]; pruning a session removes its record, and a log file goes when
+//! no record ends at its height [RM-STORE-4].
 
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
-use std::ops::Bound;
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use pokt_relay::llm::TokenPricing;
 use redb::backends::FileBackend;
-use redb::{
-    BackendError, Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, StorageBackend,
-    TableDefinition,
-};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
-type BackendIoError = std::io::Error;
+use backend::DeferredSync;
+use log::RelayLog;
 
 const SESSIONS: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("sessions");
+/// Relays of stores written before the relay log: read and pruned, no longer written.
 const RELAYS: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("relays");
 
 /// A store failure.
@@ -126,8 +127,7 @@ enum Op {
     Relay {
         record: Box<SessionRecord>,
         key: Vec<u8>,
-        relay_key: Vec<u8>,
-        relay: Vec<u8>,
+        leaf: Vec<u8>,
     },
     /// A session's record, replacing the stored one (served units merged as a maximum).
     Record {
@@ -148,66 +148,6 @@ enum Op {
 struct Job {
     op: Op,
     done: oneshot::Sender<Result<(), StoreError>>,
-}
-
-/// The redb file behind a backend whose `sync_data` is deferred to the store's sync thread
-/// (0 interval: synced at every commit). Writes still reach the file at every commit.
-#[derive(Debug)]
-struct DeferredSync {
-    inner: FileBackend,
-    file: File,
-    every_commit: bool,
-    dirty: Arc<AtomicBool>,
-}
-
-impl StorageBackend for DeferredSync {
-    fn len(&self) -> Result<u64, BackendIoError> {
-        self.inner.len()
-    }
-    fn read(&self, offset: u64, out: &mut [u8]) -> Result<(), BackendIoError> {
-        self.inner.read(offset, out)
-    }
-    fn set_len(&self, len: u64) -> Result<(), BackendIoError> {
-        self.dirty.store(true, Ordering::Release);
-        self.inner.set_len(len)
-    }
-    fn sync_data(&self) -> Result<(), BackendIoError> {
-        if self.every_commit {
-            self.inner.sync_data()
-        } else {
-            Ok(())
-        }
-    }
-    fn write(&self, offset: u64, data: &[u8]) -> Result<(), BackendIoError> {
-        self.dirty.store(true, Ordering::Release);
-        self.inner.write(offset, data)
-    }
-    fn close(&self) -> Result<(), BackendIoError> {
-        let _ = self.file.sync_all();
-        self.inner.close()
-    }
-    fn try_lock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<bool, BackendError> {
-        self.inner.try_lock_range(start, end)
-    }
-    fn try_lock_shared_range(
-        &self,
-        start: Bound<u64>,
-        end: Bound<u64>,
-    ) -> Result<bool, BackendError> {
-        self.inner.try_lock_shared_range(start, end)
-    }
-    fn lock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<(), BackendError> {
-        self.inner.lock_range(start, end)
-    }
-    fn lock_shared_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<(), BackendError> {
-        self.inner.lock_shared_range(start, end)
-    }
-    fn unlock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<(), BackendError> {
-        self.inner.unlock_range(start, end)
-    }
-    fn query_lock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<bool, BackendError> {
-        self.inner.query_lock_range(start, end)
-    }
 }
 
 /// How the store commits and syncs.
@@ -236,18 +176,21 @@ impl Default for StoreOptions {
     }
 }
 
-/// The store: a handle to the writer thread and the database.
+/// The store: a handle to the writer thread, the database and the relay log.
 #[derive(Clone)]
 pub struct Store {
     db: Arc<Database>,
     tx: mpsc::Sender<Job>,
     file: Arc<File>,
     dirty: Arc<AtomicBool>,
+    log_dir: PathBuf,
+    log_files: Arc<Mutex<Vec<Arc<File>>>>,
+    log_dirty: Arc<AtomicBool>,
+    log_bytes: Arc<AtomicU64>,
+    relays: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
     commits: Arc<AtomicU64>,
-    /// The next relay's sequence number (above every stored one).
-    seq: Arc<AtomicU64>,
-    path: std::path::PathBuf,
+    path: PathBuf,
 }
 
 impl std::fmt::Debug for Store {
@@ -269,8 +212,10 @@ impl Store {
         )
     }
 
-    /// Opens (or creates) the store at `path`; another process holding it is refused. Starts the
-    /// writer thread and, for a positive `sync_interval`, the sync thread.
+    /// Opens (or creates) the store at `path` and its relay log (`path` with the extension
+    /// `relays`, a directory); another process holding it is refused. Cuts a torn last log
+    /// record, deletes log files no stored session needs, starts the writer thread and, for a
+    /// positive `sync_interval`, the sync thread.
     pub fn open_with(path: &Path, options: StoreOptions) -> Result<Self, StoreError> {
         let StoreOptions {
             sync_interval,
@@ -327,25 +272,54 @@ impl Store {
             w.open_table(RELAYS).map_err(se)?;
         }
         w.commit().map_err(se)?;
-        let seq = Arc::new(AtomicU64::new(next_sequence(&db)?));
+        // The relay log, holding the redb file's lock: what each stored session has in it.
+        let ends = writer::stored_ends(&db)?;
+        let mut live: HashMap<i64, HashSet<Vec<u8>>> = HashMap::new();
+        for (k, e) in &ends {
+            live.entry(*e).or_default().insert(k.clone());
+        }
+        let log_dir = RelayLog::dir_of(path);
+        let (log, held) = RelayLog::open(&log_dir, &live)?;
+        let counts: HashMap<Vec<u8>, u64> = held
+            .into_iter()
+            .map(|(k, l)| (k, l.relays.len() as u64))
+            .collect();
+        let legacy = {
+            let r = db.begin_read().map_err(se)?;
+            let t = r.open_table(RELAYS).map_err(se)?;
+            redb::ReadableTableMetadata::len(&t).map_err(se)?
+        };
+        let relays = Arc::new(AtomicU64::new(counts.values().sum::<u64>() + legacy));
+        let log_bytes = Arc::new(AtomicU64::new(log.size()));
+        let log_files = log.open_files();
+        let log_dirty = Arc::new(AtomicBool::new(false));
         let db = Arc::new(db);
         let (tx, rx) = mpsc::channel::<Job>(8192);
         let stop = Arc::new(AtomicBool::new(false));
         let commits = Arc::new(AtomicU64::new(0));
-        {
-            let db = db.clone();
-            let commits = commits.clone();
-            let file = sync_file.clone();
-            let dirty = dirty.clone();
-            std::thread::Builder::new()
-                .name("relayminer-store".into())
-                .spawn(move || writer(&db, rx, &commits, &file, &dirty, commit_delay))
-                .map_err(se)?;
-        }
+        let w = writer::Writer {
+            db: db.clone(),
+            log,
+            ends,
+            live,
+            counts,
+            relays: relays.clone(),
+            log_bytes: log_bytes.clone(),
+            log_dirty: log_dirty.clone(),
+            commits: commits.clone(),
+            file: sync_file.clone(),
+            dirty: dirty.clone(),
+        };
+        std::thread::Builder::new()
+            .name("relayminer-store".into())
+            .spawn(move || w.run(rx, commit_delay))
+            .map_err(se)?;
         if !sync_interval.is_zero() {
             let file = sync_file.clone();
             let dirty = dirty.clone();
             let stop = stop.clone();
+            let log_files = log_files.clone();
+            let log_dirty = log_dirty.clone();
             std::thread::Builder::new()
                 .name("relayminer-sync".into())
                 .spawn(move || {
@@ -354,6 +328,10 @@ impl Store {
                         if dirty.swap(false, Ordering::AcqRel) && file.sync_data().is_err() {
                             tracing::error!("store: fsync failed");
                             dirty.store(true, Ordering::Release);
+                        }
+                        if log_dirty.swap(false, Ordering::AcqRel) && !sync_all(&log_files) {
+                            tracing::error!("store: relay log fsync failed");
+                            log_dirty.store(true, Ordering::Release);
                         }
                     }
                 })
@@ -364,9 +342,13 @@ impl Store {
             tx,
             file: sync_file,
             dirty,
+            log_dir,
+            log_files,
+            log_dirty,
+            log_bytes,
+            relays,
             stop,
             commits,
-            seq,
             path: path.to_path_buf(),
         })
     }
@@ -380,24 +362,15 @@ impl Store {
         rx.await.map_err(|_| StoreError("writer stopped".into()))?
     }
 
-    /// Writes a mined relay and the session's served compute units (with the record if it has
-    /// none yet); returns once the commit holding it has reached the file. The caller writes a
-    /// relay once (the session tree refuses duplicates). [RM-STORE-1] [RM-METER-2]
-    pub async fn put_relay(
-        &self,
-        record: &SessionRecord,
-        relay: Vec<u8>,
-    ) -> Result<(), StoreError> {
-        let key = record.key();
-        let mut relay_key = Vec::with_capacity(key.len() + 9);
-        relay_key.extend_from_slice(&key);
-        relay_key.push(b'/');
-        relay_key.extend_from_slice(&self.seq.fetch_add(1, Ordering::Relaxed).to_be_bytes());
+    /// Writes a mined relay's leaf bytes (`pokt_mining::Leaf::bytes`) and the session's served
+    /// compute units (with the record if it has none yet); returns once the group holding it has
+    /// reached the files. The caller writes a relay once (the session tree refuses duplicates).
+    /// [RM-STORE-1] [RM-METER-2]
+    pub async fn put_relay(&self, record: &SessionRecord, leaf: Vec<u8>) -> Result<(), StoreError> {
         self.run(Op::Relay {
             record: Box::new(record.clone()),
-            key,
-            relay_key,
-            relay,
+            key: record.key(),
+            leaf,
         })
         .await
     }
@@ -431,16 +404,31 @@ impl Store {
         self.run(Op::Sync).await
     }
 
-    /// Every stored session with its relays.
+    /// Every stored session with its relays (leaf bytes) and the largest served compute units
+    /// written for it.
     pub fn load(&self) -> Result<Vec<LoadedSession>, StoreError> {
         let r = self.db.begin_read().map_err(se)?;
         let sessions = r.open_table(SESSIONS).map_err(se)?;
         let relays = r.open_table(RELAYS).map_err(se)?;
-        let mut out = Vec::new();
+        let mut records = Vec::new();
         for item in sessions.iter().map_err(se)? {
             let (k, v) = item.map_err(se)?;
             let record: SessionRecord = serde_json::from_slice(v.value()).map_err(se)?;
-            let mut prefix = k.value().to_vec();
+            records.push((k.value().to_vec(), record));
+        }
+        let live: HashSet<Vec<u8>> = records.iter().map(|(k, _)| k.clone()).collect();
+        let mut logged = HashMap::new();
+        if let Ok(dir) = std::fs::read_dir(&self.log_dir) {
+            for entry in dir.flatten() {
+                // A file deleted meanwhile (its sessions pruned) holds nothing live.
+                if let Ok(bytes) = std::fs::read(entry.path()) {
+                    log::decode(&bytes, Some(&live), &mut logged);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (key, mut record) in records {
+            let mut prefix = key.clone();
             prefix.push(b'/');
             let mut end = prefix.clone();
             if let Some(last) = end.last_mut() {
@@ -454,26 +442,28 @@ impl Store {
                 let (_, v) = item.map_err(se)?;
                 rs.push(v.value().to_vec());
             }
+            if let Some(l) = logged.remove(&key) {
+                record.served_cu = record.served_cu.max(l.served_cu);
+                rs.extend(l.relays);
+            }
             out.push(LoadedSession { record, relays: rs });
         }
         Ok(out)
     }
 
-    /// The store file's size in bytes.
+    /// The store's size in bytes: the redb file and the relay log.
     pub fn size_bytes(&self) -> u64 {
-        self.file.metadata().map(|m| m.len()).unwrap_or(0)
+        self.file.metadata().map(|m| m.len()).unwrap_or(0) + self.log_bytes.load(Ordering::Relaxed)
     }
 
-    /// Commits made so far (group commits: fewer than relays written under load).
+    /// Groups written so far (fewer than relays written under load).
     pub fn commits(&self) -> u64 {
         self.commits.load(Ordering::Relaxed)
     }
 
-    /// Relays stored (all sessions).
+    /// Relays stored for the sessions not pruned.
     pub fn relay_count(&self) -> Result<u64, StoreError> {
-        let r = self.db.begin_read().map_err(se)?;
-        let t = r.open_table(RELAYS).map_err(se)?;
-        t.len().map_err(se)
+        Ok(self.relays.load(Ordering::Relaxed))
     }
 
     /// Stops the sync thread after a final fsync.
@@ -482,203 +472,21 @@ impl Store {
         if self.dirty.swap(false, Ordering::AcqRel) {
             let _ = self.file.sync_data();
         }
-    }
-}
-
-/// One above the largest sequence number stored: the last key of each session's relay range
-/// (keys written before sequence numbers, 32-byte relay hashes, are skipped).
-fn next_sequence(db: &Database) -> Result<u64, StoreError> {
-    let r = db.begin_read().map_err(se)?;
-    let sessions = r.open_table(SESSIONS).map_err(se)?;
-    let relays = r.open_table(RELAYS).map_err(se)?;
-    let mut next = 1u64;
-    for item in sessions.iter().map_err(se)? {
-        let (k, _) = item.map_err(se)?;
-        let mut prefix = k.value().to_vec();
-        prefix.push(b'/');
-        let mut end = prefix.clone();
-        if let Some(last) = end.last_mut() {
-            *last = b'/' + 1;
-        }
-        let mut range = relays
-            .range::<&[u8]>(prefix.as_slice()..end.as_slice())
-            .map_err(se)?;
-        // Among the 8-byte suffixes, byte order is number order: the last one from the end is
-        // the session's largest (older 32-byte hash keys in between are passed over).
-        while let Some(item) = range.next_back() {
-            let (key, _) = item.map_err(se)?;
-            let suffix = &key.value()[prefix.len()..];
-            if let Ok(b) = <[u8; 8]>::try_from(suffix) {
-                next = next.max(u64::from_be_bytes(b).saturating_add(1));
-                break;
-            }
-        }
-    }
-    Ok(next)
-}
-
-/// The writer thread: takes every job waiting, lingers for more while they keep coming (group
-/// commit, at most `delay`, only when the store is busy), applies them in one write transaction,
-/// commits, answers each. A failed transaction fails all of its jobs. [RM-STORE-5]
-fn writer(
-    db: &Database,
-    mut rx: mpsc::Receiver<Job>,
-    commits: &AtomicU64,
-    file: &File,
-    dirty: &AtomicBool,
-    delay: Duration,
-) {
-    const MAX_BATCH: usize = 4096;
-    let drain = |rx: &mut mpsc::Receiver<Job>, jobs: &mut Vec<Job>| {
-        while jobs.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(j) => jobs.push(j),
-                Err(_) => break,
-            }
-        }
-    };
-    // Whether the last commit carried more than one job: a single writer waiting alone is
-    // answered at once, concurrent writers wait (a bounded time) to share a commit.
-    let mut busy = false;
-    while let Some(first) = rx.blocking_recv() {
-        let woke = Instant::now();
-        let mut jobs = vec![first];
-        drain(&mut rx, &mut jobs);
-        if !delay.is_zero() && (busy || jobs.len() > 1) {
-            let step = (delay / 4).max(Duration::from_micros(50));
-            loop {
-                let left = delay.saturating_sub(woke.elapsed());
-                if left.is_zero() || jobs.len() >= MAX_BATCH || jobs.iter().any(Job::is_sync) {
-                    break;
-                }
-                let before = jobs.len();
-                std::thread::sleep(step.min(left));
-                drain(&mut rx, &mut jobs);
-                if jobs.len() == before {
-                    break; // nothing more is coming: every writer is waiting for this commit
-                }
-            }
-        }
-        busy = jobs.len() > 1;
-        let result = apply(db, &jobs).and_then(|sync| {
-            if sync && dirty.swap(false, Ordering::AcqRel) {
-                file.sync_data().map_err(se)?;
-            }
-            Ok(())
-        });
-        commits.fetch_add(1, Ordering::Relaxed);
-        for j in jobs {
-            let _ = j.done.send(result.clone());
+        if self.log_dirty.swap(false, Ordering::AcqRel) {
+            let _ = sync_all(&self.log_files);
         }
     }
 }
 
-impl Job {
-    fn is_sync(&self) -> bool {
-        matches!(self.op, Op::Sync)
-    }
+/// `fsync`s every file of `files`; false when one failed.
+fn sync_all(files: &Mutex<Vec<Arc<File>>>) -> bool {
+    let files: Vec<Arc<File>> = files.lock().map(|f| f.clone()).unwrap_or_default();
+    files.iter().all(|f| f.sync_data().is_ok())
 }
 
-type SessionsTable<'t> = redb::Table<'t, &'static [u8], &'static [u8]>;
-
-/// Applies a group of jobs in one write transaction. The record updates of relays (served
-/// units) are merged per session and written once, before any job that replaces or removes a
-/// record — the same result as writing them one by one in order.
-fn apply(db: &Database, jobs: &[Job]) -> Result<bool, StoreError> {
-    let mut sync = false;
-    let w = db.begin_write().map_err(se)?;
-    {
-        let mut sessions = w.open_table(SESSIONS).map_err(se)?;
-        let mut relays = w.open_table(RELAYS).map_err(se)?;
-        // Per session: the record with the most served units among the relays' updates.
-        let mut merged: Vec<(&[u8], &SessionRecord)> = Vec::new();
-        let flush = |sessions: &mut SessionsTable<'_>,
-                     merged: &mut Vec<(&[u8], &SessionRecord)>|
-         -> Result<(), StoreError> {
-            for (key, record) in merged.drain(..) {
-                upsert(sessions, key, record, false)?;
-            }
-            Ok(())
-        };
-        for j in jobs {
-            match &j.op {
-                Op::Relay {
-                    record,
-                    key,
-                    relay_key,
-                    relay,
-                } => {
-                    note(&mut merged, key, record);
-                    relays
-                        .insert(relay_key.as_slice(), relay.as_slice())
-                        .map_err(se)?;
-                }
-                Op::Served { key, record } => note(&mut merged, key, record),
-                Op::Record { key, record } => {
-                    flush(&mut sessions, &mut merged)?;
-                    upsert(&mut sessions, key, record, true)?;
-                }
-                Op::Remove { key } => {
-                    flush(&mut sessions, &mut merged)?;
-                    sessions.remove(key.as_slice()).map_err(se)?;
-                    let mut prefix = key.clone();
-                    prefix.push(b'/');
-                    let mut end = prefix.clone();
-                    if let Some(last) = end.last_mut() {
-                        *last = b'/' + 1;
-                    }
-                    relays
-                        .retain_in::<&[u8], _>(prefix.as_slice()..end.as_slice(), |_, _| false)
-                        .map_err(se)?;
-                }
-                Op::Sync => sync = true,
-            }
-        }
-        flush(&mut sessions, &mut merged)?;
-    }
-    w.commit().map_err(se)?;
-    Ok(sync)
-}
-
-/// Remembers a relay's record update for `key`, keeping the one with the most served units.
-fn note<'a>(
-    merged: &mut Vec<(&'a [u8], &'a SessionRecord)>,
-    key: &'a [u8],
-    record: &'a SessionRecord,
-) {
-    match merged.iter_mut().find(|(k, _)| *k == key) {
-        Some(slot) if slot.1.served_cu < record.served_cu => slot.1 = record,
-        Some(_) => {}
-        None => merged.push((key, record)),
-    }
-}
-
-/// Writes `record` at `key`: all of it when `replace` or when none is stored, else only its
-/// served compute units; in every case the larger of the stored and the new served units is
-/// kept, so concurrent writes landing out of order never lower them. [RM-METER-2]
-fn upsert(
-    sessions: &mut SessionsTable<'_>,
-    key: &[u8],
-    record: &SessionRecord,
-    replace: bool,
-) -> Result<(), StoreError> {
-    let stored = sessions.get(key).map_err(se)?.map(|v| v.value().to_vec());
-    let bytes = match stored {
-        None => serde_json::to_vec(record).map_err(se)?,
-        Some(old) => {
-            let old: SessionRecord = serde_json::from_slice(&old).map_err(se)?;
-            let served_cu = old.served_cu.max(record.served_cu);
-            let mut keep = if replace { record.clone() } else { old };
-            if !replace && keep.served_cu == served_cu {
-                return Ok(()); // nothing new
-            }
-            keep.served_cu = served_cu;
-            serde_json::to_vec(&keep).map_err(se)?
-        }
-    };
-    sessions.insert(key, bytes.as_slice()).map_err(se)?;
-    Ok(())
-}
+mod backend;
+mod log;
+mod writer;
 
 #[cfg(test)]
 mod tests;

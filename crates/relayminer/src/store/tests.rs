@@ -166,3 +166,74 @@ async fn concurrent_writers_share_commits_and_all_land() {
     drop(s);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_torn_log_tail_is_cut_and_later_writes_load() {
+    let dir = std::env::temp_dir().join(format!("pokt-rm-torn-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("s.redb");
+    let a = record("aa", "s1");
+    {
+        let s = Store::open(&path, Duration::ZERO).unwrap();
+        for i in 0..3u8 {
+            s.put_relay(&a, vec![0x0a, i]).await.unwrap();
+        }
+        s.close();
+    }
+    // A crash inside a write: half a record at the end of the file.
+    let file = RelayLog::dir_of(&path).join(format!("{:012}.log", a.end));
+    let whole = std::fs::read(&file).unwrap();
+    let mut extra = Vec::new();
+    log::encode(&mut extra, &a.key(), 999, Some(&[0x0a, 9, 9, 9]));
+    let mut torn = whole.clone();
+    torn.extend_from_slice(&extra[..extra.len() - 2]);
+    std::fs::write(&file, &torn).unwrap();
+    {
+        let s = Store::open(&path, Duration::ZERO).unwrap();
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            whole,
+            "the torn record is cut off"
+        );
+        assert_eq!(s.relay_count().unwrap(), 3);
+        s.put_relay(&a, vec![0x0a, 7]).await.unwrap();
+        let l = s.load().unwrap();
+        assert_eq!(l[0].relays.len(), 4);
+        assert_ne!(l[0].record.served_cu, 999);
+        s.close();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_log_file_goes_with_the_last_session_ending_at_its_height() {
+    let dir = std::env::temp_dir().join(format!("pokt-rm-logprune-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("s.redb");
+    let s = Store::open(&path, Duration::ZERO).unwrap();
+    let (a, b) = (record("aa", "s1"), record("ab", "s1"));
+    let mut later = record("ba", "s1");
+    later.end = 8;
+    for r in [&a, &b, &later] {
+        s.put_relay(r, vec![0x0a, 1]).await.unwrap();
+    }
+    let files = || std::fs::read_dir(RelayLog::dir_of(&path)).unwrap().count();
+    assert_eq!(files(), 2);
+    s.remove(&a).await.unwrap();
+    assert_eq!(files(), 2, "b still ends at height 4");
+    s.remove(&b).await.unwrap();
+    assert_eq!(files(), 1);
+    assert_eq!(s.relay_count().unwrap(), 1);
+    assert_eq!(s.load().unwrap().len(), 1);
+    s.close();
+    drop(s);
+    // A file no stored session refers to (its record removed before a crash could delete it)
+    // is deleted at the next open.
+    let stray = RelayLog::dir_of(&path).join(format!("{:012}.log", 4));
+    std::fs::write(&stray, b"").unwrap();
+    let s = Store::open(&path, Duration::ZERO).unwrap();
+    assert!(!stray.exists());
+    assert_eq!(s.load().unwrap()[0].relays, vec![vec![0x0a, 1]]);
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}
