@@ -270,4 +270,29 @@ mod tests {
         decode(&buf, Some(&live), &mut o);
         assert_eq!(o.len(), 1);
     }
+
+    proptest::proptest! {
+        /// Any bytes (a hostile or damaged file) decode without panicking to a prefix of whole
+        /// records; records written in front of garbage are all read.
+        #[test]
+        fn arbitrary_bytes_never_panic_and_whole_records_are_read(
+            garbage in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256),
+            leaves in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 1..40), 0..6),
+        ) {
+            let mut o = HashMap::new();
+            let n = decode(&garbage, None, &mut o);
+            proptest::prop_assert!(n <= garbage.len());
+            let mut buf = Vec::new();
+            for (i, leaf) in leaves.iter().enumerate() {
+                encode(&mut buf, b"k/s", i as u64, Some(leaf));
+            }
+            let whole = buf.len();
+            buf.extend_from_slice(&garbage);
+            let mut o = HashMap::new();
+            let n = decode(&buf, None, &mut o);
+            proptest::prop_assert!(n >= whole && n <= buf.len());
+            let got = o.remove(b"k/s".as_slice()).map(|l| l.relays).unwrap_or_default();
+            proptest::prop_assert_eq!(&got[..leaves.len()], &leaves[..]);
+        }
+    }
 }
