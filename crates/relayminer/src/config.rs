@@ -30,7 +30,7 @@
 //! [store]
 //! path = "relayminer.redb"                # relative to this file
 //! sync_interval_ms = 100                  # fsync period (0: every commit); power-loss window
-//! commit_delay_us = 1000                  # group commit: wait ≤ this for more relays under load
+//! commit_delay_us = 0                     # under load, wait this much more to share a write
 //!
 //! [meter]
 //! enabled = true
@@ -201,9 +201,10 @@ pub struct StoreConfig {
     /// How often the store is made durable (fsync), ms; 0 = at every commit (default 100).
     #[serde(default = "d_sync_interval")]
     pub sync_interval_ms: u64,
-    /// Group commit: how long, µs, the store may hold a commit open for more relays while they
-    /// keep arriving, when several are being written (default 1000; 0: commit at once). Adds at
-    /// most this much to a relay's answer under load; a lone relay is committed at once.
+    /// Group writes: how much longer, µs, a write group waits for more relays when the last
+    /// group held more than one (default 0: a group only waits for the tasks ready to run, which
+    /// under load already shares each write among tens of relays). Adds at most this much to a
+    /// relay's answer under load.
     #[serde(default = "d_commit_delay")]
     pub commit_delay_us: u64,
 }
@@ -276,7 +277,7 @@ fn d_max_answer() -> usize {
     8 << 20
 }
 fn d_commit_delay() -> u64 {
-    u64::try_from(crate::store::StoreOptions::DEFAULT_COMMIT_DELAY.as_micros()).unwrap_or(1000)
+    u64::try_from(crate::store::StoreOptions::DEFAULT_COMMIT_DELAY.as_micros()).unwrap_or(0)
 }
 
 fn d_sync_interval() -> u64 {
@@ -543,7 +544,7 @@ path = "relayminer.redb"
     fn the_localnet_draft_parses_with_defaults() {
         let c = Config::from_toml(GOOD, Path::new("/etc/pokt")).unwrap();
         assert_eq!(c.store.sync_interval_ms, 100);
-        assert_eq!(c.store.commit_delay_us, 1000);
+        assert_eq!(c.store.commit_delay_us, 0);
         assert_eq!(c.server.max_concurrent_relays, 1024);
         assert!(c.meter.enabled);
         assert_eq!(

@@ -30,7 +30,7 @@ use pokt_relay::llm::TokenPricing;
 use redb::backends::FileBackend;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use backend::DeferredSync;
 use log::RelayLog;
@@ -155,16 +155,16 @@ struct Job {
 pub struct StoreOptions {
     /// How often the file is made durable (`fsync`); zero: at every commit. [RM-STORE-2]
     pub sync_interval: Duration,
-    /// How long the writer may hold a commit open for more relays while they keep arriving
-    /// (group commit); zero: commit whatever is waiting at once. Only when more than one relay
-    /// is being written: a lone relay is committed at once. [RM-STORE-5]
+    /// How much longer a group's leader waits for more relays, when the last group held more
+    /// than one (zero: it only lets the tasks ready to run queue theirs). [RM-STORE-5]
     pub commit_delay: Duration,
 }
 
 impl StoreOptions {
-    /// The default commit delay, 1 ms: well below an inference's latency, and enough at
-    /// thousands of relays per second to share each commit among several relays.
-    pub const DEFAULT_COMMIT_DELAY: Duration = Duration::from_millis(1);
+    /// The default commit delay, none: a group's leader only lets the tasks ready to run go
+    /// first, which under load already puts tens of relays in each group, and adds nothing to a
+    /// lone relay's latency.
+    pub const DEFAULT_COMMIT_DELAY: Duration = Duration::ZERO;
 }
 
 impl Default for StoreOptions {
@@ -180,7 +180,7 @@ impl Default for StoreOptions {
 #[derive(Clone)]
 pub struct Store {
     db: Arc<Database>,
-    tx: mpsc::Sender<Job>,
+    group: Arc<Group>,
     file: Arc<File>,
     dirty: Arc<AtomicBool>,
     log_dir: PathBuf,
@@ -294,7 +294,6 @@ impl Store {
         let log_files = log.open_files();
         let log_dirty = Arc::new(AtomicBool::new(false));
         let db = Arc::new(db);
-        let (tx, rx) = mpsc::channel::<Job>(8192);
         let stop = Arc::new(AtomicBool::new(false));
         let commits = Arc::new(AtomicU64::new(0));
         let w = writer::Writer {
@@ -310,10 +309,12 @@ impl Store {
             file: sync_file.clone(),
             dirty: dirty.clone(),
         };
-        std::thread::Builder::new()
-            .name("relayminer-store".into())
-            .spawn(move || w.run(rx, commit_delay))
-            .map_err(se)?;
+        let group = Arc::new(Group {
+            pending: Mutex::new(Pending::default()),
+            writer: Mutex::new(w),
+            delay: commit_delay,
+            busy: AtomicBool::new(false),
+        });
         if !sync_interval.is_zero() {
             let file = sync_file.clone();
             let dirty = dirty.clone();
@@ -339,7 +340,7 @@ impl Store {
         }
         Ok(Self {
             db,
-            tx,
+            group,
             file: sync_file,
             dirty,
             log_dir,
@@ -353,12 +354,23 @@ impl Store {
         })
     }
 
+    /// Queues `op` and waits for the group that writes it. The first job of a group starts its
+    /// leader, a task on the same runtime that lets the other ready tasks run (and queue their
+    /// writes) — plus `commit_delay` when the last group was shared —, writes them all, answers
+    /// them, and starts the next leader for whatever queued meanwhile: no thread hand-off on the
+    /// hot path, and groups grow with the load by themselves. [RM-STORE-5]
     async fn run(&self, op: Op) -> Result<(), StoreError> {
         let (done, rx) = oneshot::channel();
-        self.tx
-            .send(Job { op, done })
-            .await
-            .map_err(|_| StoreError("writer stopped".into()))?;
+        let lead = {
+            let mut p = self.group.pending.lock().map_err(|_| poisoned())?;
+            p.jobs.push(Job { op, done });
+            !std::mem::replace(&mut p.leading, true)
+        };
+        if lead {
+            // Its own task: a relay whose client goes away (its future dropped) must not take
+            // the group's leader with it.
+            tokio::spawn(Group::lead(self.group.clone()));
+        }
         rx.await.map_err(|_| StoreError("writer stopped".into()))?
     }
 
@@ -476,6 +488,90 @@ impl Store {
             let _ = sync_all(&self.log_files);
         }
     }
+}
+
+/// The jobs waiting for the next group.
+#[derive(Default)]
+struct Pending {
+    jobs: Vec<Job>,
+    /// A task is leading the next group.
+    leading: bool,
+}
+
+/// A group leader's task (boxed: a leader may start the next one).
+type Leading = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// Group writes: the queue and the writer, shared by every handle of the store.
+struct Group {
+    pending: Mutex<Pending>,
+    writer: Mutex<writer::Writer>,
+    delay: Duration,
+    /// The last group held more than one job.
+    busy: AtomicBool,
+}
+
+impl Group {
+    /// Leads one group: lets the other ready tasks run and queue (and waits `delay` more when
+    /// the last group was shared), takes the queue, writes it (a group that fsyncs, prunes or
+    /// replaces records is written off the async workers), and starts a new leader for whatever
+    /// queued meanwhile.
+    fn lead(group: Arc<Self>) -> Leading {
+        Box::pin(async move {
+            if group.busy.load(Ordering::Relaxed) && !group.delay.is_zero() {
+                tokio::time::sleep(group.delay).await;
+            } else {
+                tokio::task::yield_now().await;
+            }
+            let jobs = match group.pending.lock() {
+                Ok(mut p) => std::mem::take(&mut p.jobs),
+                Err(_) => return,
+            };
+            group.busy.store(jobs.len() > 1, Ordering::Relaxed);
+            let slow = jobs
+                .iter()
+                .any(|j| matches!(j.op, Op::Sync | Op::Remove { .. } | Op::Record { .. }));
+            let write = |g: &Self, jobs: &[Job]| match g.writer.lock() {
+                Ok(mut w) => w.write_group(jobs),
+                Err(_) => Err(poisoned()),
+            };
+            let (jobs, result) = if slow {
+                let g = group.clone();
+                match tokio::task::spawn_blocking(move || {
+                    let r = write(&g, &jobs);
+                    (jobs, r)
+                })
+                .await
+                {
+                    Ok(done) => done,
+                    Err(_) => return, // the jobs' senders are gone: "writer stopped"
+                }
+            } else {
+                let r = write(&group, &jobs);
+                (jobs, r)
+            };
+            let more = match group.pending.lock() {
+                Ok(mut p) => {
+                    p.leading = !p.jobs.is_empty();
+                    p.leading
+                }
+                Err(_) => false,
+            };
+            if more {
+                tokio::spawn(Self::lead(group));
+            } else {
+                // Let go of the store before answering: a caller that closes and reopens it
+                // right after its answer must not find it still held by this task.
+                drop(group);
+            }
+            for j in jobs {
+                let _ = j.done.send(result.clone());
+            }
+        })
+    }
+}
+
+fn poisoned() -> StoreError {
+    StoreError("store lock poisoned".into())
 }
 
 /// `fsync`s every file of `files`; false when one failed.

@@ -1,19 +1,17 @@
-//! The store's writer thread: groups the jobs waiting, appends their relays to the relay log,
-//! commits record changes to redb, answers each job. [RM-STORE-1] [RM-STORE-5]
+//! The store's writer: writes a group of jobs — their relays appended to the relay log, their
+//! record changes committed to redb — and answers each job. [RM-STORE-1] [RM-STORE-5]
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
 
 use redb::{Database, ReadableDatabase, ReadableTable, WriteTransaction};
-use tokio::sync::mpsc;
 
 use super::log::{self, RelayLog};
 use super::{Job, Op, RELAYS, SESSIONS, SessionRecord, StoreError, se};
 
-/// What the writer thread keeps besides the files.
+/// What the writer keeps besides the files (held by the group's leader while it writes).
 pub(super) struct Writer {
     pub(super) db: Arc<Database>,
     pub(super) log: RelayLog,
@@ -32,54 +30,14 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// Takes every job waiting, lingers for more while they keep coming (at most `delay`, only
-    /// when the store is busy), writes them as one group, answers each. A failed group fails all
-    /// of its jobs.
-    pub(super) fn run(mut self, mut rx: mpsc::Receiver<Job>, delay: Duration) {
-        const MAX_BATCH: usize = 4096;
-        let drain = |rx: &mut mpsc::Receiver<Job>, jobs: &mut Vec<Job>| {
-            while jobs.len() < MAX_BATCH {
-                match rx.try_recv() {
-                    Ok(j) => jobs.push(j),
-                    Err(_) => break,
-                }
-            }
-        };
-        // Whether the last group held more than one job: a single writer waiting alone is
-        // answered at once, concurrent writers wait (a bounded time) to share a group.
-        let mut busy = false;
-        while let Some(first) = rx.blocking_recv() {
-            let woke = Instant::now();
-            let mut jobs = vec![first];
-            drain(&mut rx, &mut jobs);
-            if !delay.is_zero() && (busy || jobs.len() > 1) {
-                let step = (delay / 4).max(Duration::from_micros(50));
-                loop {
-                    let left = delay.saturating_sub(woke.elapsed());
-                    if left.is_zero()
-                        || jobs.len() >= MAX_BATCH
-                        || jobs.iter().any(|j| matches!(j.op, Op::Sync))
-                    {
-                        break;
-                    }
-                    let before = jobs.len();
-                    std::thread::sleep(step.min(left));
-                    drain(&mut rx, &mut jobs);
-                    if jobs.len() == before {
-                        break; // nothing more is coming: every writer waits for this group
-                    }
-                }
-            }
-            busy = jobs.len() > 1;
-            let result = self.apply(&jobs);
-            if result.is_err() {
-                self.reload();
-            }
-            self.commits.fetch_add(1, Ordering::Relaxed);
-            for j in jobs {
-                let _ = j.done.send(result.clone());
-            }
+    /// Writes one group; after a failure, what is known to be stored is read again.
+    pub(super) fn write_group(&mut self, jobs: &[Job]) -> Result<(), StoreError> {
+        let result = self.apply(jobs);
+        if result.is_err() {
+            self.reload();
         }
+        self.commits.fetch_add(1, Ordering::Relaxed);
+        result
     }
 
     /// Writes one group: the relays (and served units) appended to the log first, then the
