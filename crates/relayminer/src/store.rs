@@ -308,6 +308,7 @@ impl Store {
             commits: commits.clone(),
             file: sync_file.clone(),
             dirty: dirty.clone(),
+            sync_each: sync_interval.is_zero(),
         };
         let group = Arc::new(Group {
             pending: Mutex::new(Pending::default()),

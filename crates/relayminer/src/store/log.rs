@@ -12,7 +12,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
-use std::io::Write as _;
 use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -180,14 +179,18 @@ impl RelayLog {
     pub(super) fn append(&mut self, end: i64, bytes: &[u8]) -> Result<(), StoreError> {
         if !self.files.contains_key(&end) {
             let path = self.path(end);
-            let mut file = OpenOptions::new()
+            let file = OpenOptions::new()
                 .create(true)
                 .truncate(false)
                 .write(true)
                 .open(&path)
                 .map_err(|e| StoreError(format!("{}: {e}", path.display())))?;
             let len = file.metadata().map_err(se)?.len();
-            file.flush().map_err(se)?;
+            // The new name must survive a power loss as well as the records written to it:
+            // the directory is made durable once per file (once per session end height).
+            File::open(&self.dir)
+                .and_then(|d| d.sync_all())
+                .map_err(se)?;
             self.insert(end, file, len);
         }
         let f = self
@@ -220,6 +223,14 @@ impl RelayLog {
     /// The bytes in the log files.
     pub(super) fn size(&self) -> u64 {
         self.files.values().map(|f| f.len).sum()
+    }
+
+    /// `fsync`s the file of `end`, if open.
+    pub(super) fn sync_one(&self, end: i64) -> Result<(), StoreError> {
+        match self.files.get(&end) {
+            Some(f) => f.file.sync_data().map_err(se),
+            None => Ok(()),
+        }
     }
 
     /// `fsync`s every open file.

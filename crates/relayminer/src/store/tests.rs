@@ -237,3 +237,42 @@ async fn a_log_file_goes_with_the_last_session_ending_at_its_height() {
     drop(s);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn relays_of_a_store_written_before_the_log_are_loaded_and_pruned() {
+    let dir = std::env::temp_dir().join(format!("pokt-rm-legacy-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("s.redb");
+    let a = record("aa", "s1");
+    {
+        let s = Store::open(&path, Duration::ZERO).unwrap();
+        s.set_record(&a).await.unwrap();
+        // Relays as the redb-only store kept them: `{key}/` ‖ relay hash → relay bytes.
+        let w = s.db.begin_write().unwrap();
+        {
+            let mut t = w.open_table(RELAYS).unwrap();
+            for i in 0..3u8 {
+                let mut k = a.key();
+                k.push(b'/');
+                k.extend_from_slice(&[i; 32]);
+                t.insert(k.as_slice(), [0x0a, i].as_slice()).unwrap();
+            }
+        }
+        w.commit().unwrap();
+        s.close();
+    }
+    let s = Store::open(&path, Duration::ZERO).unwrap();
+    s.put_relay(&a, vec![0x0a, 9]).await.unwrap();
+    assert_eq!(s.relay_count().unwrap(), 4);
+    let mut relays = s.load().unwrap()[0].relays.clone();
+    relays.sort();
+    assert_eq!(
+        relays,
+        vec![vec![0x0a, 0], vec![0x0a, 1], vec![0x0a, 2], vec![0x0a, 9]]
+    );
+    s.remove(&a).await.unwrap();
+    assert_eq!(s.relay_count().unwrap(), 0);
+    assert!(s.load().unwrap().is_empty());
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}

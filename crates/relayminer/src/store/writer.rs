@@ -27,6 +27,8 @@ pub(super) struct Writer {
     pub(super) commits: Arc<AtomicU64>,
     pub(super) file: Arc<File>,
     pub(super) dirty: Arc<AtomicBool>,
+    /// `fsync` the log at every group (`sync_interval` 0), as redb is at every commit.
+    pub(super) sync_each: bool,
 }
 
 impl Writer {
@@ -79,10 +81,17 @@ impl Writer {
                     if let Some(last) = end.last_mut() {
                         *last = b'/' + 1;
                     }
-                    w.open_table(RELAYS)
+                    let mut legacy = w.open_table(RELAYS).map_err(se)?;
+                    let gone = legacy
+                        .range::<&[u8]>(prefix.as_slice()..end.as_slice())
                         .map_err(se)?
-                        .retain_in::<&[u8], _>(prefix.as_slice()..end.as_slice(), |_, _| false)
-                        .map_err(se)?;
+                        .count() as u64;
+                    if gone > 0 {
+                        legacy
+                            .retain_in::<&[u8], _>(prefix.as_slice()..end.as_slice(), |_, _| false)
+                            .map_err(se)?;
+                        *self.counts.entry(key.clone()).or_default() += gone;
+                    }
                     if let Some(h) = self.untrack(key) {
                         emptied.push(h);
                     }
@@ -92,7 +101,11 @@ impl Writer {
         }
         for (end, bytes) in &appends {
             self.log.append(*end, bytes)?;
-            self.log_dirty.store(true, Ordering::Release);
+            if self.sync_each {
+                self.log.sync_one(*end)?;
+            } else {
+                self.log_dirty.store(true, Ordering::Release);
+            }
         }
         self.relays.fetch_add(added, Ordering::Relaxed);
         if let Some(w) = txn {
