@@ -518,6 +518,9 @@ impl Group {
     /// queued meanwhile.
     fn lead(group: Arc<Self>) -> Leading {
         Box::pin(async move {
+            // Hands the queue on however this task ends — a panic in a write or a cancelled
+            // task included — so that no write waits for a leader that is gone.
+            let mut handoff = Handoff(Some(group.clone()));
             if group.busy.load(Ordering::Relaxed) && !group.delay.is_zero() {
                 tokio::time::sleep(group.delay).await;
             } else {
@@ -550,24 +553,46 @@ impl Group {
                 let r = write(&group, &jobs);
                 (jobs, r)
             };
-            let more = match group.pending.lock() {
-                Ok(mut p) => {
-                    p.leading = !p.jobs.is_empty();
-                    p.leading
-                }
-                Err(_) => false,
-            };
-            if more {
-                tokio::spawn(Self::lead(group));
-            } else {
-                // Let go of the store before answering: a caller that closes and reopens it
-                // right after its answer must not find it still held by this task.
-                drop(group);
-            }
+            // Let go of the store before answering: a caller that closes and reopens it right
+            // after its answer must not find it still held by this task.
+            drop(group);
+            handoff.finish();
             for j in jobs {
                 let _ = j.done.send(result.clone());
             }
         })
+    }
+
+    /// Ends a leader's turn: starts the next leader when writes queued meanwhile, else marks
+    /// the group leaderless (the next write starts one).
+    fn hand_off(group: Arc<Self>) {
+        let more = match group.pending.lock() {
+            Ok(mut p) => {
+                p.leading = !p.jobs.is_empty();
+                p.leading
+            }
+            Err(_) => false,
+        };
+        if more && let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(Self::lead(group));
+        }
+    }
+}
+
+/// A leader's hand-off, made when it finishes or, failing that, when it is dropped.
+struct Handoff(Option<Arc<Group>>);
+
+impl Handoff {
+    fn finish(&mut self) {
+        if let Some(g) = self.0.take() {
+            Group::hand_off(g);
+        }
+    }
+}
+
+impl Drop for Handoff {
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 

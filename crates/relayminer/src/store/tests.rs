@@ -276,3 +276,27 @@ async fn relays_of_a_store_written_before_the_log_are_loaded_and_pruned() {
     drop(s);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_writer_that_goes_away_stops_no_group() {
+    let dir = std::env::temp_dir().join(format!("pokt-rm-gone-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("s.redb");
+    let s = Store::open(&path, Duration::ZERO).unwrap();
+    let a = record("aa", "s1");
+    for i in 0..20u8 {
+        // Polled once (queued, its group's leader started), then dropped: a client gone.
+        let gone = futures_util::FutureExt::now_or_never(s.put_relay(&a, vec![0x0a, 100 + i]));
+        assert!(gone.is_none());
+        // The next write still gets its group.
+        tokio::time::timeout(Duration::from_secs(5), s.put_relay(&a, vec![0x0a, i]))
+            .await
+            .expect("a write waits for a leader that is gone")
+            .unwrap();
+    }
+    // The writes of the writers that went away landed too (they were queued).
+    assert_eq!(s.load().unwrap()[0].relays.len(), 40);
+    s.close();
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}
