@@ -285,9 +285,9 @@ async fn a_writer_that_goes_away_stops_no_group() {
     let s = Store::open(&path, Duration::ZERO).unwrap();
     let a = record("aa", "s1");
     for i in 0..20u8 {
-        // Polled once (queued, its group's leader started), then dropped: a client gone.
-        let gone = futures_util::FutureExt::now_or_never(s.put_relay(&a, vec![0x0a, 100 + i]));
-        assert!(gone.is_none());
+        // Polled once (queued, its group's leader started), then dropped: a client gone. (On
+        // a busy machine the leader may even have answered it within that one poll.)
+        let _ = futures_util::FutureExt::now_or_never(s.put_relay(&a, vec![0x0a, 100 + i]));
         // The next write still gets its group.
         tokio::time::timeout(Duration::from_secs(5), s.put_relay(&a, vec![0x0a, i]))
             .await
