@@ -431,6 +431,7 @@ async fn misbehaving_suppliers_are_routed_around() {
             .map(|q| q.counts.failures_of(pokt_qos::Failure::BadSignature))
             .sum()
     };
+    let mut asked = 0u64;
     for i in 0..80 {
         let (status, _, body) = post(
             &format!("{g}/v1/chat/completions"),
@@ -438,6 +439,7 @@ async fn misbehaving_suppliers_are_routed_around() {
         )
         .await;
         assert_eq!(status, 200, "{body}");
+        asked += 1;
         if i >= 5 && bad_signatures() > 0 {
             break;
         }
@@ -456,5 +458,7 @@ async fn misbehaving_suppliers_are_routed_around() {
         .filter_map(|a| qos.get(&a.to_string()))
         .map(|q| q.counts.successes)
         .sum();
-    assert_eq!(honest, 6);
+    // Every request was answered by an honest supplier — however many the random routing took
+    // before it first tried an impostor (6 when that was within the first six).
+    assert_eq!(honest, asked);
 }
