@@ -212,11 +212,24 @@ pub(crate) struct Net {
     pub(crate) backends: Vec<String>,
 }
 
-/// A free loopback port: bound, read, released (the relay miners need their ports in the
-/// genesis before they start).
-fn free_port() -> anyhow::Result<u16> {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").context("binding a free port")?;
-    Ok(l.local_addr()?.port())
+/// A free loopback port for a relay miner, held by the returned listener until that relay miner
+/// starts: its port goes into the genesis before the devnet and the backends start. It is taken
+/// below Linux's ephemeral range (32768–60999), from which `bind(…:0)` and every outgoing
+/// connection draw: a port from that range released early can be taken by any of them (most
+/// likely what once left a relay miner of a test's load run without its address line).
+fn free_port() -> anyhow::Result<(u16, std::net::TcpListener)> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    // 20000..32000, each process starting at its own offset.
+    let base = (std::process::id() % 600) * 20;
+    for _ in 0..2_000 {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = u16::try_from(20_000 + (base + n) % 12_000).unwrap_or(20_000);
+        if let Ok(l) = std::net::TcpListener::bind(("127.0.0.1", port)) {
+            return Ok((port, l));
+        }
+    }
+    bail!("no free loopback port in 20000..32000")
 }
 
 fn replace_line(text: &str, key: &str, value: &str) -> String {
@@ -267,9 +280,12 @@ impl Net {
         // The genesis: every supplier in every session, each at its own relay miner's address,
         // an application stake no load run exhausts, and claim/proof windows wide enough for a
         // loaded machine.
-        let ports = (0..spec.suppliers)
+        let (ports, mut holds): (Vec<u16>, Vec<_>) = (0..spec.suppliers)
             .map(|_| free_port())
-            .collect::<anyhow::Result<Vec<_>>>()?;
+            .collect::<anyhow::Result<Vec<_>>>()?
+            .into_iter()
+            .unzip();
+        holds.reverse(); // popped in supplier order below
         let gpath = home.join("genesis.json");
         let mut g: Value = serde_json::from_str(&std::fs::read_to_string(&gpath)?)?;
         g["params"]["num_suppliers_per_session"] = spec.suppliers.into();
@@ -312,6 +328,8 @@ impl Net {
             net.children.push(b);
         }
         for (i, port) in ports.iter().enumerate() {
+            // Released the moment before its relay miner binds it.
+            drop(holds.pop());
             let cfg = home.join(format!("relayminer-{i}.toml"));
             std::fs::write(
                 &cfg,
