@@ -11,8 +11,8 @@
 //!   [RM-STORE-6]
 //!
 //! Every mined relay is written before its signed answer leaves [RM-STORE-1]: writes are grouped
-//! (a writer thread takes every relay waiting, lingering up to `commit_delay` while more keep
-//! coming [RM-STORE-5]) and each group reaches the files with `write(2)` — so it survives the
+//! (the first write queued starts a leader task that lets the ready tasks queue theirs and writes
+//! them all at once [RM-STORE-5]) and each group reaches the files with `write(2)` — so it survives the
 //! process being killed at any moment — and the files are made durable (`fsync`) every
 //! `sync_interval` (0: at every group), which bounds what a power loss can take [RM-STORE-2]. On
 //! start, [`Store::load`] gives back every session not yet pruned with its relays, from which the
@@ -176,7 +176,7 @@ impl Default for StoreOptions {
     }
 }
 
-/// The store: a handle to the writer thread, the database and the relay log.
+/// The store: a handle to the write queue, the database and the relay log.
 #[derive(Clone)]
 pub struct Store {
     db: Arc<Database>,
@@ -214,7 +214,7 @@ impl Store {
 
     /// Opens (or creates) the store at `path` and its relay log (`path` with the extension
     /// `relays`, a directory); another process holding it is refused. Cuts a torn last log
-    /// record, deletes log files no stored session needs, starts the writer thread and, for a
+    /// record, deletes log files no stored session needs, and, for a
     /// positive `sync_interval`, the sync thread.
     pub fn open_with(path: &Path, options: StoreOptions) -> Result<Self, StoreError> {
         let StoreOptions {
@@ -241,7 +241,7 @@ impl Store {
             every_commit: sync_interval.is_zero(),
             dirty: dirty.clone(),
         };
-        // A store closed in this process a moment ago may still be held by its writer thread
+        // A store closed in this process a moment ago may still be held by a write group's leader
         // for a few milliseconds: wait (≤ 2 s) for it, never for another process.
         let deadline = std::time::Instant::now() + Duration::from_secs(2);
         let mut backend = Some(backend);

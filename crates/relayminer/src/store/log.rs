@@ -4,8 +4,8 @@
 //! A record is `len: u32 LE` ‖ `check: [u8; 8]` (the first 8 bytes of the payload's BLAKE3) ‖
 //! `payload`, and a payload is `key_len: u16 LE` ‖ key (`{session_id}/{supplier}`) ‖
 //! `served_cu: u64 LE` ‖ kind (`1`: a mined relay, whose leaf bytes follow; `2`: served compute
-//! units only). The writer thread appends each group of records with one `write(2)` per file
-//! before it answers them, so a killed process loses nothing it answered; a torn last record (a
+//! units only). Each write group is appended with one `write(2)` per file, before any of its
+//! writes is answered, so a killed process loses nothing it answered; a torn last record (a
 //! crash inside the write) fails its length or its check and is cut off when the log is opened.
 //! Sessions end on shared heights, so a handful of files are open at a time, and a file is deleted
 //! once no session record refers to it.
@@ -101,7 +101,7 @@ struct LogFile {
     len: u64,
 }
 
-/// The open log files, by session end height; the writer thread owns it.
+/// The open log files, by session end height; owned by the store's writer (one group at a time).
 pub(super) struct RelayLog {
     dir: PathBuf,
     files: HashMap<i64, LogFile>,
